@@ -1,0 +1,183 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the service, read from flags and ARCHIPEL_*
+// environment variables (secrets also from ARCHIPEL_*_FILE), validated once
+// at start and handed down explicitly.
+type Config struct {
+	Addr            string
+	BaseURL         string
+	DataDir         string
+	DatabaseURL     string
+	SMTPURL         string
+	MailFrom        string
+	SecretKey       string
+	LogLevel        string
+	LogFormat       string
+	Migrate         bool
+	TrustedProxies  []string
+	ShutdownTimeout time.Duration
+}
+
+// setting describes one configuration entry; the README's table lists them.
+type setting struct {
+	name, env, def, help string
+	secret               bool
+	target               any
+}
+
+func (c *Config) settings() []setting {
+	return []setting{
+		{"addr", "ARCHIPEL_ADDR", ":8080", "address to listen on", false, &c.Addr},
+		{"base-url", "ARCHIPEL_BASE_URL", "", "public URL of the service, used in e-mails (default: http://<addr>)", false, &c.BaseURL},
+		{"data", "ARCHIPEL_DATA_DIR", "./data", "data directory (SQLite database, outbox)", false, &c.DataDir},
+		{"database-url", "ARCHIPEL_DATABASE_URL", "", "postgres:// URL; empty means embedded SQLite in the data directory", true, &c.DatabaseURL},
+		{"smtp-url", "ARCHIPEL_SMTP_URL", "", "smtp://user:pass@host:587?tls=starttls; empty writes mail to <data>/outbox", true, &c.SMTPURL},
+		{"mail-from", "ARCHIPEL_MAIL_FROM", "Archipel <noreply@archipel.localhost>", "sender of every e-mail", false, &c.MailFrom},
+		{"secret-key", "ARCHIPEL_SECRET_KEY", "", "32-byte key (64 hex digits or base64) that encrypts secrets at rest", true, &c.SecretKey},
+		{"log-level", "ARCHIPEL_LOG_LEVEL", "info", "debug, info, warn or error", false, &c.LogLevel},
+		{"log-format", "ARCHIPEL_LOG_FORMAT", "text", "text or json", false, &c.LogFormat},
+		{"migrate", "ARCHIPEL_MIGRATE", "true", "apply pending migrations at start", false, &c.Migrate},
+		{"trusted-proxies", "ARCHIPEL_TRUSTED_PROXIES", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed", false, &c.TrustedProxies},
+		{"shutdown-timeout", "ARCHIPEL_SHUTDOWN_TIMEOUT", "15s", "time given to requests in flight on SIGTERM", false, &c.ShutdownTimeout},
+	}
+}
+
+// loadConfig fills a Config from defaults, then environment, then flags.
+func loadConfig(fs *flag.FlagSet, args []string, defaults map[string]string) (*Config, error) {
+	c := &Config{}
+	values := map[string]*string{}
+	for _, s := range c.settings() {
+		def := s.def
+		if d, ok := defaults[s.name]; ok {
+			def = d
+		}
+		v, err := envValue(s.env, s.secret)
+		if err != nil {
+			return nil, err
+		}
+		if v == "" {
+			v = def
+		}
+		values[s.name] = fs.String(s.name, v, s.help+" ($"+s.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	for _, s := range c.settings() {
+		raw := *values[s.name]
+		switch t := s.target.(type) {
+		case *string:
+			*t = raw
+		case *bool:
+			b, err := strconv.ParseBool(raw)
+			if err != nil {
+				return nil, fmt.Errorf("config: %s: %q is not true or false", s.env, raw)
+			}
+			*t = b
+		case *time.Duration:
+			d, err := time.ParseDuration(raw)
+			if err != nil {
+				return nil, fmt.Errorf("config: %s: %q is not a duration such as 15s", s.env, raw)
+			}
+			*t = d
+		case *[]string:
+			*t = nil
+			for _, p := range strings.Split(raw, ",") {
+				if p = strings.TrimSpace(p); p != "" {
+					*t = append(*t, p)
+				}
+			}
+		}
+	}
+	return c, c.validate()
+}
+
+// envValue reads NAME, or the file named by NAME_FILE for secrets.
+func envValue(name string, secret bool) (string, error) {
+	if v := os.Getenv(name); v != "" {
+		return v, nil
+	}
+	if !secret {
+		return "", nil
+	}
+	path := os.Getenv(name + "_FILE")
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("config: %s_FILE: %w", name, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("ARCHIPEL_ADDR %q is not host:port", c.Addr))
+	}
+	if c.BaseURL == "" {
+		host := c.Addr
+		if strings.HasPrefix(host, ":") {
+			host = "localhost" + host
+		}
+		c.BaseURL = "http://" + host
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("ARCHIPEL_BASE_URL %q is not an http(s) URL", c.BaseURL))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") &&
+		!strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.HasPrefix(c.DatabaseURL, "sqlite://") {
+		errs = append(errs, errors.New("ARCHIPEL_DATABASE_URL must start with postgres:// or sqlite://"))
+	}
+	if abs, err := filepath.Abs(c.DataDir); err == nil {
+		c.DataDir = abs
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("ARCHIPEL_LOG_LEVEL %q is not debug, info, warn or error", c.LogLevel))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("ARCHIPEL_LOG_FORMAT %q is not text or json", c.LogFormat))
+	}
+	for _, p := range c.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				errs = append(errs, fmt.Errorf("ARCHIPEL_TRUSTED_PROXIES: %q is neither an address nor a CIDR", p))
+			}
+		}
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, errors.New("ARCHIPEL_SHUTDOWN_TIMEOUT must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// Secure reports whether cookies must carry the Secure flag.
+func (c *Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+func (c *Config) logger() *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

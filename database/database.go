@@ -1,0 +1,199 @@
+// Package database opens Archipel's one database connection (embedded SQLite
+// by default, PostgreSQL for several replicas) and applies the embedded
+// migrations. Domain packages write their own SQL with $1-style placeholders,
+// which both drivers accept.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"archipel/apperr"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect names the SQL engine behind a DB.
+type Dialect string
+
+// The two supported engines.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is the shared connection pool and the dialect it speaks.
+type DB struct {
+	*sql.DB
+	Dialect Dialect
+}
+
+// Open connects to the database named by rawURL: a postgres:// URL selects
+// PostgreSQL; an empty URL or a sqlite:// path selects SQLite, by default in
+// dataDir/archipel.db.
+func Open(ctx context.Context, rawURL, dataDir string) (*DB, error) {
+	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
+		sqldb, err := sql.Open("pgx", rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("database: open postgres: %w", err)
+		}
+		sqldb.SetMaxOpenConns(20)
+		sqldb.SetConnMaxIdleTime(5 * time.Minute)
+		db := &DB{DB: sqldb, Dialect: Postgres}
+		if err := db.PingContext(ctx); err != nil {
+			sqldb.Close()
+			return nil, fmt.Errorf("database: reach postgres: %w", err)
+		}
+		return db, nil
+	}
+	path := strings.TrimPrefix(rawURL, "sqlite://")
+	if path == "" {
+		if dataDir == "" {
+			return nil, errors.New("database: no data directory for SQLite")
+		}
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("database: create data directory: %w", err)
+		}
+		path = filepath.Join(dataDir, "archipel.db")
+	}
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_time_format", "sqlite")
+	q.Set("_txlock", "immediate")
+	sqldb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("database: open sqlite: %w", err)
+	}
+	// One writer at a time is what SQLite does anyway; a small pool avoids
+	// "database is locked" storms on a Raspberry-class machine.
+	sqldb.SetMaxOpenConns(4)
+	db := &DB{DB: sqldb, Dialect: SQLite}
+	if err := db.PingContext(ctx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("database: open sqlite %s: %w", path, err)
+	}
+	return db, nil
+}
+
+func (db *DB) provider() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations/"+string(db.Dialect))
+	if err != nil {
+		return nil, err
+	}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	dialect := goose.DialectSQLite3
+	if db.Dialect == Postgres {
+		dialect = goose.DialectPostgres
+		// Several replicas may start at once: only one migrates.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	return goose.NewProvider(dialect, db.DB, sub, opts...)
+}
+
+// Migrate applies every pending migration, each in its own transaction.
+func (db *DB) Migrate(ctx context.Context) error {
+	p, err := db.provider()
+	if err != nil {
+		return fmt.Errorf("database: migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("database: migrate: %w", err)
+	}
+	for _, r := range results {
+		slog.Info("migration applied", slog.String("name", r.Source.Path), slog.Duration("took", r.Duration))
+	}
+	return nil
+}
+
+// Pending reports whether the schema is behind the embedded migrations; the
+// service refuses to serve while it is.
+func (db *DB) Pending(ctx context.Context) (bool, error) {
+	p, err := db.provider()
+	if err != nil {
+		return false, err
+	}
+	return p.HasPending(ctx)
+}
+
+// Tx runs fn in a transaction, committed when fn returns nil.
+func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("database: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// IsUniqueViolation reports whether err is a unique or primary key violation.
+func IsUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		c := se.Code()
+		return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	return false
+}
+
+// MapError turns driver errors into domain errors at the storage edge:
+// sql.ErrNoRows becomes not found, a unique violation a conflict.
+func MapError(err error, op string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return apperr.Wrap(apperr.NotFound, "error.not_found", op, err)
+	case IsUniqueViolation(err):
+		return apperr.Wrap(apperr.Conflict, "error.conflict", op, err)
+	}
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	return apperr.Wrap(apperr.Internal, "error.internal", op, err)
+}
+
+// Placeholders returns "$from, $from+1, …" for n values, for IN lists.
+func Placeholders(from, n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", from+i)
+	}
+	return b.String()
+}

@@ -1,0 +1,171 @@
+// Command archipel runs the Archipel service: guided sign-up of
+// associations, needs-assessment interviews, provisioning on partner hosts'
+// Nextcloud, accompaniment and the public showcase.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+	_ "time/tzdata" // Europe/Paris even on images without zoneinfo
+
+	"archipel/database"
+	"archipel/mail"
+	"archipel/onboarding"
+	"archipel/server"
+	"archipel/templates"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `archipel – bring associations onto alternative hosts' Nextcloud
+
+Usage:
+  archipel serve   [flags]   run the service
+  archipel demo    [flags]   run everything locally with sample hosts (embedded SQLite)
+  archipel migrate [flags]   apply pending database migrations and exit
+  archipel version           print the version
+
+Run "archipel <command> -h" for the flags of a command; every flag also
+reads an ARCHIPEL_* environment variable (see README).
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "archipel:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, usage)
+		return errors.New("a command is needed")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "version":
+		fmt.Fprintln(stdout, "archipel", version)
+		return nil
+	case "serve":
+		cfg, err := loadConfig(flag.NewFlagSet("serve", flag.ContinueOnError), rest, nil)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, cfg, stdout, false)
+	case "demo":
+		cfg, err := loadConfig(flag.NewFlagSet("demo", flag.ContinueOnError), rest, map[string]string{
+			"addr": "127.0.0.1:8080", "data": filepath.Join(os.TempDir(), "archipel-demo"),
+		})
+		if err != nil {
+			return err
+		}
+		return serve(ctx, cfg, stdout, true)
+	case "migrate":
+		cfg, err := loadConfig(flag.NewFlagSet("migrate", flag.ContinueOnError), rest, nil)
+		if err != nil {
+			return err
+		}
+		db, err := database.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return db.Migrate(ctx)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stdout, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// serve assembles the service from its configuration and runs it until ctx
+// ends, then shuts down gracefully.
+func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error {
+	logger := cfg.logger()
+	slog.SetDefault(logger)
+	db, err := database.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if cfg.Migrate || demo {
+		if err := db.Migrate(ctx); err != nil {
+			return err
+		}
+	}
+	if pending, err := db.Pending(ctx); err != nil {
+		return err
+	} else if pending {
+		return errors.New("the database schema is behind: run `archipel migrate` (or start with ARCHIPEL_MIGRATE=true)")
+	}
+	tpl, err := templates.Load()
+	if err != nil {
+		return err
+	}
+	sender, err := mail.New(cfg.SMTPURL, cfg.MailFrom, filepath.Join(cfg.DataDir, "outbox"))
+	if err != nil {
+		return err
+	}
+	if demo {
+		if err := seedDemo(ctx, db); err != nil {
+			return err
+		}
+	}
+	handler, err := server.New(server.Options{
+		BaseURL: cfg.BaseURL, Secure: cfg.Secure(), TrustedProxies: cfg.TrustedProxies,
+	}, server.Deps{
+		DB: db, Templates: tpl, Logger: logger,
+		Onboarding: onboarding.NewStore(db, nil),
+		Postman:    &mail.Postman{Renderer: tpl, Sender: sender},
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+	}
+	logger.Info("archipel listening", slog.String("addr", ln.Addr().String()), slog.String("version", version),
+		slog.String("database", string(db.Dialect)))
+	if demo {
+		fmt.Fprintf(stdout, "\nArchipel demo is running: %s\n", cfg.BaseURL)
+		fmt.Fprintf(stdout, "  data directory: %s\n", cfg.DataDir)
+		if cfg.SMTPURL == "" {
+			fmt.Fprintf(stdout, "  e-mails are written to: %s\n", filepath.Join(cfg.DataDir, "outbox"))
+		}
+		fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

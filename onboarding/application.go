@@ -1,0 +1,97 @@
+// Package onboarding is the association's side of Archipel: the guided
+// sign-up flow (the needs questionnaire), the private link that resumes it,
+// the request's status, and the choice of a partner host.
+package onboarding
+
+import (
+	"time"
+)
+
+// Status is where a request stands.
+type Status string
+
+// The statuses of a request, in the order an association lives them.
+const (
+	StatusDraft            Status = "draft"
+	StatusSubmitted        Status = "submitted"
+	StatusInfoRequested    Status = "info_requested"
+	StatusInterviewPlanned Status = "interview_planned"
+	StatusApproved         Status = "approved"
+	StatusProvisioning     Status = "provisioning"
+	StatusReady            Status = "ready"
+	StatusDeclined         Status = "declined"
+	StatusWithdrawn        Status = "withdrawn"
+)
+
+// Open reports whether a request is still being handled (neither ended nor
+// completed), which is what duplicate detection looks at.
+func (s Status) Open() bool {
+	switch s {
+	case StatusDeclined, StatusWithdrawn, StatusReady:
+		return false
+	}
+	return true
+}
+
+// Withdrawable reports whether the association may still withdraw.
+func (s Status) Withdrawable() bool {
+	switch s {
+	case StatusDraft, StatusSubmitted, StatusInfoRequested, StatusInterviewPlanned:
+		return true
+	}
+	return false
+}
+
+// Milestones are the statuses the status page shows as a timeline.
+var Milestones = []Status{StatusSubmitted, StatusInterviewPlanned, StatusApproved, StatusProvisioning, StatusReady}
+
+// Application is an association's request for a workspace.
+type Application struct {
+	ID              string
+	Status          Status
+	Step            Step // furthest step whose answers were accepted, plus one
+	Language        string
+	Answers         Answers
+	HostID          string
+	MatchReason     string
+	EmailVerifiedAt time.Time
+	Version         int
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	SubmittedAt     time.Time
+}
+
+// Verified reports whether the contact address was confirmed by the link.
+func (a *Application) Verified() bool { return !a.EmailVerifiedAt.IsZero() }
+
+// Reached reports whether the association may open a step: steps are
+// filled in order, and any step already reached can be revisited.
+func (a *Application) Reached(s Step) bool { return s <= a.Step }
+
+// Editable reports whether the answers may still change.
+func (a *Application) Editable() bool {
+	return a.Status == StatusDraft || a.Status == StatusInfoRequested
+}
+
+// Event is one entry of a request's timeline.
+type Event struct {
+	ID        int64
+	Kind      string
+	Actor     string
+	Detail    string
+	Public    bool
+	CreatedAt time.Time
+}
+
+// Host is what the sign-up flow knows of a partner host.
+type Host struct {
+	ID           string
+	Slug         string
+	Name         string
+	Website      string
+	TermsURL     string
+	Region       string
+	Departements []string // "*" alone means all of France
+	Services     []string
+	Paused       bool
+}

@@ -1,0 +1,347 @@
+package onboarding
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"archipel/apperr"
+	"archipel/database"
+)
+
+// Store keeps requests, their private links and their timelines.
+type Store struct {
+	db  *database.DB
+	now func() time.Time
+}
+
+// NewStore returns a Store on db; now may be nil (time.Now).
+func NewStore(db *database.DB, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{db: db, now: func() time.Time { return now().UTC() }}
+}
+
+// NewToken returns a private link token (256 random bits) and the hash that
+// alone is stored.
+func NewToken() (token, hash string) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, HashToken(token)
+}
+
+// HashToken is how a private link is stored and looked up.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// appColumns are read from "applications a".
+const appColumns = `a.id, a.status, a.step, a.language, a.answers, COALESCE(a.host_id, ''), a.match_reason,
+	a.email_verified_at, a.version, a.created_at, a.updated_at, a.submitted_at`
+
+type scanner interface{ Scan(...any) error }
+
+func scanApplication(row scanner) (*Application, error) {
+	var a Application
+	var answers string
+	var verified, submitted sql.NullTime
+	if err := row.Scan(&a.ID, &a.Status, &a.Step, &a.Language, &answers, &a.HostID, &a.MatchReason,
+		&verified, &a.Version, &a.CreatedAt, &a.UpdatedAt, &submitted); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(answers), &a.Answers); err != nil {
+		return nil, fmt.Errorf("decode answers of %s: %w", a.ID, err)
+	}
+	a.EmailVerifiedAt, a.SubmittedAt = verified.Time, submitted.Time
+	return &a, nil
+}
+
+// Create stores a new draft from its first step and returns it with the
+// private link token, which is never stored in clear.
+func (s *Store) Create(ctx context.Context, lang string, first AssociationStep) (*Application, string, error) {
+	now := s.now()
+	a := &Application{
+		ID: uuid.NewString(), Status: StatusDraft, Step: StepMembers, Language: lang,
+		Answers: Answers{Association: first}, Version: 1, CreatedAt: now, UpdatedAt: now,
+	}
+	token, hash := NewToken()
+	answers, err := json.Marshal(a.Answers)
+	if err != nil {
+		return nil, "", err
+	}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO applications
+			(id, status, step, language, answers, association_name, departement, services, legal_id, contact_email, version, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, '', $8, $9, 1, $10, $10)`,
+			a.ID, a.Status, a.Step, lang, string(answers), first.Name, first.Departement, first.LegalID,
+			strings.ToLower(first.ContactEmail), now); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO application_tokens (hash, application_id, created_at) VALUES ($1, $2, $3)`,
+			hash, a.ID, now); err != nil {
+			return err
+		}
+		return addEvent(ctx, tx, a.ID, "created", "", "", true, now)
+	})
+	if err != nil {
+		return nil, "", database.MapError(err, "onboarding: create request")
+	}
+	return a, token, nil
+}
+
+// ByToken finds the request a private link opens; an unknown link is
+// "not found", whatever the reason.
+func (s *Store) ByToken(ctx context.Context, token string) (*Application, error) {
+	if len(token) < 40 || len(token) > 64 {
+		return nil, apperr.New(apperr.NotFound, "err.link.unknown", "onboarding: by token")
+	}
+	row := s.db.QueryRowContext(ctx, `SELECT `+appColumns+` FROM applications a
+		JOIN application_tokens t ON t.application_id = a.id WHERE t.hash = $1`, HashToken(token))
+	a, err := scanApplication(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.Wrap(apperr.NotFound, "err.link.unknown", "onboarding: by token", err)
+	}
+	return a, database.MapError(err, "onboarding: by token")
+}
+
+// Get returns a request by id.
+func (s *Store) Get(ctx context.Context, id string) (*Application, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+appColumns+` FROM applications a WHERE a.id = $1`, id)
+	a, err := scanApplication(row)
+	return a, database.MapError(err, "onboarding: get request")
+}
+
+// NewLink adds another private link to a request (the old ones keep working)
+// and returns its token.
+func (s *Store) NewLink(ctx context.Context, id string) (string, error) {
+	token, hash := NewToken()
+	_, err := s.db.ExecContext(ctx, `INSERT INTO application_tokens (hash, application_id, created_at) VALUES ($1, $2, $3)`,
+		hash, id, s.now())
+	return token, database.MapError(err, "onboarding: new link")
+}
+
+// Save writes the answers of a step, advancing the furthest step reached.
+// The version guards against a concurrent change: a stale write is a
+// conflict.
+func (s *Store) Save(ctx context.Context, a *Application, done Step) error {
+	if !a.Editable() {
+		return apperr.New(apperr.Conflict, "err.request.locked", "onboarding: save")
+	}
+	if done+1 > a.Step {
+		a.Step = done + 1
+	}
+	answers, err := json.Marshal(a.Answers)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	res, err := s.db.ExecContext(ctx, `UPDATE applications SET answers = $1, step = $2, association_name = $3,
+		departement = $4, services = $5, legal_id = $6, contact_email = $7, version = version + 1, updated_at = $8
+		WHERE id = $9 AND version = $10`,
+		string(answers), a.Step, a.Answers.Association.Name, a.Answers.Association.Departement,
+		strings.Join(a.Answers.Needs.Services, ","), a.Answers.Association.LegalID,
+		strings.ToLower(a.Answers.Association.ContactEmail), now, a.ID, a.Version)
+	if err != nil {
+		return database.MapError(err, "onboarding: save")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.New(apperr.Conflict, "err.request.changed", "onboarding: save")
+	}
+	a.Version++
+	a.UpdatedAt = now
+	return nil
+}
+
+// ResetVerification forgets a verified address after the contact changed it.
+func (s *Store) ResetVerification(ctx context.Context, a *Application) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE applications SET email_verified_at = NULL WHERE id = $1`, a.ID)
+	if err == nil {
+		a.EmailVerifiedAt = time.Time{}
+	}
+	return database.MapError(err, "onboarding: reset verification")
+}
+
+// Verify records that the contact opened the private link sent by e-mail.
+func (s *Store) Verify(ctx context.Context, a *Application) error {
+	if a.Verified() {
+		return nil
+	}
+	now := s.now()
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE applications SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL`, now, a.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return addEvent(ctx, tx, a.ID, "email_verified", "", "", true, now)
+	})
+	if err == nil {
+		a.EmailVerifiedAt = now
+	}
+	return database.MapError(err, "onboarding: verify")
+}
+
+// Submit sends a complete, verified draft to the hosts.
+func (s *Store) Submit(ctx context.Context, a *Application, hosts []Host) error {
+	if !a.Editable() {
+		return apperr.New(apperr.Conflict, "err.request.already_submitted", "onboarding: submit")
+	}
+	if !a.Verified() {
+		return apperr.New(apperr.Forbidden, "err.request.unverified", "onboarding: submit")
+	}
+	if step := a.Answers.Complete(hosts); step != 0 {
+		return apperr.New(apperr.Invalid, "err.request.incomplete", "onboarding: submit")
+	}
+	if fe := a.Answers.Consent.Validate(); len(fe) > 0 {
+		return apperr.New(apperr.Invalid, "err.request.consent", "onboarding: submit")
+	}
+	answers, err := json.Marshal(a.Answers)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	hostID := sql.NullString{}
+	for _, h := range hosts {
+		if h.Slug == a.Answers.Host.Choice {
+			hostID = sql.NullString{String: h.ID, Valid: true}
+		}
+	}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE applications SET status = $1, answers = $2, host_id = $3,
+			submitted_at = $4, updated_at = $4, version = version + 1
+			WHERE id = $5 AND version = $6 AND status IN ('draft', 'info_requested')`,
+			StatusSubmitted, string(answers), hostID, now, a.ID, a.Version)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.Conflict, "err.request.changed", "onboarding: submit")
+		}
+		return addEvent(ctx, tx, a.ID, string(StatusSubmitted), "", "", true, now)
+	})
+	if err != nil {
+		return database.MapError(err, "onboarding: submit")
+	}
+	a.Status, a.SubmittedAt, a.HostID = StatusSubmitted, now, hostID.String
+	a.Version++
+	return nil
+}
+
+// Withdraw ends a request at the association's wish.
+func (s *Store) Withdraw(ctx context.Context, a *Application) error {
+	if !a.Status.Withdrawable() {
+		return apperr.New(apperr.Conflict, "err.request.not_withdrawable", "onboarding: withdraw")
+	}
+	now := s.now()
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE applications SET status = $1, updated_at = $2, version = version + 1
+			WHERE id = $3 AND status = $4`, StatusWithdrawn, now, a.ID, a.Status)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.Conflict, "err.request.changed", "onboarding: withdraw")
+		}
+		return addEvent(ctx, tx, a.ID, string(StatusWithdrawn), "", "", true, now)
+	})
+	if err != nil {
+		return database.MapError(err, "onboarding: withdraw")
+	}
+	a.Status = StatusWithdrawn
+	a.Version++
+	return nil
+}
+
+// FindDuplicate returns an open request with the same legal id, or the same
+// contact address, other than exceptID; not found when there is none.
+func (s *Store) FindDuplicate(ctx context.Context, legalID, email, exceptID string) (*Application, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+appColumns+` FROM applications a
+		WHERE a.id <> $1 AND a.status NOT IN ('declined', 'withdrawn', 'ready')
+		AND (($2 <> '' AND a.legal_id = $2) OR a.contact_email = $3)
+		ORDER BY a.created_at LIMIT 1`, exceptID, legalID, strings.ToLower(email))
+	a, err := scanApplication(row)
+	return a, database.MapError(err, "onboarding: find duplicate")
+}
+
+// AddEvent appends an entry to a request's timeline.
+func (s *Store) AddEvent(ctx context.Context, id, kind, actor, detail string, public bool) error {
+	return database.MapError(addEvent(ctx, s.db, id, kind, actor, detail, public, s.now()), "onboarding: add event")
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func addEvent(ctx context.Context, db execer, id, kind, actor, detail string, public bool, at time.Time) error {
+	_, err := db.ExecContext(ctx, `INSERT INTO application_events (application_id, kind, actor, detail, public, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, id, kind, actor, detail, public, at)
+	return err
+}
+
+// Events returns a request's timeline, oldest first; publicOnly hides what
+// only staff may read.
+func (s *Store) Events(ctx context.Context, id string, publicOnly bool) ([]Event, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, actor, detail, public, created_at FROM application_events
+		WHERE application_id = $1 AND (public = TRUE OR $2 = FALSE) ORDER BY id`, id, publicOnly)
+	if err != nil {
+		return nil, database.MapError(err, "onboarding: events")
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		if err := rows.Scan(&e.ID, &e.Kind, &e.Actor, &e.Detail, &e.Public, &e.CreatedAt); err != nil {
+			return nil, database.MapError(err, "onboarding: events")
+		}
+		out = append(out, e)
+	}
+	return out, database.MapError(rows.Err(), "onboarding: events")
+}
+
+// OpenHosts lists the partner hosts an association may choose, by name.
+func (s *Store) OpenHosts(ctx context.Context) ([]Host, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, slug, name, website, terms_url, region, departements, services, paused
+		FROM hosts WHERE paused = FALSE ORDER BY name`)
+	if err != nil {
+		return nil, database.MapError(err, "onboarding: hosts")
+	}
+	defer rows.Close()
+	var out []Host
+	for rows.Next() {
+		var h Host
+		var deps, svcs string
+		if err := rows.Scan(&h.ID, &h.Slug, &h.Name, &h.Website, &h.TermsURL, &h.Region, &deps, &svcs, &h.Paused); err != nil {
+			return nil, database.MapError(err, "onboarding: hosts")
+		}
+		h.Departements, h.Services = splitList(deps), splitList(svcs)
+		out = append(out, h)
+	}
+	return out, database.MapError(rows.Err(), "onboarding: hosts")
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,467 @@
+package server
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
+
+	"archipel/apperr"
+	"archipel/mail"
+	"archipel/onboarding"
+)
+
+// appCookie holds the private link token in the browser that filled the
+// form, so the flow goes on without opening the e-mail first.
+const appCookie = "archipel_demande"
+
+// StepPage is the data of a step of the flow.
+type StepPage struct {
+	Step      onboarding.Step
+	StepCount int
+	Slug      string
+	Form      any
+	App       *onboarding.Application
+	Hosts     []onboarding.Host
+	Return    string // "recapitulatif" when the step was opened from the review
+	Duplicate *DuplicateOffer
+	Choices   map[string][]string
+}
+
+// DuplicateOffer is shown when a request already exists for the same
+// association or address: it offers to resend the link, revealing nothing.
+type DuplicateOffer struct {
+	LegalID string
+	Email   string
+}
+
+var choices = map[string][]string{
+	"legal_form":   onboarding.LegalForms,
+	"sector":       onboarding.Sectors,
+	"tools":        onboarding.Tools,
+	"services":     onboarding.Services,
+	"when":         onboarding.Timings,
+	"contribution": onboarding.Contributions,
+	"fee_range":    onboarding.FeeRanges,
+	"yesno":        onboarding.YesNo,
+}
+
+// currentApp returns the request whose link this browser holds.
+func (h *Handler) currentApp(c *gin.Context) (*onboarding.Application, error) {
+	token, err := c.Cookie(appCookie)
+	if err != nil || token == "" {
+		return nil, apperr.New(apperr.NotFound, "err.link.none", "server: current request")
+	}
+	return h.Onboarding.ByToken(c, token)
+}
+
+func (h *Handler) flowStart(c *gin.Context) {
+	app, err := h.currentApp(c)
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "start", h.page(c, "start.title", app))
+}
+
+func stepTitle(s onboarding.Step) string { return "step." + s.Slug() + ".title" }
+
+func (h *Handler) stepPage(c *gin.Context, step onboarding.Step, app *onboarding.Application, form any) (Page, error) {
+	sp := &StepPage{Step: step, StepCount: onboarding.StepCount, Slug: step.Slug(), Form: form, App: app, Choices: choices}
+	if c.Query("retour") == "recapitulatif" || c.PostForm("retour") == "recapitulatif" {
+		sp.Return = "recapitulatif"
+	}
+	if step == onboarding.StepHost || step == onboarding.StepReview {
+		hosts, err := h.Onboarding.OpenHosts(c)
+		if err != nil {
+			return Page{}, err
+		}
+		sp.Hosts = hosts
+	}
+	return h.page(c, stepTitle(step), sp), nil
+}
+
+// formFor returns the answers of a step, as stored, for editing.
+func formFor(step onboarding.Step, a *onboarding.Answers) any {
+	switch step {
+	case onboarding.StepAssociation:
+		return &a.Association
+	case onboarding.StepMembers:
+		return &a.Members
+	case onboarding.StepTools:
+		return &a.Tools
+	case onboarding.StepNeeds:
+		return &a.Needs
+	case onboarding.StepHost:
+		return &a.Host
+	default:
+		return &a.Consent
+	}
+}
+
+func (h *Handler) flowStep(c *gin.Context) {
+	step, ok := onboarding.StepFromSlug(c.Param("step"))
+	if !ok {
+		h.notFound(c)
+		return
+	}
+	app, err := h.currentApp(c)
+	switch {
+	case errors.Is(err, apperr.ErrNotFound) && step == onboarding.StepAssociation:
+		p, err := h.stepPage(c, step, nil, &onboarding.AssociationStep{})
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		h.render(c, http.StatusOK, "step_"+step.Slug(), p)
+		return
+	case errors.Is(err, apperr.ErrNotFound):
+		redirect(c, "/demande", "")
+		return
+	case err != nil:
+		h.fail(c, err)
+		return
+	}
+	if !app.Editable() {
+		redirect(c, "/suivi", "")
+		return
+	}
+	if !app.Reached(step) {
+		redirect(c, "/demande/"+app.Step.Slug(), "")
+		return
+	}
+	p, err := h.stepPage(c, step, app, formFor(step, &app.Answers))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "step_"+step.Slug(), p)
+}
+
+func (h *Handler) flowStepSubmit(c *gin.Context) {
+	step, ok := onboarding.StepFromSlug(c.Param("step"))
+	if !ok {
+		h.notFound(c)
+		return
+	}
+	app, err := h.currentApp(c)
+	if err != nil && !(errors.Is(err, apperr.ErrNotFound) && step == onboarding.StepAssociation) {
+		if errors.Is(err, apperr.ErrNotFound) {
+			redirect(c, "/demande", "")
+			return
+		}
+		h.fail(c, err)
+		return
+	}
+	if app != nil && !app.Editable() {
+		redirect(c, "/suivi", "")
+		return
+	}
+	if app != nil && !app.Reached(step) {
+		redirect(c, "/demande/"+app.Step.Slug(), "")
+		return
+	}
+	var fe onboarding.FieldErrors
+	var form any
+	var hosts []onboarding.Host
+	switch step {
+	case onboarding.StepAssociation:
+		f := &onboarding.AssociationStep{}
+		form = f
+		if err = c.ShouldBindWith(f, binding.Form); err == nil {
+			fe = f.Validate()
+		}
+	case onboarding.StepMembers:
+		f := &onboarding.MembersStep{}
+		form = f
+		if err = c.ShouldBindWith(f, binding.Form); err == nil {
+			fe = f.Validate()
+		}
+	case onboarding.StepTools:
+		f := &onboarding.ToolsStep{}
+		form = f
+		if err = c.ShouldBindWith(f, binding.Form); err == nil {
+			fe = f.Validate()
+		}
+	case onboarding.StepNeeds:
+		f := &onboarding.NeedsStep{}
+		form = f
+		if err = c.ShouldBindWith(f, binding.Form); err == nil {
+			fe = f.Validate()
+		}
+	case onboarding.StepHost:
+		f := &onboarding.HostStep{}
+		form = f
+		if err = c.ShouldBindWith(f, binding.Form); err == nil {
+			if hosts, err = h.Onboarding.OpenHosts(c); err == nil {
+				fe = f.Validate(hosts)
+			}
+		}
+	case onboarding.StepReview:
+		f := &onboarding.ConsentStep{}
+		form = f
+		if err = c.ShouldBindWith(f, binding.Form); err == nil {
+			fe = f.Validate()
+		}
+	}
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if len(fe) > 0 {
+		h.refuse(c, step, app, form, fe, "")
+		return
+	}
+	switch step {
+	case onboarding.StepAssociation:
+		h.saveAssociation(c, app, form.(*onboarding.AssociationStep))
+	case onboarding.StepReview:
+		h.submit(c, app, form.(*onboarding.ConsentStep))
+	default:
+		switch f := form.(type) {
+		case *onboarding.MembersStep:
+			app.Answers.Members = *f
+		case *onboarding.ToolsStep:
+			app.Answers.Tools = *f
+		case *onboarding.NeedsStep:
+			app.Answers.Needs = *f
+		case *onboarding.HostStep:
+			app.Answers.Host = *f
+		}
+		if err := h.Onboarding.Save(c, app, step); err != nil {
+			h.refuseErr(c, step, app, form, err)
+			return
+		}
+		next := "/demande/" + (step + 1).Slug()
+		if c.PostForm("retour") == "recapitulatif" {
+			next = "/demande/recapitulatif"
+		}
+		redirect(c, next, "")
+	}
+}
+
+// refuse shows the step again with what was typed and why it was refused.
+func (h *Handler) refuse(c *gin.Context, step onboarding.Step, app *onboarding.Application, form any, fe onboarding.FieldErrors, formError string) {
+	p, err := h.stepPage(c, step, app, form)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	p.Errors, p.FormError = fe, formError
+	status := http.StatusBadRequest
+	if formError == "err.rate_limited" {
+		status = http.StatusTooManyRequests
+	}
+	h.render(c, status, "step_"+step.Slug(), p)
+}
+
+// refuseErr shows the step again after a domain error that is not about a
+// field, or the error page for an internal one.
+func (h *Handler) refuseErr(c *gin.Context, step onboarding.Step, app *onboarding.Application, form any, err error) {
+	if apperr.CodeOf(err) == apperr.Internal {
+		h.fail(c, err)
+		return
+	}
+	p, perr := h.stepPage(c, step, app, form)
+	if perr != nil {
+		h.fail(c, perr)
+		return
+	}
+	p.FormError = apperr.KeyOf(err)
+	h.render(c, statusOf(apperr.CodeOf(err)), "step_"+step.Slug(), p)
+}
+
+// allow counts an action of this address against an hourly limit.
+func (h *Handler) allow(c *gin.Context, kind string, limit int) (bool, error) {
+	return h.DB.Allow(c, kind+":"+c.ClientIP(), limit, time.Hour, h.Now())
+}
+
+func (h *Handler) saveAssociation(c *gin.Context, app *onboarding.Application, f *onboarding.AssociationStep) {
+	step := onboarding.StepAssociation
+	// A honeypot field that people never see; robots fill it.
+	if c.PostForm("nickname") != "" {
+		h.refuse(c, step, app, f, nil, "err.robot")
+		return
+	}
+	exceptID := ""
+	if app != nil {
+		exceptID = app.ID
+	}
+	dup, err := h.Onboarding.FindDuplicate(c, f.LegalID, f.ContactEmail, exceptID)
+	switch {
+	case err == nil:
+		p, perr := h.stepPage(c, step, app, f)
+		if perr != nil {
+			h.fail(c, perr)
+			return
+		}
+		p.Data.(*StepPage).Duplicate = &DuplicateOffer{LegalID: f.LegalID, Email: f.ContactEmail}
+		_ = dup
+		p.FormError = "err.duplicate"
+		h.render(c, http.StatusConflict, "step_association", p)
+		return
+	case !errors.Is(err, apperr.ErrNotFound):
+		h.fail(c, err)
+		return
+	}
+	if app == nil {
+		ok, err := h.allow(c, "start", h.opts.StartsPerHour)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		if !ok {
+			h.refuse(c, step, nil, f, nil, "err.rate_limited")
+			return
+		}
+		app, token, err := h.Onboarding.Create(c, langOf(c), *f)
+		if err != nil {
+			h.refuseErr(c, step, nil, f, err)
+			return
+		}
+		h.setCookie(c, appCookie, token, 90*24*3600)
+		h.sendLink(c, app, token)
+		redirect(c, "/demande/"+onboarding.StepMembers.Slug(), "link_sent")
+		return
+	}
+	changed := !strings.EqualFold(app.Answers.Association.ContactEmail, f.ContactEmail)
+	app.Answers.Association = *f
+	if err := h.Onboarding.Save(c, app, step); err != nil {
+		h.refuseErr(c, step, app, f, err)
+		return
+	}
+	next, notice := "/demande/"+onboarding.StepMembers.Slug(), ""
+	if c.PostForm("retour") == "recapitulatif" {
+		next = "/demande/recapitulatif"
+	}
+	if changed {
+		// A new address must be confirmed again, through a link sent to it.
+		if err := h.Onboarding.ResetVerification(c, app); err != nil {
+			h.fail(c, err)
+			return
+		}
+		token, err := h.Onboarding.NewLink(c, app.ID)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		h.setCookie(c, appCookie, token, 90*24*3600)
+		h.sendLink(c, app, token)
+		notice = "link_sent"
+	}
+	redirect(c, next, notice)
+}
+
+// sendLink e-mails the private link; a failure is logged, not shown: the
+// association can ask for the link again from the review page.
+func (h *Handler) sendLink(c *gin.Context, app *onboarding.Application, token string) {
+	ok, err := h.allow(c, "mail", h.opts.MailsPerHour)
+	if err != nil || !ok {
+		h.Logger.Warn("link e-mail not sent: rate limit", slog.String("request", app.ID))
+		return
+	}
+	err = h.Postman.Send(c, mail.Letter{
+		Lang: app.Language, Template: "link", To: app.Answers.Association.ContactEmail,
+		Data: map[string]any{"Name": app.Answers.Association.Name, "Link": h.opts.BaseURL + "/reprendre/" + token},
+	})
+	if err != nil {
+		h.Logger.Error("send link e-mail", slog.String("request", app.ID), slog.Any("err", err))
+		return
+	}
+	_ = h.Onboarding.AddEvent(c, app.ID, "link_sent", "", "", false)
+}
+
+func (h *Handler) submit(c *gin.Context, app *onboarding.Application, f *onboarding.ConsentStep) {
+	hosts, err := h.Onboarding.OpenHosts(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	app.Answers.Consent = *f
+	if missing := app.Answers.Complete(hosts); missing != 0 {
+		redirect(c, "/demande/"+missing.Slug(), "")
+		return
+	}
+	if err := h.Onboarding.Submit(c, app, hosts); err != nil {
+		h.refuseErr(c, onboarding.StepReview, app, f, err)
+		return
+	}
+	h.notify(c, app, "submitted")
+	redirect(c, "/suivi", "submitted")
+}
+
+// notify e-mails the association about its request; failures are logged.
+func (h *Handler) notify(c *gin.Context, app *onboarding.Application, template string) {
+	err := h.Postman.Send(c, mail.Letter{
+		Lang: app.Language, Template: template, To: app.Answers.Association.ContactEmail,
+		Data: map[string]any{"Name": app.Answers.Association.Name, "Link": h.opts.BaseURL + "/suivi"},
+	})
+	if err != nil {
+		h.Logger.Error("send e-mail", slog.String("template", template), slog.String("request", app.ID), slog.Any("err", err))
+	}
+}
+
+// resendLink sends a fresh private link to the address of an existing
+// request; the answer is the same whether or not one exists.
+func (h *Handler) resendLink(c *gin.Context) {
+	ok, err := h.allow(c, "resend", h.opts.MailsPerHour)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if !ok {
+		h.renderError(c, http.StatusTooManyRequests, "err.rate_limited")
+		return
+	}
+	var app *onboarding.Application
+	if current, err := h.currentApp(c); err == nil && c.PostForm("contact_email") == "" {
+		app = current
+	} else {
+		legalID := strings.TrimSpace(c.PostForm("legal_id"))
+		if _, canon, ok := onboarding.NormalizeLegalID(legalID); ok {
+			legalID = canon
+		}
+		email, _ := onboarding.NormalizeEmail(c.PostForm("contact_email"))
+		if legalID != "" || email != "" {
+			app, err = h.Onboarding.FindDuplicate(c, legalID, email, "")
+			if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+				h.fail(c, err)
+				return
+			}
+		}
+	}
+	if app != nil {
+		token, err := h.Onboarding.NewLink(c, app.ID)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		h.sendLink(c, app, token)
+	}
+	h.render(c, http.StatusOK, "link_resent", h.page(c, "link_resent.title", nil))
+}
+
+// resume opens the flow or the status page from the e-mailed link, which
+// also proves the address.
+func (h *Handler) resume(c *gin.Context) {
+	c.Header("Referrer-Policy", "no-referrer")
+	app, err := h.Onboarding.ByToken(c, c.Param("token"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if err := h.Onboarding.Verify(c, app); err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.setCookie(c, appCookie, c.Param("token"), 90*24*3600)
+	if app.Editable() {
+		redirect(c, "/demande/"+app.Step.Slug(), "verified")
+		return
+	}
+	redirect(c, "/suivi", "")
+}

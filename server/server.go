@@ -1,0 +1,89 @@
+// Package server translates HTTP into calls to the domain packages: routes,
+// middleware, and one handler per page.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"archipel/database"
+	"archipel/mail"
+	"archipel/onboarding"
+	"archipel/templates"
+)
+
+// Options are the settings the HTTP layer needs.
+type Options struct {
+	BaseURL        string
+	Secure         bool // cookies get the Secure flag (https base URL)
+	TrustedProxies []string
+	// Limits on what one address may do per hour.
+	StartsPerHour int
+	MailsPerHour  int
+}
+
+// Deps are the explicit dependencies of every handler.
+type Deps struct {
+	DB         *database.DB
+	Templates  *templates.Set
+	Onboarding *onboarding.Store
+	Postman    *mail.Postman
+	Logger     *slog.Logger
+	Now        func() time.Time
+}
+
+// Handler carries the dependencies every page handler uses.
+type Handler struct {
+	opts Options
+	Deps
+}
+
+// New builds the HTTP handler of the whole service.
+func New(opts Options, deps Deps) (http.Handler, error) {
+	if opts.StartsPerHour == 0 {
+		opts.StartsPerHour = 10
+	}
+	if opts.MailsPerHour == 0 {
+		opts.MailsPerHour = 10
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	h := &Handler{opts: opts, Deps: deps}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.ContextWithFallback = true
+	if err := r.SetTrustedProxies(opts.TrustedProxies); err != nil {
+		return nil, err
+	}
+	h.routes(r)
+	// Browsers say where an unsafe request comes from (Sec-Fetch-Site,
+	// Origin): cross-origin form posts are refused before any handler runs.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(h.crossOriginDenied))
+	return cop.Handler(r), nil
+}
+
+func (h *Handler) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
+	lang := templates.Lang(r.URL.Query().Get("lang"))
+	if lang == "" {
+		lang = h.Templates.Match(r.Header.Get("Accept-Language"))
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusForbidden)
+	_, _ = w.Write([]byte(h.Templates.MustT(lang, "error.cross_origin")))
+}
+
+// ready reports whether the database answers.
+func (h *Handler) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return h.DB.PingContext(ctx)
+}

@@ -1,0 +1,108 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"archipel/apperr"
+	"archipel/onboarding"
+)
+
+// Milestone is one line of the status timeline.
+type Milestone struct {
+	Status onboarding.Status
+	State  string // "done", "current" or "todo"
+	At     onboarding.Event
+}
+
+// StatusPage is the data of the status page.
+type StatusPage struct {
+	App        *onboarding.Application
+	Milestones []Milestone
+	Events     []onboarding.Event
+	Ended      bool
+}
+
+func (h *Handler) status(c *gin.Context) {
+	app, err := h.currentApp(c)
+	if errors.Is(err, apperr.ErrNotFound) {
+		h.render(c, http.StatusOK, "status_nolink", h.page(c, "status.title", nil))
+		return
+	}
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if app.Status == onboarding.StatusDraft {
+		redirect(c, "/demande/"+app.Step.Slug(), "")
+		return
+	}
+	events, err := h.Onboarding.Events(c, app.ID, true)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "status", h.page(c, "status.title", statusPage(app, events)))
+}
+
+// statusPage lays the milestones out: reached ones are done, the latest is
+// current, the rest to come.
+func statusPage(app *onboarding.Application, events []onboarding.Event) *StatusPage {
+	sp := &StatusPage{App: app, Events: events}
+	sp.Ended = app.Status == onboarding.StatusDeclined || app.Status == onboarding.StatusWithdrawn
+	reached := map[onboarding.Status]onboarding.Event{}
+	for _, e := range events {
+		reached[onboarding.Status(e.Kind)] = e
+	}
+	current := -1
+	for i, m := range onboarding.Milestones {
+		if _, ok := reached[m]; ok {
+			current = i
+		}
+	}
+	for i, m := range onboarding.Milestones {
+		ms := Milestone{Status: m, State: "todo", At: reached[m]}
+		switch {
+		case i < current:
+			ms.State = "done"
+		case i == current && !sp.Ended:
+			ms.State = "current"
+		case i == current:
+			ms.State = "done"
+		}
+		if m == onboarding.StatusReady && app.Status == onboarding.StatusReady {
+			ms.State = "done"
+		}
+		sp.Milestones = append(sp.Milestones, ms)
+	}
+	return sp
+}
+
+func (h *Handler) withdrawConfirm(c *gin.Context) {
+	app, err := h.currentApp(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if !app.Status.Withdrawable() {
+		redirect(c, "/suivi", "")
+		return
+	}
+	h.render(c, http.StatusOK, "withdraw", h.page(c, "withdraw.title", app))
+}
+
+func (h *Handler) withdraw(c *gin.Context) {
+	app, err := h.currentApp(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if err := h.Onboarding.Withdraw(c, app); err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.notify(c, app, "withdrawn")
+	redirect(c, "/suivi", "withdrawn")
+}

@@ -1,0 +1,301 @@
+// Package templates holds Archipel's embedded views: HTML pages, e-mail
+// bodies, static assets and the fr/en message files, parsed once at start.
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"github.com/pelletier/go-toml/v2"
+	"golang.org/x/text/language"
+)
+
+//go:embed html mail static locales
+var files embed.FS
+
+// Languages are the supported languages, the default first.
+var Languages = []string{"fr", "en"}
+
+// Paris is the time zone every date is shown in.
+var Paris = mustLoadLocation("Europe/Paris")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// Static returns the static assets (CSS, icons, the small optional script).
+func Static() fs.FS {
+	sub, _ := fs.Sub(files, "static")
+	return sub
+}
+
+// Set is every page and mail parsed for every language.
+type Set struct {
+	bundle  *i18n.Bundle
+	matcher language.Matcher
+	pages   map[string]map[string]*template.Template
+	mailTxt map[string]map[string]*texttemplate.Template
+	mailHTM map[string]map[string]*template.Template
+	local   map[string]*i18n.Localizer
+}
+
+// Load parses the message files and every template; a missing or broken
+// file fails the start, not a request.
+func Load() (*Set, error) {
+	bundle := i18n.NewBundle(language.French)
+	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	s := &Set{
+		bundle:  bundle,
+		pages:   map[string]map[string]*template.Template{},
+		mailTxt: map[string]map[string]*texttemplate.Template{},
+		mailHTM: map[string]map[string]*template.Template{},
+		local:   map[string]*i18n.Localizer{},
+	}
+	var tags []language.Tag
+	for _, lang := range Languages {
+		if _, err := bundle.LoadMessageFileFS(files, "locales/"+lang+".toml"); err != nil {
+			return nil, fmt.Errorf("templates: load %s messages: %w", lang, err)
+		}
+		tags = append(tags, language.MustParse(lang))
+		s.local[lang] = i18n.NewLocalizer(bundle, lang)
+	}
+	s.matcher = language.NewMatcher(tags)
+	for _, lang := range Languages {
+		if err := s.parse(lang); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *Set) parse(lang string) error {
+	funcs := s.funcs(lang)
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "html/layout.html", "html/partials/*.html")
+	if err != nil {
+		return fmt.Errorf("templates: parse layout: %w", err)
+	}
+	pages, err := fs.Glob(files, "html/*.html")
+	if err != nil {
+		return err
+	}
+	s.pages[lang] = map[string]*template.Template{}
+	for _, p := range pages {
+		name := strings.TrimSuffix(path.Base(p), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(files, p)
+		if err != nil {
+			return fmt.Errorf("templates: parse %s: %w", p, err)
+		}
+		s.pages[lang][name] = t
+	}
+	txts, _ := fs.Glob(files, "mail/*.txt")
+	s.mailTxt[lang] = map[string]*texttemplate.Template{}
+	for _, p := range txts {
+		name := strings.TrimSuffix(path.Base(p), ".txt")
+		t, err := texttemplate.New(path.Base(p)).Funcs(texttemplate.FuncMap(funcs)).ParseFS(files, p)
+		if err != nil {
+			return fmt.Errorf("templates: parse %s: %w", p, err)
+		}
+		s.mailTxt[lang][name] = t
+	}
+	htmls, _ := fs.Glob(files, "mail/*.html")
+	s.mailHTM[lang] = map[string]*template.Template{}
+	for _, p := range htmls {
+		if path.Base(p) == "layout.html" {
+			continue
+		}
+		name := strings.TrimSuffix(path.Base(p), ".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "mail/layout.html", p)
+		if err != nil {
+			return fmt.Errorf("templates: parse %s: %w", p, err)
+		}
+		s.mailHTM[lang][name] = t
+	}
+	return nil
+}
+
+// Lang returns a supported language for a tag such as "en-GB", or "".
+func Lang(tag string) string {
+	tag = strings.ToLower(strings.TrimSpace(tag))
+	for _, l := range Languages {
+		if tag == l || strings.HasPrefix(tag, l+"-") {
+			return l
+		}
+	}
+	return ""
+}
+
+// Match picks the best supported language for an Accept-Language header.
+func (s *Set) Match(acceptLanguage string) string {
+	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil || len(tags) == 0 {
+		return Languages[0]
+	}
+	_, idx, conf := s.matcher.Match(tags...)
+	if conf == language.No {
+		return Languages[0]
+	}
+	return Languages[idx]
+}
+
+// T translates a message ID; args are key/value pairs for the message's
+// template. A missing ID is an error, so that tests catch it.
+func (s *Set) T(lang, id string, args ...any) (string, error) {
+	loc, ok := s.local[lang]
+	if !ok {
+		loc = s.local[Languages[0]]
+	}
+	cfg := &i18n.LocalizeConfig{MessageID: id}
+	if len(args) > 0 {
+		data := map[string]any{}
+		for i := 0; i+1 < len(args); i += 2 {
+			k, _ := args[i].(string)
+			data[k] = args[i+1]
+			if k == "Count" {
+				cfg.PluralCount = args[i+1]
+			}
+		}
+		cfg.TemplateData = data
+	}
+	msg, err := loc.Localize(cfg)
+	if err != nil {
+		return id, fmt.Errorf("templates: message %q in %s: %w", id, lang, err)
+	}
+	return msg, nil
+}
+
+// MustT is T for Go code that only uses IDs checked by the tests.
+func (s *Set) MustT(lang, id string, args ...any) string {
+	msg, _ := s.T(lang, id, args...)
+	return msg
+}
+
+// HasPage reports whether a page template exists.
+func (s *Set) HasPage(name string) bool {
+	_, ok := s.pages[Languages[0]][name]
+	return ok
+}
+
+// Render executes a page into w; it renders into a buffer first so that a
+// template error never sends half a page.
+func (s *Set) Render(w io.Writer, lang, name string, data any) error {
+	t, ok := s.pages[lang][name]
+	if !ok {
+		return fmt.Errorf("templates: no page %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		return fmt.Errorf("templates: render %s/%s: %w", lang, name, err)
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// Mail renders the subject, plain text and HTML of an e-mail.
+func (s *Set) Mail(lang, name string, data any) (subject, text, html string, err error) {
+	tt, ok := s.mailTxt[lang][name]
+	if !ok {
+		return "", "", "", fmt.Errorf("templates: no mail %q", name)
+	}
+	var tb, hb, sb bytes.Buffer
+	if err := tt.ExecuteTemplate(&sb, "subject", data); err != nil {
+		return "", "", "", fmt.Errorf("templates: mail %s subject: %w", name, err)
+	}
+	if err := tt.ExecuteTemplate(&tb, path.Base(name)+".txt", data); err != nil {
+		return "", "", "", fmt.Errorf("templates: mail %s text: %w", name, err)
+	}
+	if ht, ok := s.mailHTM[lang][name]; ok {
+		if err := ht.ExecuteTemplate(&hb, "layout.html", data); err != nil {
+			return "", "", "", fmt.Errorf("templates: mail %s html: %w", name, err)
+		}
+	}
+	return strings.TrimSpace(sb.String()), tb.String(), hb.String(), nil
+}
+
+// MessageIDs lists the IDs defined for a language, for consistency tests.
+func MessageIDs(lang string) ([]string, error) {
+	raw, err := fs.ReadFile(files, "locales/"+lang+".toml")
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := toml.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(m))
+	for k := range m {
+		ids = append(ids, k)
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+func (s *Set) funcs(lang string) template.FuncMap {
+	return template.FuncMap{
+		"t": func(id string, args ...any) (string, error) {
+			return s.T(lang, id, args...)
+		},
+		"lang": func() string { return lang },
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			if lang == "fr" {
+				return t.In(Paris).Format("02/01/2006")
+			}
+			return t.In(Paris).Format("2 Jan 2006")
+		},
+		"datetime": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			if lang == "fr" {
+				return t.In(Paris).Format("02/01/2006 à 15:04")
+			}
+			return t.In(Paris).Format("2 Jan 2006, 15:04")
+		},
+		"isotime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"has": func(list []string, v string) bool {
+			for _, x := range list {
+				if x == v {
+					return true
+				}
+			}
+			return false
+		},
+		"add": func(a, b int) int { return a + b },
+		"join": strings.Join,
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, errors.New("dict: odd arguments")
+			}
+			m := map[string]any{}
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, errors.New("dict: key not a string")
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
+		"list": func(v ...string) []string { return v },
+	}
+}
