@@ -17,14 +17,10 @@ import (
 	"time"
 	"unicode"
 
+	"archipel/apperr"
+
 	gomail "github.com/wneessen/go-mail"
 )
-
-// ErrInvalid marks a message that fails Validate; sending it again will not help.
-var ErrInvalid = errors.New("mail: invalid message")
-
-// ErrUnavailable marks a message that could not be handed over (server unreachable or refusing, outbox not writable).
-var ErrUnavailable = errors.New("mail: delivery unavailable")
 
 // TagHeader is the header carrying Message.Tag, so a stored or received message can be traced to what sent it.
 const TagHeader = "X-Archipel-Tag"
@@ -52,9 +48,10 @@ type Attachment struct {
 
 // Sender delivers messages.
 type Sender interface {
-	// Send delivers m. It returns an error wrapping ErrInvalid when m fails
-	// Validate, ErrUnavailable when the message could not be handed over, or
-	// the context's error when ctx is done before anything was sent.
+	// Send delivers m. Its errors have code apperr.Invalid when m fails
+	// Validate (sending again will not help), apperr.Unavailable when the
+	// message could not be handed over (server unreachable or refusing,
+	// outbox not writable), or wrap the context's error when ctx is done.
 	Send(ctx context.Context, m Message) error
 }
 
@@ -77,29 +74,29 @@ func New(smtpURL, from, outboxDir string) (Sender, error) {
 	return o, nil
 }
 
-// Validate reports, wrapping ErrInvalid, the first reason m cannot be sent.
+// Validate returns an apperr.Invalid error giving the first reason m cannot be sent.
 func (m Message) Validate() error {
 	addr, err := netmail.ParseAddress(m.To)
 	switch {
 	case m.To == "":
-		return fmt.Errorf("%w: recipient is missing", ErrInvalid)
+		return invalid("recipient is missing")
 	case err != nil || addr.Address != m.To:
 		// A display name inside To would bypass ToName and its encoding.
-		return fmt.Errorf("%w: recipient %q is not a bare e-mail address", ErrInvalid, m.To)
+		return invalid("recipient %q is not a bare e-mail address", m.To)
 	case hasControl(m.ToName):
-		return fmt.Errorf("%w: recipient name contains control characters", ErrInvalid)
+		return invalid("recipient name contains control characters")
 	case strings.TrimSpace(m.Subject) == "":
-		return fmt.Errorf("%w: subject is missing", ErrInvalid)
+		return invalid("subject is missing")
 	case hasControl(m.Subject):
-		return fmt.Errorf("%w: subject contains control characters", ErrInvalid)
+		return invalid("subject contains control characters")
 	case strings.TrimSpace(m.Text) == "":
-		return fmt.Errorf("%w: plain-text body is missing", ErrInvalid)
+		return invalid("plain-text body is missing")
 	case !validTag(m.Tag):
-		return fmt.Errorf("%w: tag %q must be at most 64 letters, digits, '.', '-' or '_'", ErrInvalid, m.Tag)
+		return invalid("tag %q must be at most 64 letters, digits or any of . - _ /", m.Tag)
 	}
 	for i, a := range m.Attachments {
 		if err := a.validate(); err != nil {
-			return fmt.Errorf("%w: attachment %d: %w", ErrInvalid, i+1, err)
+			return invalid("attachment %d: %w", i+1, err)
 		}
 	}
 	return nil
@@ -118,6 +115,15 @@ func (a Attachment) validate() error {
 	return nil
 }
 
+func invalid(format string, args ...any) error {
+	return apperr.Wrap(apperr.Invalid, "error.invalid", "mail", fmt.Errorf(format, args...))
+}
+
+// unavailable marks a failure to hand a message over; op says where to.
+func unavailable(op string, err error) error {
+	return apperr.Wrap(apperr.Unavailable, "error.unavailable", op, err)
+}
+
 func hasControl(s string) bool {
 	return strings.ContainsFunc(s, unicode.IsControl)
 }
@@ -127,7 +133,7 @@ func validTag(tag string) bool {
 		return false
 	}
 	for _, r := range tag {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".-_/", r)) {
 			return false
 		}
 	}

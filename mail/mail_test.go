@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"archipel/apperr"
 )
 
 const testFrom = "Archipel <noreply@archipel.example>"
@@ -58,8 +60,8 @@ func TestValidate(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("Validate() = %v, want ErrInvalid mentioning %q", err, tt.want)
+			if !errors.Is(err, apperr.ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Validate() = %v, want apperr.ErrInvalid mentioning %q", err, tt.want)
 			}
 		})
 	}

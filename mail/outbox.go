@@ -60,7 +60,7 @@ func (o *Outbox) Send(ctx context.Context, m Message) error {
 	// Written under a dot name then renamed, so List never sees half a message.
 	tmp, err := os.CreateTemp(o.dir, ".tmp-*.eml")
 	if err != nil {
-		return fmt.Errorf("mail: outbox: %w: %w", ErrUnavailable, err)
+		return unavailable("mail: outbox "+o.dir, err)
 	}
 	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
 	w := bufio.NewWriter(tmp)
@@ -78,7 +78,7 @@ func (o *Outbox) Send(ctx context.Context, m Message) error {
 		err = os.Rename(tmp.Name(), path)
 	}
 	if err != nil {
-		return fmt.Errorf("mail: outbox: write %s: %w: %w", path, ErrUnavailable, err)
+		return unavailable("mail: outbox "+o.dir, fmt.Errorf("write %s: %w", filepath.Base(path), err))
 	}
 
 	// The path is the only way to find the message, so it is logged; the body

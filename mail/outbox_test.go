@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"archipel/apperr"
 )
 
 // newTestOutbox returns an Outbox in a not yet existing directory and the buffer it logs into.
@@ -240,8 +242,8 @@ func TestOutboxRefusesWhatItCannotSend(t *testing.T) {
 		o, _ := newTestOutbox(t)
 		m := invitation()
 		m.To = "not an address"
-		if err := o.Send(context.Background(), m); !errors.Is(err, ErrInvalid) {
-			t.Fatalf("Send() = %v, want ErrInvalid", err)
+		if err := o.Send(context.Background(), m); !errors.Is(err, apperr.ErrInvalid) {
+			t.Fatalf("Send() = %v, want apperr.ErrInvalid", err)
 		}
 		if paths, _ := o.List(); len(paths) != 0 {
 			t.Errorf("List() = %v, want nothing", paths)
@@ -261,8 +263,8 @@ func TestOutboxRefusesWhatItCannotSend(t *testing.T) {
 			t.Fatal(err)
 		}
 		err := o.Send(context.Background(), invitation())
-		if !errors.Is(err, ErrUnavailable) {
-			t.Fatalf("Send() = %v, want ErrUnavailable", err)
+		if !errors.Is(err, apperr.ErrUnavailable) {
+			t.Fatalf("Send() = %v, want apperr.ErrUnavailable", err)
 		}
 	})
 }

@@ -98,7 +98,7 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return fmt.Errorf("mail: send to %s via %s: %w: %w", m.To, s.addr, ctxErr, err)
 		}
-		return fmt.Errorf("mail: send to %s via %s: %w: %w", m.To, s.addr, ErrUnavailable, err)
+		return unavailable(fmt.Sprintf("mail: send to %s via %s", m.To, s.addr), err)
 	}
 	return nil
 }

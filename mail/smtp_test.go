@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"archipel/apperr"
+
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
@@ -58,6 +60,7 @@ func startTestServer(t *testing.T) *testServer {
 	}()
 	t.Cleanup(func() {
 		_ = srv.Close()
+		_ = l.Close() // Close misses the listener when Serve has not started yet
 		<-done
 	})
 	return ts
@@ -179,8 +182,8 @@ func TestSMTPFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = s.Send(context.Background(), invitation())
-		if !errors.Is(err, ErrUnavailable) {
-			t.Fatalf("Send() = %v, want ErrUnavailable", err)
+		if !errors.Is(err, apperr.ErrUnavailable) {
+			t.Fatalf("Send() = %v, want apperr.ErrUnavailable", err)
 		}
 		for _, want := range []string{"mail: send to tresoriere@les-eclaireurs.example via " + addr, "refused"} {
 			if !strings.Contains(err.Error(), want) {
@@ -195,8 +198,8 @@ func TestSMTPFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = s.Send(context.Background(), invitation())
-		if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "STARTTLS") {
-			t.Fatalf("Send() = %v, want ErrUnavailable about STARTTLS", err)
+		if !errors.Is(err, apperr.ErrUnavailable) || !strings.Contains(err.Error(), "STARTTLS") {
+			t.Fatalf("Send() = %v, want apperr.ErrUnavailable about STARTTLS", err)
 		}
 		if got := ts.received(); len(got) != 0 {
 			t.Errorf("server received %d messages in clear", len(got))
@@ -209,8 +212,8 @@ func TestSMTPFailures(t *testing.T) {
 		}
 		m := invitation()
 		m.Subject = ""
-		if err := s.Send(context.Background(), m); !errors.Is(err, ErrInvalid) {
-			t.Fatalf("Send() = %v, want ErrInvalid", err)
+		if err := s.Send(context.Background(), m); !errors.Is(err, apperr.ErrInvalid) {
+			t.Fatalf("Send() = %v, want apperr.ErrInvalid", err)
 		}
 	})
 	t.Run("a cancelled context stops the send", func(t *testing.T) {
