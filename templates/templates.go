@@ -21,7 +21,7 @@ import (
 	"golang.org/x/text/language"
 )
 
-//go:embed html mail static locales
+//go:embed html mail static locales welcome
 var files embed.FS
 
 // Languages are the supported languages, the default first.
@@ -42,6 +42,16 @@ func mustLoadLocation(name string) *time.Location {
 func Static() fs.FS {
 	sub, _ := fs.Sub(files, "static")
 	return sub
+}
+
+// Welcome returns the default welcome document (a text/template in
+// Markdown) for a language; hosts may replace it with their own.
+func Welcome(lang string) string {
+	b, err := fs.ReadFile(files, "welcome/"+lang+".md")
+	if err != nil {
+		b, _ = fs.ReadFile(files, "welcome/"+Languages[0]+".md")
+	}
+	return string(b)
 }
 
 // Set is every page and mail parsed for every language.
@@ -280,7 +290,7 @@ func (s *Set) funcs(lang string) template.FuncMap {
 			}
 			return false
 		},
-		"add": func(a, b int) int { return a + b },
+		"add":  func(a, b int) int { return a + b },
 		"join": strings.Join,
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {

@@ -1,0 +1,359 @@
+package provisioning
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"archipel/apperr"
+	"archipel/database"
+	"archipel/mail"
+	"archipel/onboarding"
+	"archipel/provisioning/nextcloud"
+)
+
+// Options tune the engine; zero values take the defaults.
+type Options struct {
+	Worker      string        // this process's name in claims; hostname-pid-random by default
+	PerHost     int           // jobs running at once on one host (2)
+	MaxJobs     int           // jobs running at once in this process (8)
+	MaxAttempts int           // transient failures of one step before a job needs attention (6)
+	BaseBackoff time.Duration // first retry delay, doubled each time, with jitter (2s)
+	MaxBackoff  time.Duration // longest retry delay (5m)
+	Lease       time.Duration // how long a claim lasts without renewal (60s)
+	Poll        time.Duration // how often the queue is looked at (2s)
+	CallTimeout time.Duration // bound on one Nextcloud call (30s)
+	BaseURL     string        // Archipel's public URL, for the e-mails
+}
+
+func (o *Options) defaults() {
+	if o.Worker == "" {
+		host, _ := os.Hostname()
+		o.Worker = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), uuid.NewString()[:8])
+	}
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defd := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.PerHost, 2)
+	def(&o.MaxJobs, 8)
+	def(&o.MaxAttempts, 6)
+	defd(&o.BaseBackoff, 2*time.Second)
+	defd(&o.MaxBackoff, 5*time.Minute)
+	defd(&o.Lease, 60*time.Second)
+	defd(&o.Poll, 2*time.Second)
+	defd(&o.CallTimeout, 30*time.Second)
+}
+
+// Engine runs provisioning jobs: it claims due jobs in the database, runs
+// their steps against the host's Nextcloud, and retries what failed for a
+// passing reason.
+type Engine struct {
+	opts    Options
+	db      *database.DB
+	Jobs    *Store
+	Hosts   *Hosts
+	apps    *onboarding.Store
+	postman *mail.Postman
+	logger  *slog.Logger
+	now     func() time.Time
+
+	wake    chan struct{}
+	mu      sync.Mutex
+	running map[string]int // jobs running per host in this process
+	total   int
+	wg      sync.WaitGroup
+}
+
+// NewEngine returns an engine; call Run to start it.
+func NewEngine(db *database.DB, hosts *Hosts, apps *onboarding.Store, postman *mail.Postman, logger *slog.Logger, opts Options) *Engine {
+	opts.defaults()
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Engine{
+		opts: opts, db: db, Jobs: NewStore(db, nil), Hosts: hosts, apps: apps, postman: postman, logger: logger,
+		now: time.Now, wake: make(chan struct{}, 1), running: map[string]int{},
+	}
+}
+
+// Wake makes the engine look at the queue now rather than at its next poll.
+func (e *Engine) Wake() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run claims and runs jobs until ctx ends, then waits for the jobs in
+// flight to stop at their next step.
+func (e *Engine) Run(ctx context.Context) {
+	ticker := time.NewTicker(e.opts.Poll)
+	defer ticker.Stop()
+	for {
+		e.fill(ctx)
+		select {
+		case <-ctx.Done():
+			e.wg.Wait()
+			return
+		case <-ticker.C:
+		case <-e.wake:
+		}
+	}
+}
+
+// RunDue claims and runs due jobs until none is left, then returns: for
+// tests, the demo and one-shot commands.
+func (e *Engine) RunDue(ctx context.Context) {
+	for ctx.Err() == nil {
+		if !e.fill(ctx) {
+			e.wg.Wait()
+			if !e.fill(ctx) {
+				return
+			}
+		}
+		e.wg.Wait()
+	}
+}
+
+// fill starts due jobs while there is room; it reports whether it started any.
+func (e *Engine) fill(ctx context.Context) bool {
+	started := false
+	for ctx.Err() == nil {
+		e.mu.Lock()
+		if e.total >= e.opts.MaxJobs {
+			e.mu.Unlock()
+			return started
+		}
+		var full []string
+		for h, n := range e.running {
+			if n >= e.opts.PerHost {
+				full = append(full, h)
+			}
+		}
+		e.mu.Unlock()
+		job, err := e.Jobs.claim(ctx, e.opts.Worker, e.opts.Lease, e.opts.PerHost, full)
+		if err != nil {
+			e.logger.Error("provisioning: claim", slog.Any("err", err))
+			return started
+		}
+		if job == nil {
+			return started
+		}
+		started = true
+		e.mu.Lock()
+		e.running[job.HostID]++
+		e.total++
+		e.mu.Unlock()
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			defer func() {
+				e.mu.Lock()
+				e.running[job.HostID]--
+				e.total--
+				e.mu.Unlock()
+			}()
+			e.process(ctx, job)
+		}()
+	}
+	return started
+}
+
+// process runs a claimed job's remaining steps, renewing its lease.
+func (e *Engine) process(ctx context.Context, j *Job) {
+	log := e.logger.With(slog.String("job", j.ID), slog.String("host", j.HostID), slog.String("request", j.ApplicationID))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		t := time.NewTicker(e.opts.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := e.Jobs.extend(ctx, j, e.opts.Worker, e.opts.Lease); err != nil {
+					log.Warn("provisioning: lease lost", slog.Any("err", err))
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	r, err := e.newRun(ctx, j)
+	if err == nil {
+		err = e.markProvisioning(ctx, j)
+	}
+	if err != nil {
+		e.fail(ctx, j, StepPreflight, err, log)
+		return
+	}
+	for _, st := range j.Steps {
+		if st.Status == StepStatusDone {
+			continue
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		detail, err := r.step(ctx, st.Name)
+		if err != nil {
+			e.fail(ctx, j, st.Name, err, log)
+			return
+		}
+		if err := e.Jobs.stepDone(ctx, j, e.opts.Worker, st.Name, detail); err != nil {
+			if !errors.Is(err, errLostClaim) {
+				log.Error("provisioning: record step", slog.String("step", st.Name), slog.Any("err", err))
+			}
+			return
+		}
+		log.Debug("provisioning: step done", slog.String("step", st.Name), slog.String("detail", detail))
+	}
+	if err := e.Jobs.succeed(ctx, j, e.opts.Worker); err != nil && !errors.Is(err, errLostClaim) {
+		log.Error("provisioning: finish", slog.Any("err", err))
+		return
+	}
+	log.Info("provisioning: workspace ready", slog.String("group", j.State.GroupID), slog.String("account", j.State.UserID))
+}
+
+func (e *Engine) markProvisioning(ctx context.Context, j *Job) error {
+	app, err := e.apps.Get(ctx, j.ApplicationID)
+	if err != nil {
+		return err
+	}
+	if app.Status == onboarding.StatusApproved {
+		err := e.apps.Transition(ctx, nil, app, onboarding.StatusProvisioning, "", "")
+		if err != nil && !errors.Is(err, apperr.ErrConflict) {
+			return err
+		}
+	}
+	return nil
+}
+
+// fail records a step's failure: a passing one is retried later with
+// backoff, until MaxAttempts; a permanent one stops the job at once.
+func (e *Engine) fail(ctx context.Context, j *Job, step string, err error, log *slog.Logger) {
+	if errors.Is(err, errLostClaim) || (ctx.Err() != nil && errors.Is(err, context.Canceled)) {
+		return
+	}
+	kind := Classify(err)
+	attempts := 0
+	for _, st := range j.Steps {
+		if st.Name == step {
+			attempts = st.Attempts
+		}
+	}
+	status, next := JobFailed, e.now()
+	if kind.Transient {
+		if attempts+1 >= e.opts.MaxAttempts {
+			status = JobNeedsAttention
+		} else {
+			status = JobRetry
+			next = e.now().Add(max(e.backoff(attempts), kind.RetryAfter))
+		}
+	}
+	detail := err.Error()
+	if len(detail) > 1000 {
+		detail = detail[:1000]
+	}
+	log.Warn("provisioning: step failed", slog.String("step", step), slog.String("status", string(status)),
+		slog.String("reason", kind.Key), slog.Any("err", err))
+	if err := e.Jobs.stepFailed(context.WithoutCancel(ctx), j, e.opts.Worker, step, status, next, kind.Key, detail); err != nil && !errors.Is(err, errLostClaim) {
+		log.Error("provisioning: record failure", slog.Any("err", err))
+	}
+	if status == JobRetry {
+		time.AfterFunc(time.Until(next), e.Wake)
+	}
+}
+
+// backoff is the delay before the retry following n failures: exponential,
+// capped, with jitter so that jobs failing together do not retry together.
+func (e *Engine) backoff(n int) time.Duration {
+	d := e.opts.BaseBackoff << min(n, 20)
+	if d <= 0 || d > e.opts.MaxBackoff {
+		d = e.opts.MaxBackoff
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// Failure says how a failure should be handled and shown.
+type Failure struct {
+	Transient  bool
+	Key        string // message ID in plain words for staff
+	RetryAfter time.Duration
+}
+
+// Classify sorts an error into a passing or permanent failure with a
+// message key.
+func Classify(err error) Failure {
+	var ne *nextcloud.Error
+	switch {
+	case errors.As(err, &ne) && ne.Maintenance:
+		return Failure{true, "prov.error.maintenance", ne.RetryAfter}
+	case errors.Is(err, nextcloud.ErrUnavailable):
+		return Failure{true, "prov.error.unavailable", nextcloud.RetryAfter(err)}
+	case errors.Is(err, context.DeadlineExceeded):
+		return Failure{true, "prov.error.unavailable", 0}
+	case errors.Is(err, nextcloud.ErrUnauthorized):
+		return Failure{false, "prov.error.unauthorized", 0}
+	case errors.Is(err, nextcloud.ErrForbidden):
+		return Failure{false, "prov.error.forbidden", 0}
+	case errors.Is(err, nextcloud.ErrQuota):
+		return Failure{false, "prov.error.quota", 0}
+	case errors.Is(err, nextcloud.ErrInvalid):
+		return Failure{false, "prov.error.invalid", 0}
+	case errors.Is(err, nextcloud.ErrNotFound):
+		return Failure{false, "prov.error.not_found", 0}
+	case errors.Is(err, nextcloud.ErrAlreadyExists):
+		return Failure{false, "prov.error.conflict", 0}
+	}
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		if strings.HasPrefix(ae.Key, "prov.") {
+			return Failure{ae.Code == apperr.Unavailable, ae.Key, 0}
+		}
+		if ae.Code == apperr.Internal || ae.Code == apperr.Unavailable {
+			return Failure{true, "prov.error.internal", 0}
+		}
+	}
+	return Failure{false, "prov.error.internal", 0}
+}
+
+// Approve decides a request and starts its provisioning, in one
+// transaction: a double click or two staff at once end with one decision
+// and one job; the one who lost the race gets a conflict.
+func (e *Engine) Approve(ctx context.Context, app *onboarding.Application, h *Host, opts PlanOptions, actor string) (string, error) {
+	plan, err := NewPlan(app, h, opts)
+	if err != nil {
+		return "", apperr.Wrap(apperr.Invalid, "prov.error.plan", "provisioning: approve", err)
+	}
+	var jobID string
+	err = e.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := e.apps.Transition(ctx, tx, app, onboarding.StatusApproved, actor, ""); err != nil {
+			return err
+		}
+		id, _, err := e.Jobs.Enqueue(ctx, tx, plan)
+		jobID = id
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	e.Wake()
+	return jobID, nil
+}

@@ -1,0 +1,158 @@
+package provisioning
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"archipel/apperr"
+	"archipel/database"
+	"archipel/provisioning/nextcloud"
+)
+
+// Host is a partner host as provisioning sees it: where its Nextcloud is,
+// how to reach it, and what a new workspace looks like there.
+type Host struct {
+	ID             string
+	Slug           string
+	Name           string
+	Website        string
+	ContactEmail   string
+	HelpURL        string
+	NextcloudURL   string
+	NextcloudUser  string
+	FolderTemplate []string
+	WelcomeFR      string
+	WelcomeEN      string
+	DefaultQuotaGB int
+	DefaultAccount int
+	hasSecret      bool
+}
+
+// DefaultFolderTemplate is the folder tree of a host that set none.
+var DefaultFolderTemplate = []string{"Administratif", "Comptabilité", "Communication", "Assemblées générales", "Projets", "Ressources"}
+
+// Hosts reads and writes hosts' Nextcloud connections; app passwords are
+// stored sealed by the keyring.
+type Hosts struct {
+	db      *database.DB
+	keyring *Keyring
+	// Per-host request rate, shared by every job on that host.
+	rps      float64
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter
+	// Transport lets tests and the demo reach hosts through another transport.
+	Transport http.RoundTripper
+	UserAgent string
+}
+
+// NewHosts returns the host store; rps bounds requests per second per host.
+func NewHosts(db *database.DB, keyring *Keyring, rps float64) *Hosts {
+	if rps <= 0 {
+		rps = 10
+	}
+	return &Hosts{db: db, keyring: keyring, rps: rps, limiters: map[string]*rate.Limiter{}}
+}
+
+// Get returns a host by id.
+func (hs *Hosts) Get(ctx context.Context, id string) (*Host, error) {
+	var h Host
+	var tmpl string
+	var secret []byte
+	err := hs.db.QueryRowContext(ctx, `SELECT id, slug, name, website, contact_email, help_url, nextcloud_url, nextcloud_user,
+		folder_template, welcome_fr, welcome_en, default_quota_gb, default_accounts, nextcloud_secret
+		FROM hosts WHERE id = $1`, id).Scan(&h.ID, &h.Slug, &h.Name, &h.Website, &h.ContactEmail, &h.HelpURL,
+		&h.NextcloudURL, &h.NextcloudUser, &tmpl, &h.WelcomeFR, &h.WelcomeEN, &h.DefaultQuotaGB, &h.DefaultAccount, &secret)
+	if err != nil {
+		return nil, database.MapError(err, "provisioning: get host")
+	}
+	for _, line := range strings.Split(tmpl, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			h.FolderTemplate = append(h.FolderTemplate, line)
+		}
+	}
+	if len(h.FolderTemplate) == 0 {
+		h.FolderTemplate = DefaultFolderTemplate
+	}
+	h.hasSecret = len(secret) > 0
+	return &h, nil
+}
+
+// SetConnection stores a host's Nextcloud URL, provisioning account and app
+// password (sealed; it is never shown or logged again).
+func (hs *Hosts) SetConnection(ctx context.Context, hostID, url, user, appPassword string) error {
+	if hs.keyring == nil {
+		return apperr.New(apperr.Unavailable, "prov.error.no_secret_key", "provisioning: set connection")
+	}
+	sealed := hs.keyring.Seal(appPassword, "host:"+hostID)
+	res, err := hs.db.ExecContext(ctx, `UPDATE hosts SET nextcloud_url = $1, nextcloud_user = $2, nextcloud_secret = $3, updated_at = $4 WHERE id = $5`,
+		strings.TrimRight(url, "/"), user, sealed, time.Now().UTC(), hostID)
+	if err != nil {
+		return database.MapError(err, "provisioning: set connection")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.New(apperr.NotFound, "error.not_found", "provisioning: set connection")
+	}
+	return nil
+}
+
+// Client returns a Nextcloud client for a host, its requests paced by the
+// host's rate limit.
+func (hs *Hosts) Client(ctx context.Context, h *Host) (*nextcloud.Client, error) {
+	if h.NextcloudURL == "" || h.NextcloudUser == "" || !h.hasSecret {
+		return nil, apperr.New(apperr.Invalid, "prov.error.not_connected", "provisioning: client")
+	}
+	if hs.keyring == nil {
+		return nil, apperr.New(apperr.Unavailable, "prov.error.no_secret_key", "provisioning: client")
+	}
+	var sealed []byte
+	if err := hs.db.QueryRowContext(ctx, `SELECT nextcloud_secret FROM hosts WHERE id = $1`, h.ID).Scan(&sealed); err != nil {
+		return nil, database.MapError(err, "provisioning: client")
+	}
+	password, err := hs.keyring.Open(sealed, "host:"+h.ID)
+	if err != nil {
+		return nil, apperr.Wrap(apperr.Invalid, "prov.error.secret", "provisioning: client", err)
+	}
+	base := hs.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return nextcloud.New(nextcloud.Config{
+		BaseURL: h.NextcloudURL, User: h.NextcloudUser, AppPassword: password, UserAgent: hs.UserAgent,
+		HTTPClient: &http.Client{Transport: &pacedTransport{limiter: hs.limiter(h.ID), next: base}},
+	})
+}
+
+func (hs *Hosts) limiter(hostID string) *rate.Limiter {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	l, ok := hs.limiters[hostID]
+	if !ok {
+		l = rate.NewLimiter(rate.Limit(hs.rps), int(hs.rps)+1)
+		hs.limiters[hostID] = l
+	}
+	return l
+}
+
+// pacedTransport waits for the host's rate limiter before each request.
+type pacedTransport struct {
+	limiter *rate.Limiter
+	next    http.RoundTripper
+}
+
+func (p *pacedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if err := p.limiter.Wait(r.Context()); err != nil {
+		return nil, err
+	}
+	return p.next.RoundTrip(r)
+}
+
+var errNoRows = sql.ErrNoRows
+
+func isNoRows(err error) bool { return errors.Is(err, errNoRows) }

@@ -1,0 +1,672 @@
+package provisioning
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"archipel/apperr"
+	"archipel/mail"
+	"archipel/onboarding"
+	"archipel/provisioning/nextcloud"
+)
+
+// AccessGroup is the host-wide group through which the provisioning account
+// reaches a new group folder while filling it; it is removed from the
+// folder at the end, so the account keeps no lasting access.
+const AccessGroup = "archipel-provisioning"
+
+// maxTries bounds how many ids are tried when the wanted ones are taken.
+const maxTries = 20
+
+// run is one execution of a job's steps against a host.
+type run struct {
+	e    *Engine
+	j    *Job
+	h    *Host
+	c    *nextcloud.Client
+	plan Plan
+	st   *State
+}
+
+func (e *Engine) newRun(ctx context.Context, j *Job) (*run, error) {
+	h, err := e.Hosts.Get(ctx, j.HostID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := e.Hosts.Client(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	return &run{e: e, j: j, h: h, c: c, plan: j.Plan, st: &j.State}, nil
+}
+
+// call bounds one Nextcloud call in time.
+func (r *run) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, r.e.opts.CallTimeout)
+}
+
+// save records the state before an action whose outcome depends on it.
+func (r *run) save(ctx context.Context) error { return r.e.Jobs.saveState(ctx, r.j, r.e.opts.Worker) }
+
+func (r *run) step(ctx context.Context, name string) (string, error) {
+	switch name {
+	case StepPreflight:
+		return r.preflight(ctx)
+	case StepGroup:
+		return r.group(ctx)
+	case StepAccount:
+		return r.account(ctx)
+	case StepMembership:
+		return r.membership(ctx)
+	case StepSpace:
+		return r.space(ctx)
+	case StepTree:
+		return r.tree(ctx)
+	case StepDocuments:
+		return r.documents(ctx)
+	case StepRevoke:
+		return r.revoke(ctx)
+	case StepRecord:
+		return r.record(ctx)
+	}
+	return "", fmt.Errorf("provisioning: unknown step %q", name)
+}
+
+func permanent(key, op string) error { return apperr.New(apperr.Invalid, key, op) }
+
+// preflight reads the host's version and abilities, and checks that the
+// provisioning account is an administrator.
+func (r *run) preflight(ctx context.Context) (string, error) {
+	cctx, cancel := r.call(ctx)
+	defer cancel()
+	status, err := r.c.Status(cctx)
+	if err != nil {
+		return "", err
+	}
+	if !status.Installed {
+		return "", permanent("prov.error.not_installed", "provisioning: preflight")
+	}
+	if status.Maintenance {
+		return "", &nextcloud.Error{Op: "status", Kind: nextcloud.ErrUnavailable, Maintenance: true}
+	}
+	caps, err := r.c.Capabilities(cctx)
+	if err != nil {
+		return "", err
+	}
+	me, err := r.c.CurrentUser(cctx)
+	if err != nil {
+		return "", err
+	}
+	if !me.Admin {
+		return "", permanent("prov.error.not_admin", "provisioning: preflight")
+	}
+	if !caps.GroupFolders && !(caps.FilesSharingAPI && caps.GroupSharing) {
+		return "", permanent("prov.error.no_sharing", "provisioning: preflight")
+	}
+	r.st.Version, r.st.GroupFolders, r.st.Admin = caps.VersionString, caps.GroupFolders, me.ID
+	space := "share"
+	if caps.GroupFolders {
+		space = "groupfolder"
+	}
+	return fmt.Sprintf("Nextcloud %s, %s", status.VersionString, space), nil
+}
+
+// group ensures the association's group. An id that exists on the host and
+// that this job did not create is never adopted: the next candidate is
+// tried. The only group adopted without a record of its creation is one
+// this job asked for and whose answer was lost (a crash or a timeout), and
+// then only if it has no member yet.
+func (r *run) group(ctx context.Context) (string, error) {
+	for {
+		if r.st.GroupID == "" {
+			if err := r.nextGroupID(ctx); err != nil {
+				return "", err
+			}
+		}
+		cctx, cancel := r.call(ctx)
+		g, err := r.c.GetGroup(cctx, r.st.GroupID)
+		cancel()
+		switch {
+		case err == nil && r.st.GroupCreated:
+			return "group " + r.st.GroupID, nil
+		case err == nil:
+			// Between our look (absent) and our request, nobody else took
+			// this id: a group we asked for and that has no member is ours.
+			if r.attempted("group:"+r.st.GroupID) && len(g.Members) == 0 {
+				r.st.GroupCreated = true
+				return "group " + r.st.GroupID + " (adopted after an interrupted creation)", r.save(ctx)
+			}
+			r.st.GroupID = ""
+			if err := r.save(ctx); err != nil {
+				return "", err
+			}
+		case errors.Is(err, nextcloud.ErrNotFound):
+			if err := r.markAttempt(ctx, "group:"+r.st.GroupID); err != nil {
+				return "", err
+			}
+			cctx, cancel := r.call(ctx)
+			err := r.c.CreateGroup(cctx, r.st.GroupID, r.plan.AssociationName)
+			cancel()
+			if errors.Is(err, nextcloud.ErrAlreadyExists) {
+				// Someone created it between our look and our request.
+				r.st.GroupID = ""
+				if err := r.save(ctx); err != nil {
+					return "", err
+				}
+				continue
+			}
+			if err != nil {
+				return "", err
+			}
+			r.st.GroupCreated = true
+			return "group " + r.st.GroupID + " created", r.save(ctx)
+		default:
+			return "", err
+		}
+	}
+}
+
+// attempted reports whether this job asked the host to create key (such as
+// "group:asso"), so that a resumed job recognises what it made even when the
+// answer was lost.
+func (r *run) attempted(key string) bool { return r.st.Asked[key] }
+
+// markAttempt records, before asking the host, that the job creates key.
+func (r *run) markAttempt(ctx context.Context, key string) error {
+	if r.st.Asked == nil {
+		r.st.Asked = map[string]bool{}
+	}
+	r.st.Asked[key] = true
+	return r.save(ctx)
+}
+
+func (r *run) nextGroupID(ctx context.Context) error {
+	for r.st.GroupTry < maxTries {
+		r.st.GroupTry++
+		id := GroupIDCandidate(r.plan.AssociationName, r.st.GroupTry)
+		ok, err := r.e.Jobs.reserve(ctx, r.h.ID, "group", id, r.plan.ApplicationID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			r.st.GroupID, r.st.GroupCreated = id, false
+			return r.save(ctx)
+		}
+	}
+	return permanent("prov.error.collision", "provisioning: group id")
+}
+
+func (r *run) nextUserID(ctx context.Context) error {
+	for r.st.UserTry < maxTries {
+		r.st.UserTry++
+		id := UserIDCandidate(r.plan.ContactName, r.st.GroupID, r.st.UserTry)
+		ok, err := r.e.Jobs.reserve(ctx, r.h.ID, "user", id, r.plan.ApplicationID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			r.st.UserID, r.st.UserCreated = id, false
+			return r.save(ctx)
+		}
+	}
+	return permanent("prov.error.collision", "provisioning: account id")
+}
+
+// account ensures the association's admin account, created with an e-mail
+// and no password: Nextcloud mails its own set-password link, and Archipel
+// never sees a password.
+func (r *run) account(ctx context.Context) (string, error) {
+	quota := strconv.FormatInt(r.plan.QuotaBytes, 10)
+	for {
+		if r.st.UserID == "" {
+			if err := r.nextUserID(ctx); err != nil {
+				return "", err
+			}
+		}
+		cctx, cancel := r.call(ctx)
+		u, err := r.c.GetUser(cctx, r.st.UserID)
+		cancel()
+		switch {
+		case err == nil && (r.st.UserCreated || (r.attempted("user:"+r.st.UserID) && strings.EqualFold(u.Email, r.plan.ContactEmail) && u.DisplayName == r.plan.ContactName)):
+			r.st.UserCreated = true
+			if err := r.save(ctx); err != nil {
+				return "", err
+			}
+			if err := r.alignUser(ctx, u, quota); err != nil {
+				return "", err
+			}
+			return "account " + r.st.UserID, nil
+		case err == nil:
+			// Somebody else's account: never adopted.
+			r.st.UserID = ""
+			if err := r.save(ctx); err != nil {
+				return "", err
+			}
+		case errors.Is(err, nextcloud.ErrNotFound):
+			if err := r.markAttempt(ctx, "user:"+r.st.UserID); err != nil {
+				return "", err
+			}
+			cctx, cancel := r.call(ctx)
+			err := r.c.CreateUser(cctx, nextcloud.NewUser{
+				ID: r.st.UserID, Email: r.plan.ContactEmail, DisplayName: r.plan.ContactName,
+				Language: r.plan.Language, Quota: quota, Groups: []string{r.st.GroupID},
+			})
+			cancel()
+			if errors.Is(err, nextcloud.ErrAlreadyExists) {
+				r.st.UserID = ""
+				if err := r.save(ctx); err != nil {
+					return "", err
+				}
+				continue
+			}
+			if err != nil {
+				return "", err
+			}
+			r.st.UserCreated = true
+			return "account " + r.st.UserID + " created, welcome e-mail sent by Nextcloud", r.save(ctx)
+		default:
+			return "", err
+		}
+	}
+}
+
+// alignUser corrects what differs from the plan on an account we made.
+func (r *run) alignUser(ctx context.Context, u nextcloud.User, quota string) error {
+	edits := []struct {
+		field        nextcloud.UserField
+		value        string
+		wrongAlready bool
+	}{
+		{nextcloud.FieldEmail, r.plan.ContactEmail, !strings.EqualFold(u.Email, r.plan.ContactEmail)},
+		{nextcloud.FieldDisplayName, r.plan.ContactName, u.DisplayName != r.plan.ContactName},
+		{nextcloud.FieldQuota, quota, u.Quota.Unlimited || u.Quota.Limit != r.plan.QuotaBytes},
+	}
+	for _, ed := range edits {
+		if !ed.wrongAlready {
+			continue
+		}
+		cctx, cancel := r.call(ctx)
+		err := r.c.EditUser(cctx, r.st.UserID, ed.field, ed.value)
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// membership ensures the account is in the association's group, and only
+// in it among associations' groups, and administers it.
+func (r *run) membership(ctx context.Context) (string, error) {
+	cctx, cancel := r.call(ctx)
+	u, err := r.c.GetUser(cctx, r.st.UserID)
+	cancel()
+	if err != nil {
+		return "", err
+	}
+	for _, g := range u.Groups {
+		if strings.EqualFold(g, r.st.GroupID) {
+			continue
+		}
+		owner, err := r.e.Jobs.ownerOf(ctx, r.h.ID, "group", g)
+		if err != nil {
+			return "", err
+		}
+		if owner != "" && owner != r.plan.ApplicationID {
+			return "", permanent("prov.error.account_elsewhere", "provisioning: membership")
+		}
+	}
+	if !containsFold(u.Groups, r.st.GroupID) {
+		cctx, cancel := r.call(ctx)
+		err := r.c.AddToGroup(cctx, r.st.UserID, r.st.GroupID)
+		cancel()
+		if err != nil {
+			return "", err
+		}
+	}
+	if !containsFold(u.SubadminGroups, r.st.GroupID) {
+		cctx, cancel := r.call(ctx)
+		err := r.c.PromoteSubadmin(cctx, r.st.UserID, r.st.GroupID)
+		cancel()
+		if err != nil {
+			return "", err
+		}
+	}
+	return "member and group administrator of " + r.st.GroupID, nil
+}
+
+func containsFold(list []string, v string) bool {
+	return slices.ContainsFunc(list, func(s string) bool { return strings.EqualFold(s, v) })
+}
+
+// space ensures the group's shared space: a group folder with the plan's
+// quota when the host has the app, else a folder shared with the group.
+func (r *run) space(ctx context.Context) (string, error) {
+	if r.st.GroupFolders {
+		return r.groupFolder(ctx)
+	}
+	return r.sharedFolder(ctx)
+}
+
+func (r *run) nextFolder(ctx context.Context) error {
+	for r.st.FolderTry < maxTries {
+		r.st.FolderTry++
+		name := FolderName(r.plan.AssociationName, r.st.FolderTry)
+		ok, err := r.e.Jobs.reserve(ctx, r.h.ID, "folder", name, r.plan.ApplicationID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			r.st.Folder, r.st.FolderID, r.st.FolderCreated = name, 0, false
+			return r.save(ctx)
+		}
+	}
+	return permanent("prov.error.collision", "provisioning: folder name")
+}
+
+func (r *run) groupFolder(ctx context.Context) (string, error) {
+	if err := r.ensureAccessGroup(ctx); err != nil {
+		return "", err
+	}
+	var folder nextcloud.GroupFolder
+	for r.st.FolderID == 0 {
+		if r.st.Folder == "" {
+			if err := r.nextFolder(ctx); err != nil {
+				return "", err
+			}
+		}
+		cctx, cancel := r.call(ctx)
+		all, err := r.c.GroupFolders(cctx)
+		cancel()
+		if err != nil {
+			return "", err
+		}
+		var same []nextcloud.GroupFolder
+		for _, f := range all {
+			if strings.EqualFold(f.MountPoint, r.st.Folder) {
+				same = append(same, f)
+			}
+		}
+		if len(same) > 0 {
+			f := same[0]
+			if r.attempted("folder:"+r.st.Folder) && onlyGroups(f, r.st.GroupID, AccessGroup) {
+				r.st.FolderID, r.st.FolderCreated = f.ID, true
+				if err := r.save(ctx); err != nil {
+					return "", err
+				}
+				break
+			}
+			r.st.Folder = ""
+			if err := r.save(ctx); err != nil {
+				return "", err
+			}
+			continue
+		}
+		if err := r.markAttempt(ctx, "folder:"+r.st.Folder); err != nil {
+			return "", err
+		}
+		cctx, cancel = r.call(ctx)
+		id, err := r.c.CreateGroupFolder(cctx, r.st.Folder)
+		cancel()
+		if err != nil {
+			return "", err
+		}
+		r.st.FolderID, r.st.FolderCreated = id, true
+		if err := r.save(ctx); err != nil {
+			return "", err
+		}
+	}
+	cctx, cancel := r.call(ctx)
+	defer cancel()
+	folder, err := r.c.GroupFolder(cctx, r.st.FolderID)
+	if err != nil {
+		return "", err
+	}
+	for _, g := range []string{r.st.GroupID, AccessGroup} {
+		if _, ok := folder.Groups[g]; !ok {
+			if err := r.c.AddGroupToFolder(cctx, r.st.FolderID, g); err != nil {
+				return "", err
+			}
+		}
+		if folder.Groups[g] != nextcloud.PermAll {
+			if err := r.c.SetFolderPermissions(cctx, r.st.FolderID, g, nextcloud.PermAll); err != nil {
+				return "", err
+			}
+		}
+	}
+	if folder.Quota != r.plan.QuotaBytes {
+		if err := r.c.SetFolderQuota(cctx, r.st.FolderID, r.plan.QuotaBytes); err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("group folder %q (%d)", r.st.Folder, r.st.FolderID), nil
+}
+
+// onlyGroups reports whether a folder is reachable by no other group than
+// the given ones.
+func onlyGroups(f nextcloud.GroupFolder, groups ...string) bool {
+	for g := range f.Groups {
+		if !containsFold(groups, g) {
+			return false
+		}
+	}
+	return true
+}
+
+// ensureAccessGroup makes sure the provisioning account is in AccessGroup.
+func (r *run) ensureAccessGroup(ctx context.Context) error {
+	cctx, cancel := r.call(ctx)
+	defer cancel()
+	if err := r.c.CreateGroup(cctx, AccessGroup, "Archipel (provisioning)"); err != nil && !errors.Is(err, nextcloud.ErrAlreadyExists) {
+		return err
+	}
+	me, err := r.c.GetUser(cctx, r.st.Admin)
+	if err != nil {
+		return err
+	}
+	if !containsFold(me.Groups, AccessGroup) {
+		return r.c.AddToGroup(cctx, r.st.Admin, AccessGroup)
+	}
+	return nil
+}
+
+// sharedFolder is the space of hosts without group folders: a folder of the
+// provisioning account shared with the group. The account owns it, so it
+// keeps access: the README says so to hosts.
+func (r *run) sharedFolder(ctx context.Context) (string, error) {
+	for !r.st.FolderCreated {
+		if r.st.Folder == "" {
+			if err := r.nextFolder(ctx); err != nil {
+				return "", err
+			}
+		}
+		cctx, cancel := r.call(ctx)
+		_, err := r.c.Stat(cctx, r.st.Admin, "/"+r.st.Folder)
+		cancel()
+		switch {
+		case err == nil && r.attempted("folder:"+r.st.Folder):
+			r.st.FolderCreated = true
+		case err == nil:
+			r.st.Folder = ""
+		case errors.Is(err, nextcloud.ErrNotFound):
+			if err := r.markAttempt(ctx, "folder:"+r.st.Folder); err != nil {
+				return "", err
+			}
+			cctx, cancel := r.call(ctx)
+			err := r.c.Mkdir(cctx, r.st.Admin, "/"+r.st.Folder)
+			cancel()
+			if err != nil && !errors.Is(err, nextcloud.ErrAlreadyExists) {
+				return "", err
+			}
+			if errors.Is(err, nextcloud.ErrAlreadyExists) {
+				r.st.Folder = ""
+			} else {
+				r.st.FolderCreated = true
+			}
+		default:
+			return "", err
+		}
+		if err := r.save(ctx); err != nil {
+			return "", err
+		}
+	}
+	cctx, cancel := r.call(ctx)
+	defer cancel()
+	shares, err := r.c.Shares(cctx, "/"+r.st.Folder)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range shares {
+		if strings.EqualFold(s.ShareWith, r.st.GroupID) {
+			r.st.ShareID = s.ID
+			return fmt.Sprintf("folder %q shared with %s", r.st.Folder, r.st.GroupID), r.save(ctx)
+		}
+	}
+	s, err := r.c.CreateGroupShare(cctx, "/"+r.st.Folder, r.st.GroupID, nextcloud.PermAll)
+	if err != nil {
+		return "", err
+	}
+	r.st.ShareID = s.ID
+	return fmt.Sprintf("folder %q shared with %s", r.st.Folder, r.st.GroupID), r.save(ctx)
+}
+
+// tree ensures the host's folder template inside the shared space.
+func (r *run) tree(ctx context.Context) (string, error) {
+	for _, f := range r.plan.Folders {
+		cctx, cancel := r.call(ctx)
+		err := r.c.Mkdir(cctx, r.st.Admin, path.Join("/", r.st.Folder, f))
+		cancel()
+		if err != nil && !errors.Is(err, nextcloud.ErrAlreadyExists) {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("%d folders", len(r.plan.Folders)), nil
+}
+
+// documents places the welcome documents, never overwriting one the
+// association changed: a document is uploaded only where none is, and its
+// ETag remembered.
+func (r *run) documents(ctx context.Context) (string, error) {
+	placed := 0
+	for _, d := range r.plan.Documents {
+		content, err := renderDocument(d, r.plan, r.h, r.st)
+		if err != nil {
+			return "", permanent("prov.error.template", "provisioning: documents")
+		}
+		p := path.Join("/", r.st.Folder, d.Name)
+		cctx, cancel := r.call(ctx)
+		info, err := r.c.Stat(cctx, r.st.Admin, p)
+		cancel()
+		switch {
+		case err == nil:
+			if _, known := r.st.Documents[d.Name]; known {
+				continue // ours, possibly changed since: left alone
+			}
+			// There before any record: ours if identical (an upload whose
+			// answer was lost), else the association's: kept either way.
+			cctx, cancel := r.call(ctx)
+			got, err := r.c.Download(cctx, r.st.Admin, p)
+			cancel()
+			if err != nil {
+				return "", err
+			}
+			if r.st.Documents == nil {
+				r.st.Documents = map[string]string{}
+			}
+			r.st.Documents[d.Name] = "kept"
+			if bytes.Equal(got, content) {
+				r.st.Documents[d.Name] = info.ETag
+			}
+		case errors.Is(err, nextcloud.ErrNotFound):
+			cctx, cancel := r.call(ctx)
+			err := r.c.Upload(cctx, r.st.Admin, p, content)
+			if err == nil {
+				info, err = r.c.Stat(cctx, r.st.Admin, p)
+			}
+			cancel()
+			if err != nil {
+				return "", err
+			}
+			if r.st.Documents == nil {
+				r.st.Documents = map[string]string{}
+			}
+			r.st.Documents[d.Name] = info.ETag
+			placed++
+		default:
+			return "", err
+		}
+		if err := r.save(ctx); err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("%d documents placed", placed), nil
+}
+
+// revoke removes the provisioning account's access to the group folder.
+func (r *run) revoke(ctx context.Context) (string, error) {
+	if !r.st.GroupFolders {
+		return "no group folder: the provisioning account owns the shared folder", nil
+	}
+	cctx, cancel := r.call(ctx)
+	defer cancel()
+	folder, err := r.c.GroupFolder(cctx, r.st.FolderID)
+	if err != nil {
+		return "", err
+	}
+	if _, ok := folder.Groups[AccessGroup]; ok {
+		if err := r.c.RemoveGroupFromFolder(cctx, r.st.FolderID, AccessGroup); err != nil && !errors.Is(err, nextcloud.ErrNotFound) {
+			return "", err
+		}
+	}
+	return "provisioning access removed", nil
+}
+
+// record writes the workspace's facts, marks the request ready and tells
+// the association how to begin.
+func (r *run) record(ctx context.Context) (string, error) {
+	loginURL := strings.TrimRight(r.h.NextcloudURL, "/") + "/index.php/login"
+	now := r.e.Jobs.now()
+	err := r.e.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO workspaces (application_id, host_id, login_url, account_id, group_id, folder, quota_bytes, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (application_id) DO NOTHING`,
+			r.plan.ApplicationID, r.h.ID, loginURL, r.st.UserID, r.st.GroupID, r.st.Folder, r.plan.QuotaBytes, now)
+		return err
+	})
+	if err != nil {
+		return "", apperr.Wrap(apperr.Unavailable, "prov.error.internal", "provisioning: record", err)
+	}
+	app, err := r.e.apps.Get(ctx, r.plan.ApplicationID)
+	if err != nil {
+		return "", err
+	}
+	if app.Status != onboarding.StatusReady {
+		if err := r.e.apps.Transition(ctx, nil, app, onboarding.StatusReady, "", ""); err != nil {
+			return "", err
+		}
+	}
+	if !r.st.Mailed && r.e.postman != nil {
+		err := r.e.postman.Send(ctx, mail.Letter{
+			Lang: r.plan.Language, Template: "workspace_ready", To: r.plan.ContactEmail, ToName: r.plan.ContactName,
+			Data: map[string]any{
+				"Name": r.plan.AssociationName, "Host": r.h.Name, "LoginURL": loginURL, "Account": r.st.UserID,
+				"Folder": r.st.Folder, "HelpURL": r.h.HelpURL, "HostEmail": r.h.ContactEmail,
+				"Link": strings.TrimRight(r.e.opts.BaseURL, "/") + "/suivi",
+			},
+		})
+		if err != nil {
+			return "", apperr.Wrap(apperr.Unavailable, "prov.error.mail", "provisioning: ready e-mail", err)
+		}
+		r.st.Mailed = true
+		if err := r.save(ctx); err != nil {
+			return "", err
+		}
+	}
+	return "workspace recorded, association told", nil
+}
