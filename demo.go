@@ -2,9 +2,17 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net"
+	"net/http"
 	"time"
 
+	"github.com/google/uuid"
+
 	"archipel/database"
+	"archipel/provisioning"
+	"archipel/provisioning/nextcloud"
+	"archipel/provisioning/simulator"
 )
 
 // demoHosts are the partner hosts the demo starts with.
@@ -23,12 +31,63 @@ var demoHosts = []struct {
 func seedDemo(ctx context.Context, db *database.DB) error {
 	now := time.Now().UTC()
 	for _, h := range demoHosts {
-		_, err := db.ExecContext(ctx, `INSERT INTO hosts (id, slug, name, website, terms_url, region, departements, services, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (slug) DO NOTHING`,
-			h.id, h.slug, h.name, h.website, h.website+"/cgu", h.region, h.deps, h.services, now)
+		_, err := db.ExecContext(ctx, `INSERT INTO hosts (id, slug, name, website, terms_url, help_url, contact_email, region, departements, services, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT (slug) DO NOTHING`,
+			h.id, h.slug, h.name, h.website, h.website+"/cgu", h.website+"/aide", "contact@"+h.slug+".example", h.region, h.deps, h.services, now)
 		if err != nil {
 			return database.MapError(err, "demo: seed hosts")
 		}
 	}
 	return nil
+}
+
+// simulatedHost is a demo host's Nextcloud, simulated in this process on
+// its own loopback port.
+type simulatedHost struct {
+	name string
+	url  string
+	sim  *simulator.Simulator
+	srv  *http.Server
+}
+
+// startSimulators gives every demo host a simulated Nextcloud and connects
+// the host to it with an app password, as an operator would.
+func startSimulators(ctx context.Context, hosts *provisioning.Hosts) ([]*simulatedHost, error) {
+	var out []*simulatedHost
+	for _, dh := range demoHosts {
+		password := uuid.NewString()
+		sim := simulator.New(simulator.Options{AdminPassword: password, MailEnabled: true,
+			DisableGroupFolders: dh.slug == "atoll-libre", BruteForceDelay: 100 * time.Millisecond})
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			stopSimulators(out)
+			return nil, fmt.Errorf("demo: simulated Nextcloud: %w", err)
+		}
+		s := &simulatedHost{name: dh.name, url: "http://" + ln.Addr().String(), sim: sim,
+			srv: &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}}
+		go s.srv.Serve(ln)
+		out = append(out, s)
+		c, err := nextcloud.New(nextcloud.Config{BaseURL: s.url})
+		if err != nil {
+			stopSimulators(out)
+			return nil, err
+		}
+		appPassword, err := c.AppPasswordFromLogin(ctx, "admin", password)
+		if err != nil {
+			stopSimulators(out)
+			return nil, fmt.Errorf("demo: app password from simulated Nextcloud: %w", err)
+		}
+		if err := hosts.SetConnection(ctx, dh.id, s.url, "admin", appPassword); err != nil {
+			stopSimulators(out)
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func stopSimulators(sims []*simulatedHost) {
+	for _, s := range sims {
+		s.srv.Close()
+		s.sim.Close()
+	}
 }

@@ -22,6 +22,8 @@ import (
 	"archipel/database"
 	"archipel/mail"
 	"archipel/onboarding"
+	"archipel/provisioning"
+	"archipel/provisioning/nextcloud"
 	"archipel/server"
 	"archipel/templates"
 )
@@ -35,6 +37,8 @@ Usage:
   archipel serve   [flags]   run the service
   archipel demo    [flags]   run everything locally with sample hosts (embedded SQLite)
   archipel migrate [flags]   apply pending database migrations and exit
+  archipel approve [flags] REQUEST-ID [--host SLUG]
+                             approve a submitted request and provision its workspace
   archipel version           print the version
 
 Run "archipel <command> -h" for the flags of a command; every flag also
@@ -85,6 +89,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		defer db.Close()
 		return db.Migrate(ctx)
+	case "approve":
+		return approve(ctx, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -121,17 +127,31 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 	if err != nil {
 		return err
 	}
+	keyring, err := cfg.keyring(logger)
+	if err != nil {
+		return err
+	}
+	hosts := provisioning.NewHosts(db, keyring, 10)
+	hosts.UserAgent = nextcloud.UserAgent(version)
+	var sims []*simulatedHost
 	if demo {
 		if err := seedDemo(ctx, db); err != nil {
 			return err
 		}
+		if sims, err = startSimulators(ctx, hosts); err != nil {
+			return err
+		}
+		defer stopSimulators(sims)
 	}
+	apps := onboarding.NewStore(db, nil)
+	postman := &mail.Postman{Renderer: tpl, Sender: sender}
+	engine := provisioning.NewEngine(db, hosts, apps, postman, logger, provisioning.Options{BaseURL: cfg.BaseURL})
 	handler, err := server.New(server.Options{
 		BaseURL: cfg.BaseURL, Secure: cfg.Secure(), TrustedProxies: cfg.TrustedProxies,
 	}, server.Deps{
 		DB: db, Templates: tpl, Logger: logger,
-		Onboarding: onboarding.NewStore(db, nil),
-		Postman:    &mail.Postman{Renderer: tpl, Sender: sender},
+		Onboarding: apps,
+		Postman:    postman,
 	})
 	if err != nil {
 		return err
@@ -152,8 +172,17 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		if cfg.SMTPURL == "" {
 			fmt.Fprintf(stdout, "  e-mails are written to: %s\n", filepath.Join(cfg.DataDir, "outbox"))
 		}
+		for _, s := range sims {
+			fmt.Fprintf(stdout, "  simulated Nextcloud of %s: %s/_archipel/state\n", s.name, s.url)
+		}
+		fmt.Fprintf(stdout, "  approve a submitted request: go run . approve --data %s REQUEST-ID [--host SLUG]\n", cfg.DataDir)
 		fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 	}
+	engineDone := make(chan struct{})
+	go func() {
+		defer close(engineDone)
+		engine.Run(ctx)
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -167,5 +196,57 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	<-engineDone
+	return nil
+}
+
+// approve decides a submitted request from the command line and queues its
+// provisioning; a running service picks the job up within seconds.
+func approve(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("approve", flag.ContinueOnError)
+	hostSlug := fs.String("host", "", "partner host to provision on, when the request has none yet")
+	cfg, err := loadConfig(fs, args, nil)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: archipel approve [flags] REQUEST-ID [--host SLUG]")
+	}
+	db, err := database.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if pending, err := db.Pending(ctx); err != nil || pending {
+		return errors.Join(err, errors.New("the database schema is behind: run `archipel migrate`"))
+	}
+	apps := onboarding.NewStore(db, nil)
+	app, err := apps.Get(ctx, fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("request %s: %w", fs.Arg(0), err)
+	}
+	hosts := provisioning.NewHosts(db, nil, 0)
+	if *hostSlug != "" {
+		h, err := hosts.BySlug(ctx, *hostSlug)
+		if err != nil {
+			return fmt.Errorf("host %q: %w", *hostSlug, err)
+		}
+		if err := apps.AssignHost(ctx, app, h.ID, "cli", "chosen on the command line"); err != nil {
+			return err
+		}
+	}
+	if app.HostID == "" {
+		return errors.New("this request has no host yet: add --host SLUG")
+	}
+	h, err := hosts.Get(ctx, app.HostID)
+	if err != nil {
+		return err
+	}
+	engine := provisioning.NewEngine(db, hosts, apps, nil, slog.Default(), provisioning.Options{})
+	jobID, err := engine.Approve(ctx, app, h, provisioning.DefaultPlanOptions(app, h), "cli")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "request %s approved on %s; provisioning job %s queued\n", app.ID, h.Name, jobID)
 	return nil
 }

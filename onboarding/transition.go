@@ -61,3 +61,26 @@ func (s *Store) Transition(ctx context.Context, q Querier, a *Application, to St
 	a.UpdatedAt = now
 	return nil
 }
+
+// AssignHost gives a request to a host, saying why in the timeline (shown to
+// staff only).
+func (s *Store) AssignHost(ctx context.Context, a *Application, hostID, actor, reason string) error {
+	now := s.now()
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE applications SET host_id = $1, match_reason = $2, version = version + 1, updated_at = $3
+			WHERE id = $4 AND version = $5`, hostID, reason, now, a.ID, a.Version)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.Conflict, "err.request.changed", "onboarding: assign host")
+		}
+		return addEvent(ctx, tx, a.ID, "host_assigned", actor, reason, false, now)
+	})
+	if err != nil {
+		return database.MapError(err, "onboarding: assign host")
+	}
+	a.HostID, a.MatchReason = hostID, reason
+	a.Version++
+	return nil
+}

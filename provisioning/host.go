@@ -156,3 +156,12 @@ func (p *pacedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 var errNoRows = sql.ErrNoRows
 
 func isNoRows(err error) bool { return errors.Is(err, errNoRows) }
+
+// BySlug returns a host by its slug.
+func (hs *Hosts) BySlug(ctx context.Context, slug string) (*Host, error) {
+	var id string
+	if err := hs.db.QueryRowContext(ctx, `SELECT id FROM hosts WHERE slug = $1`, slug).Scan(&id); err != nil {
+		return nil, database.MapError(err, "provisioning: host by slug")
+	}
+	return hs.Get(ctx, id)
+}
