@@ -39,6 +39,8 @@ Usage:
   archipel migrate [flags]   apply pending database migrations and exit
   archipel approve [flags] REQUEST-ID [--host SLUG]
                              approve a submitted request and provision its workspace
+  archipel host check --url URL --user USER --password-file FILE
+                             test a partner host's Nextcloud connection
   archipel version           print the version
 
 Run "archipel <command> -h" for the flags of a command; every flag also
@@ -91,6 +93,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return db.Migrate(ctx)
 	case "approve":
 		return approve(ctx, rest, stdout)
+	case "host":
+		return hostCommand(ctx, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
