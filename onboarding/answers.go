@@ -2,6 +2,7 @@ package onboarding
 
 import (
 	"fmt"
+	"math"
 	"net/mail"
 	"net/url"
 	"regexp"
@@ -332,7 +333,7 @@ func (s *ToolsStep) Validate() FieldErrors {
 	if s.DataGB != "" {
 		v, err := strconv.ParseFloat(strings.ReplaceAll(s.DataGB, ",", "."), 64)
 		switch {
-		case err != nil:
+		case err != nil || math.IsNaN(v): // ParseFloat accepts "NaN"
 			fe.add("data_gb", "err.number")
 		case v < 0 || v > 100000:
 			fe.add("data_gb", "err.data_gb.range")

@@ -167,9 +167,18 @@ func (s *Store) Save(ctx context.Context, a *Application, done Step) error {
 	return nil
 }
 
-// ResetVerification forgets a verified address after the contact changed it.
+// ResetVerification forgets a verified address after the contact changed
+// it, and revokes the links sent so far: opening one of them would otherwise
+// confirm the new address without it ever receiving anything. The caller
+// sends a new link to the new address.
 func (s *Store) ResetVerification(ctx context.Context, a *Application) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE applications SET email_verified_at = NULL WHERE id = $1`, a.ID)
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE applications SET email_verified_at = NULL WHERE id = $1`, a.ID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM application_tokens WHERE application_id = $1`, a.ID)
+		return err
+	})
 	if err == nil {
 		a.EmailVerifiedAt = time.Time{}
 	}

@@ -16,7 +16,7 @@ type CheckReport struct {
 	Sharing        bool // the sharing API with group shares
 	AppPassword    bool // the secret has the shape of an app password
 	MaintenanceOn  bool
-	Authenticated  bool // the credentials were accepted; Admin and the rest are known
+	Authenticated  bool   // the credentials were accepted; Admin and the rest are known
 	Problem        string // message ID of the first blocking problem, "" when provisioning can work
 	ProblemDetail  string
 	ReachableAfter time.Duration

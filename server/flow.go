@@ -59,8 +59,19 @@ func (h *Handler) currentApp(c *gin.Context) (*onboarding.Application, error) {
 	return h.Onboarding.ByToken(c, token)
 }
 
-func (h *Handler) flowStart(c *gin.Context) {
+// flowApp returns the request this browser is filling in. A request that
+// has ended (withdrawn, declined) or is done does not keep the browser from
+// starting a new one, as the status page promises.
+func (h *Handler) flowApp(c *gin.Context) (*onboarding.Application, error) {
 	app, err := h.currentApp(c)
+	if err == nil && !app.Status.Open() {
+		return nil, apperr.New(apperr.NotFound, "err.link.none", "server: current request")
+	}
+	return app, err
+}
+
+func (h *Handler) flowStart(c *gin.Context) {
+	app, err := h.flowApp(c)
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
 		h.fail(c, err)
 		return
@@ -109,7 +120,7 @@ func (h *Handler) flowStep(c *gin.Context) {
 		h.notFound(c)
 		return
 	}
-	app, err := h.currentApp(c)
+	app, err := h.flowApp(c)
 	switch {
 	case errors.Is(err, apperr.ErrNotFound) && step == onboarding.StepAssociation:
 		p, err := h.stepPage(c, step, nil, &onboarding.AssociationStep{})
@@ -148,7 +159,7 @@ func (h *Handler) flowStepSubmit(c *gin.Context) {
 		h.notFound(c)
 		return
 	}
-	app, err := h.currentApp(c)
+	app, err := h.flowApp(c)
 	if err != nil && !(errors.Is(err, apperr.ErrNotFound) && step == onboarding.StepAssociation) {
 		if errors.Is(err, apperr.ErrNotFound) {
 			redirect(c, "/demande", "")

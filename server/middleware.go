@@ -36,9 +36,15 @@ func (h *Handler) securityHeaders(c *gin.Context) {
 	c.Next()
 }
 
-// bodyLimit refuses request bodies larger than n bytes.
+// bodyLimit refuses request bodies larger than n bytes: at once when the
+// announced length says so (handlers that read no form would not notice),
+// and while reading otherwise.
 func (h *Handler) bodyLimit(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if c.Request.ContentLength > n {
+			h.renderError(c, http.StatusRequestEntityTooLarge, "error.too_large")
+			return
+		}
 		if c.Request.Body != nil {
 			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
 		}

@@ -10,7 +10,7 @@ import (
 
 // routes lists every route of the service.
 func (h *Handler) routes(r *gin.Engine) {
-	r.Use(h.recoverer, h.securityHeaders, h.bodyLimit(64<<10), h.language)
+	r.Use(h.recoverer, h.securityHeaders, h.language, h.bodyLimit(64<<10))
 	r.NoRoute(h.notFound)
 	r.HandleMethodNotAllowed = true
 	r.NoMethod(h.notFound)

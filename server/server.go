@@ -73,6 +73,9 @@ func New(opts Options, deps Deps) (http.Handler, error) {
 
 func (h *Handler) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 	lang := templates.Lang(r.URL.Query().Get("lang"))
+	if ck, err := r.Cookie(langCookie); lang == "" && err == nil {
+		lang = templates.Lang(ck.Value)
+	}
 	if lang == "" {
 		lang = h.Templates.Match(r.Header.Get("Accept-Language"))
 	}

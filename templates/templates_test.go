@@ -97,7 +97,11 @@ func TestMessageFiles(t *testing.T) {
 			for id, raw := range fr {
 				var args []any
 				for _, name := range placeholders(raw) {
-					args = append(args, name, "x")
+					var v any = "x"
+					if name == "Count" {
+						v = 2 // also picks the plural form
+					}
+					args = append(args, name, v)
 				}
 				msg, err := s.T(lang, id, args...)
 				if err != nil || msg == "" || strings.Contains(msg, "<no value>") {
