@@ -182,6 +182,11 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		fmt.Fprintf(stdout, "  approve a submitted request: go run . approve --data %s REQUEST-ID [--host SLUG]\n", cfg.DataDir)
 		fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 	}
+	sched, err := startScheduler(ctx, db, engine.Worker(), logger, purgeTask(apps, logger))
+	if err != nil {
+		return err
+	}
+	defer sched.Shutdown()
 	engineDone := make(chan struct{})
 	go func() {
 		defer close(engineDone)

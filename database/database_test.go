@@ -83,3 +83,19 @@ func TestAllowCountsWithinAWindow(t *testing.T) {
 		t.Fatal("a new window did not reset the counter")
 	}
 }
+
+func TestClaimRunLetsOneWorkerRunASlot(t *testing.T) {
+	db := dbtest.Open(t)
+	ctx := context.Background()
+	now := time.Now()
+	first, err := db.ClaimRun(ctx, "purge", "2026-11-21", "a", now)
+	if err != nil || !first {
+		t.Fatalf("first claim: %v %v", first, err)
+	}
+	if again, _ := db.ClaimRun(ctx, "purge", "2026-11-21", "b", now); again {
+		t.Fatal("a second worker claimed the same slot")
+	}
+	if next, _ := db.ClaimRun(ctx, "purge", "2026-11-22", "b", now); !next {
+		t.Fatal("the next slot was not claimable")
+	}
+}

@@ -357,3 +357,6 @@ func (e *Engine) Approve(ctx context.Context, app *onboarding.Application, h *Ho
 	e.Wake()
 	return jobID, nil
 }
+
+// Worker is this process's name in claims.
+func (e *Engine) Worker() string { return e.opts.Worker }
