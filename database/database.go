@@ -126,7 +126,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return fmt.Errorf("database: migrate: %w", err)
 	}
 	for _, r := range results {
-		slog.Info("migration applied", slog.String("name", r.Source.Path), slog.Duration("took", r.Duration))
+		slog.Debug("migration applied", slog.String("name", r.Source.Path), slog.Duration("took", r.Duration))
 	}
 	return nil
 }

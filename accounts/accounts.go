@@ -1,0 +1,299 @@
+// Package accounts is who may use the staff pages: administrators of the
+// archipelago, staff and trainers of one host; their sessions, invitations,
+// password resets, login throttling, and the audit log of their actions.
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"archipel/apperr"
+	"archipel/database"
+)
+
+// Role is what a staff account may do.
+type Role string
+
+// The roles: an administrator sees every host; staff and trainers see one.
+const (
+	RoleAdmin   Role = "admin"
+	RoleStaff   Role = "staff"
+	RoleTrainer Role = "trainer"
+)
+
+// Roles lists every role.
+var Roles = []Role{RoleAdmin, RoleStaff, RoleTrainer}
+
+// ParseRole checks a role name.
+func ParseRole(s string) (Role, bool) {
+	for _, r := range Roles {
+		if string(r) == s {
+			return r, true
+		}
+	}
+	return "", false
+}
+
+// User is a staff account.
+type User struct {
+	ID          string
+	Email       string
+	Name        string
+	Role        Role
+	HostID      string // empty for administrators
+	Language    string
+	Active      bool
+	HasPassword bool
+	CreatedAt   time.Time
+	LastLoginAt time.Time
+}
+
+// Admin reports whether the user administers the whole archipelago.
+func (u *User) Admin() bool { return u.Role == RoleAdmin }
+
+// CanSeeHost reports whether the user may see a host's requests and cases.
+func (u *User) CanSeeHost(hostID string) bool {
+	return u.Admin() || (hostID != "" && u.HostID == hostID)
+}
+
+// Session and link lifetimes.
+const (
+	SessionIdle     = 12 * time.Hour
+	SessionMax      = 7 * 24 * time.Hour
+	InviteLifetime  = 7 * 24 * time.Hour
+	ResetLifetime   = time.Hour
+	throttleWindow  = 15 * time.Minute
+	maxFailsAccount = 5
+	maxFailsAddress = 20
+)
+
+// Token purposes.
+const (
+	PurposeInvite = "invite"
+	PurposeReset  = "reset"
+)
+
+// Store keeps staff accounts, sessions and one-time links.
+type Store struct {
+	db  *database.DB
+	now func() time.Time
+}
+
+// NewStore returns a Store; now may be nil.
+func NewStore(db *database.DB, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{db: db, now: func() time.Time { return now().UTC() }}
+}
+
+func newToken() (token, hash string) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, hashToken(token)
+}
+
+func hashToken(t string) string {
+	s := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(s[:])
+}
+
+const userColumns = `id, email, name, role, COALESCE(host_id, ''), language, active, password_hash <> '', created_at, last_login_at`
+
+func scanUser(row interface{ Scan(...any) error }) (*User, error) {
+	var u User
+	var last sql.NullTime
+	if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.HostID, &u.Language, &u.Active, &u.HasPassword, &u.CreatedAt, &last); err != nil {
+		return nil, err
+	}
+	u.LastLoginAt = last.Time
+	return &u, nil
+}
+
+// NewUser describes an account to create.
+type NewUser struct {
+	Email    string
+	Name     string
+	Role     Role
+	HostID   string
+	Language string
+}
+
+// Validate checks a new account: administrators belong to no host, the
+// others to one.
+func (n *NewUser) Validate() map[string]string {
+	errs := map[string]string{}
+	n.Email = strings.TrimSpace(n.Email)
+	at := strings.LastIndexByte(n.Email, '@')
+	if at < 1 || !strings.Contains(n.Email[at:], ".") || len(n.Email) > 254 || strings.ContainsAny(n.Email, " <>\"") {
+		errs["email"] = "err.contact_email.invalid"
+	} else {
+		n.Email = n.Email[:at] + strings.ToLower(n.Email[at:])
+	}
+	if _, ok := ParseRole(string(n.Role)); !ok {
+		errs["role"] = "err.choice"
+	}
+	if n.Role == RoleAdmin {
+		n.HostID = ""
+	} else if n.HostID == "" {
+		errs["host"] = "err.staff.host_required"
+	}
+	if len(n.Name) > 200 {
+		errs["name"] = "err.too_long"
+	}
+	if n.Language != "en" {
+		n.Language = "fr"
+	}
+	return errs
+}
+
+// Create adds an account without password; Invite or SetPassword gives it
+// one. An address already used is a conflict.
+func (s *Store) Create(ctx context.Context, n NewUser) (*User, error) {
+	if errs := n.Validate(); len(errs) > 0 {
+		return nil, apperr.New(apperr.Invalid, "err.staff.invalid", "accounts: create")
+	}
+	now := s.now()
+	u := &User{ID: uuid.NewString(), Email: n.Email, Name: n.Name, Role: n.Role, HostID: n.HostID, Language: n.Language, Active: true, CreatedAt: now}
+	host := sql.NullString{String: n.HostID, Valid: n.HostID != ""}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO staff_users (id, email, name, role, host_id, language, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`, u.ID, strings.ToLower(u.Email), u.Name, u.Role, host, u.Language, now)
+	if database.IsUniqueViolation(err) {
+		return nil, apperr.Wrap(apperr.Conflict, "err.staff.exists", "accounts: create", err)
+	}
+	return u, database.MapError(err, "accounts: create")
+}
+
+// Get returns an account by id.
+func (s *Store) Get(ctx context.Context, id string) (*User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM staff_users WHERE id = $1`, id))
+	return u, database.MapError(err, "accounts: get")
+}
+
+// ByEmail returns an account by address (case-insensitive).
+func (s *Store) ByEmail(ctx context.Context, email string) (*User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM staff_users WHERE email = $1`, strings.ToLower(strings.TrimSpace(email))))
+	return u, database.MapError(err, "accounts: by email")
+}
+
+// List returns the accounts a user may see: all for an administrator, its
+// host's otherwise.
+func (s *Store) List(ctx context.Context, viewer *User) ([]User, error) {
+	q := `SELECT ` + userColumns + ` FROM staff_users WHERE ($1 = '' OR host_id = $1) ORDER BY email`
+	hostFilter := ""
+	if !viewer.Admin() {
+		hostFilter = viewer.HostID
+	}
+	rows, err := s.db.QueryContext(ctx, q, hostFilter)
+	if err != nil {
+		return nil, database.MapError(err, "accounts: list")
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, database.MapError(err, "accounts: list")
+		}
+		out = append(out, *u)
+	}
+	return out, database.MapError(rows.Err(), "accounts: list")
+}
+
+// SetActive enables or disables an account; disabling ends its sessions.
+func (s *Store) SetActive(ctx context.Context, id string, active bool) error {
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE staff_users SET active = $1, updated_at = $2 WHERE id = $3`, active, s.now(), id); err != nil {
+			return database.MapError(err, "accounts: set active")
+		}
+		if !active {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM staff_sessions WHERE user_id = $1`, id); err != nil {
+				return database.MapError(err, "accounts: set active")
+			}
+		}
+		return nil
+	})
+}
+
+// SetPassword gives an account a new password and ends its sessions.
+func (s *Store) SetPassword(ctx context.Context, u *User, password string) error {
+	if key := ValidatePassword(password, u.Email); key != "" {
+		return apperr.New(apperr.Invalid, key, "accounts: set password")
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE staff_users SET password_hash = $1, updated_at = $2 WHERE id = $3`, hash, s.now(), u.ID); err != nil {
+			return database.MapError(err, "accounts: set password")
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM staff_sessions WHERE user_id = $1`, u.ID)
+		return database.MapError(err, "accounts: set password")
+	})
+}
+
+// NewLink creates a one-time link (invitation or reset) for an account and
+// returns its token; only its hash is stored.
+func (s *Store) NewLink(ctx context.Context, u *User, purpose string) (string, error) {
+	life := ResetLifetime
+	if purpose == PurposeInvite {
+		life = InviteLifetime
+	}
+	token, hash := newToken()
+	now := s.now()
+	_, err := s.db.ExecContext(ctx, `INSERT INTO staff_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+		hash, u.ID, purpose, now, now.Add(life))
+	return token, database.MapError(err, "accounts: new link")
+}
+
+// LinkUser returns the account a valid, unused link of that purpose opens.
+func (s *Store) LinkUser(ctx context.Context, token, purpose string) (*User, error) {
+	var userID string
+	err := s.db.QueryRowContext(ctx, `SELECT user_id FROM staff_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3`,
+		hashToken(token), purpose, s.now()).Scan(&userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.New(apperr.NotFound, "err.staff.link_invalid", "accounts: link")
+	}
+	if err != nil {
+		return nil, database.MapError(err, "accounts: link")
+	}
+	return s.Get(ctx, userID)
+}
+
+// UseLink sets the password through a link, which then stops working.
+func (s *Store) UseLink(ctx context.Context, token, purpose, password, name string) (*User, error) {
+	u, err := s.LinkUser(ctx, token, purpose)
+	if err != nil {
+		return nil, err
+	}
+	if key := ValidatePassword(password, u.Email); key != "" {
+		return nil, apperr.New(apperr.Invalid, key, "accounts: use link")
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE staff_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL`, s.now(), hashToken(token))
+	if err != nil {
+		return nil, database.MapError(err, "accounts: use link")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, apperr.New(apperr.NotFound, "err.staff.link_invalid", "accounts: use link")
+	}
+	if name = strings.TrimSpace(name); name != "" && len(name) <= 200 {
+		if _, err := s.db.ExecContext(ctx, `UPDATE staff_users SET name = $1 WHERE id = $2`, name, u.ID); err != nil {
+			return nil, database.MapError(err, "accounts: use link")
+		}
+		u.Name = name
+	}
+	return u, s.SetPassword(ctx, u, password)
+}
