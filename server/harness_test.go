@@ -1,0 +1,217 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"archipel/database"
+	"archipel/database/dbtest"
+	"archipel/mail"
+	"archipel/onboarding"
+	"archipel/server"
+	"archipel/templates"
+)
+
+// testApp is the whole HTTP service on a fresh database, with mail written
+// to an outbox the test can read.
+type testApp struct {
+	t      *testing.T
+	DB     *database.DB
+	Server *httptest.Server
+	Outbox *mail.Outbox
+}
+
+var testTemplates *templates.Set
+
+func loadTemplates(t testing.TB) *templates.Set {
+	t.Helper()
+	if testTemplates == nil {
+		tpl, err := templates.Load()
+		if err != nil {
+			t.Fatalf("load templates: %v", err)
+		}
+		testTemplates = tpl
+	}
+	return testTemplates
+}
+
+// newTestApp starts the service on a fresh database with two open hosts and
+// one paused host.
+func newTestApp(t *testing.T) *testApp {
+	t.Helper()
+	return newTestAppWith(t, server.Options{})
+}
+
+// newTestAppWith is newTestApp with some options set; the base URL is the
+// test server's and unset hourly limits are high enough not to get in the way.
+func newTestAppWith(t *testing.T, opts server.Options) *testApp {
+	t.Helper()
+	db := dbtest.Open(t)
+	outbox, err := mail.NewOutbox(filepath.Join(t.TempDir(), "outbox"), "Archipel <noreply@archipel.test>", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := loadTemplates(t)
+	app := &testApp{t: t, DB: db, Outbox: outbox}
+	var handler http.Handler
+	app.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	t.Cleanup(app.Server.Close)
+	opts.BaseURL = app.Server.URL
+	if opts.StartsPerHour == 0 {
+		opts.StartsPerHour = 1000
+	}
+	if opts.MailsPerHour == 0 {
+		opts.MailsPerHour = 1000
+	}
+	handler, err = server.New(opts, server.Deps{
+		DB: db, Templates: tpl, Onboarding: onboarding.NewStore(db, nil),
+		Postman: &mail.Postman{Renderer: tpl, Sender: outbox},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.seedHost("h-lyon", "ile-numerique", "L'Île numérique", "69,01", "files,calendars,video", false)
+	app.seedHost("h-all", "recif-solidaire", "Récif solidaire", "*", "files,calendars,contacts", false)
+	app.seedHost("h-paused", "lagon-complet", "Lagon complet", "*", "files", true)
+	return app
+}
+
+func (a *testApp) seedHost(id, slug, name, deps, services string, paused bool) {
+	a.t.Helper()
+	now := time.Now().UTC()
+	if _, err := a.DB.ExecContext(context.Background(), `INSERT INTO hosts (id, slug, name, departements, services, paused, terms_url, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`, id, slug, name, deps, services, paused, "https://"+slug+".example/cgu", now); err != nil {
+		a.t.Fatalf("seed host: %v", err)
+	}
+}
+
+// browser is one visitor with its own cookies and language.
+type browser struct {
+	t      *testing.T
+	app    *testApp
+	client *http.Client
+	lang   string
+}
+
+func (a *testApp) browser(lang string) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: a.t, app: a, lang: lang, client: &http.Client{
+		Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}}
+}
+
+// response is a page as a test sees it.
+type response struct {
+	Status   int
+	Location string
+	Header   http.Header
+	Body     string
+	Doc      *goquery.Document
+}
+
+func (b *browser) do(req *http.Request) *response {
+	b.t.Helper()
+	if b.lang != "" {
+		req.Header.Set("Accept-Language", b.lang)
+	}
+	res, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(string(body)))
+	if err != nil {
+		b.t.Fatalf("parse %s: %v", req.URL, err)
+	}
+	return &response{Status: res.StatusCode, Location: res.Header.Get("Location"), Header: res.Header, Body: string(body), Doc: doc}
+}
+
+func (b *browser) get(path string) *response {
+	b.t.Helper()
+	if !strings.HasPrefix(path, "http") {
+		path = b.app.Server.URL + path
+	}
+	req, _ := http.NewRequest(http.MethodGet, path, nil)
+	return b.do(req)
+}
+
+func (b *browser) post(path string, form url.Values) *response {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.app.Server.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+var linkRe = regexp.MustCompile(`https?://[^\s]+/reprendre/[A-Za-z0-9_-]+`)
+
+// lastLink returns the private link of the newest e-mail sent to addr.
+func (a *testApp) lastLink(addr string) string {
+	a.t.Helper()
+	paths, err := a.Outbox.List()
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	for i := len(paths) - 1; i >= 0; i-- {
+		m, err := mail.ReadMessage(paths[i])
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		if strings.Contains(m.To, addr) {
+			if link := linkRe.FindString(m.Text); link != "" {
+				return link
+			}
+		}
+	}
+	a.t.Fatalf("no link e-mailed to %s", addr)
+	return ""
+}
+
+// mails returns the parsed messages sent to addr, oldest first.
+func (a *testApp) mails(addr string) []mail.Parsed {
+	a.t.Helper()
+	paths, err := a.Outbox.List()
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	var out []mail.Parsed
+	for _, p := range paths {
+		m, err := mail.ReadMessage(p)
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		if strings.Contains(m.To, addr) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// validAnswers are complete answers for every step, as a browser posts them.
+func validAnswers(email string) map[string]url.Values {
+	return map[string]url.Values{
+		"association": {"name": {"Les Amis du Vélo"}, "legal_form": {"loi1901"}, "legal_id": {"W691234567"},
+			"postcode": {"69001"}, "town": {"Lyon"}, "website": {"amis-velo.example.org"},
+			"purpose": {"Promouvoir le vélo en ville"}, "sector": {"sport"}, "contact_email": {email}},
+		"membres": {"members": {"40"}, "volunteers": {"12"}, "employees": {"0"}, "contact_name": {"Anne Martin"},
+			"contact_role": {"présidente"}, "contact_phone": {"06 12 34 56 78"}, "accessibility": {""}},
+		"outils":        {"tools": {"google_drive", "whatsapp"}, "problems": {"Fichiers éparpillés"}, "data_gb": {"5"}},
+		"besoins":       {"services": {"files", "calendars"}, "accounts": {"10"}, "storage_gb": {"20"}, "when": {"asap"}, "training": {"yes"}},
+		"hebergeur":     {"host": {"auto"}, "contribution": {"free"}},
+		"recapitulatif": {"consent_data": {"yes"}, "consent_terms": {"yes"}, "consent_contact": {"yes"}},
+	}
+}
