@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"archipel/accounts"
+	"archipel/apperr"
 	"archipel/database"
 	"archipel/provisioning"
 	"archipel/provisioning/nextcloud"
@@ -90,4 +93,23 @@ func stopSimulators(sims []*simulatedHost) {
 		s.srv.Close()
 		s.sim.Close()
 	}
+}
+
+// demoAdminEmail is the demo's administrator; its password changes at every
+// start and is printed.
+const demoAdminEmail = "admin@archipel.demo"
+
+func demoAdmin(ctx context.Context, staff *accounts.Store) (string, error) {
+	u, err := staff.ByEmail(ctx, demoAdminEmail)
+	if errors.Is(err, apperr.ErrNotFound) {
+		u, err = staff.Create(ctx, accounts.NewUser{Email: demoAdminEmail, Name: "Coordination (démo)", Role: accounts.RoleAdmin})
+	}
+	if err != nil {
+		return "", err
+	}
+	password := "demo-" + uuid.NewString()[:18]
+	if err := staff.SetPassword(ctx, u, password); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("e-mail %s, password %s", demoAdminEmail, password), nil
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 	_ "time/tzdata" // Europe/Paris even on images without zoneinfo
 
+	"archipel/accounts"
 	"archipel/database"
 	"archipel/mail"
 	"archipel/onboarding"
@@ -41,6 +42,8 @@ Usage:
                              approve a submitted request and provision its workspace
   archipel host check --url URL --user USER --password-file FILE
                              test a partner host's Nextcloud connection
+  archipel user add --email E --role admin|staff|trainer [--host SLUG]
+                             create a staff account and print its invitation link
   archipel version           print the version
 
 Run "archipel <command> -h" for the flags of a command; every flag also
@@ -95,6 +98,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return approve(ctx, rest, stdout)
 	case "host":
 		return hostCommand(ctx, rest, stdout)
+	case "user":
+		return userCommand(ctx, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -148,13 +153,23 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		defer stopSimulators(sims)
 	}
 	apps := onboarding.NewStore(db, nil)
+	staff := accounts.NewStore(db, nil)
 	postman := &mail.Postman{Renderer: tpl, Sender: sender}
+	var demoLogin string
+	if demo {
+		if demoLogin, err = demoAdmin(ctx, staff); err != nil {
+			return err
+		}
+	}
 	engine := provisioning.NewEngine(db, hosts, apps, postman, logger, provisioning.Options{BaseURL: cfg.BaseURL})
 	handler, err := server.New(server.Options{
 		BaseURL: cfg.BaseURL, Secure: cfg.Secure(), TrustedProxies: cfg.TrustedProxies,
 	}, server.Deps{
 		DB: db, Templates: tpl, Logger: logger,
 		Onboarding: apps,
+		Accounts:   staff,
+		Hosts:      hosts,
+		Engine:     engine,
 		Postman:    postman,
 	})
 	if err != nil {
@@ -179,6 +194,7 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		for _, s := range sims {
 			fmt.Fprintf(stdout, "  simulated Nextcloud of %s: %s/_archipel/state\n", s.name, s.url)
 		}
+		fmt.Fprintf(stdout, "  staff pages: %s/staff/login  (%s)\n", cfg.BaseURL, demoLogin)
 		fmt.Fprintf(stdout, "  approve a submitted request: go run . approve --data %s REQUEST-ID [--host SLUG]\n", cfg.DataDir)
 		fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 	}

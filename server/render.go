@@ -6,9 +6,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/onboarding"
 )
@@ -22,6 +24,7 @@ type Page struct {
 	Errors    onboarding.FieldErrors
 	FormError string // message ID of an error about the whole form
 	Data      any
+	User      *accounts.User // the signed-in staff account, on staff pages
 }
 
 // OtherLangURL is the current page in the other language.
@@ -30,7 +33,9 @@ func (p Page) OtherLangURL() string {
 	if p.Lang == "en" {
 		other = "fr"
 	}
-	return p.Path + "?lang=" + other
+	// A path such as "//evil.example" (a 404 page) would make the link leave
+	// the site: keep a single leading slash.
+	return "/" + strings.TrimLeft(p.Path, "/\\") + "?lang=" + other
 }
 
 // OtherLang is the language the switch offers.
@@ -46,7 +51,7 @@ func (p Page) ErrorFor(field string) string { return p.Errors.For(field) }
 
 // page builds the data every page needs.
 func (h *Handler) page(c *gin.Context, title string, data any) Page {
-	p := Page{Lang: langOf(c), Path: c.Request.URL.Path, Title: title, Data: data}
+	p := Page{Lang: langOf(c), Path: c.Request.URL.Path, Title: title, Data: data, User: userOf(c)}
 	if f := c.Query("notice"); f != "" && validNotice[f] {
 		p.Flash = "notice." + f
 	}
@@ -54,7 +59,10 @@ func (h *Handler) page(c *gin.Context, title string, data any) Page {
 }
 
 // validNotice lists the notices a redirect may ask a page to show.
-var validNotice = map[string]bool{"link_sent": true, "saved": true, "verified": true, "withdrawn": true, "submitted": true, "link_resent": true}
+var validNotice = map[string]bool{"link_sent": true, "saved": true, "verified": true, "withdrawn": true, "submitted": true, "link_resent": true,
+	"password_set": true, "host_saved": true, "connection_saved": true, "invited": true, "approved": true, "declined": true,
+	"info_requested": true, "interview_planned": true, "transferred": true, "note_added": true, "retried": true, "cancelled": true,
+	"disabled": true, "notes_saved": true, "reschedule_requested": true}
 
 // render writes a page with a status code; a template error becomes a 500
 // without half a page sent.

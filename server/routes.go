@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"archipel/accounts"
 	"archipel/templates"
 )
 
@@ -31,4 +32,25 @@ func (h *Handler) routes(r *gin.Engine) {
 	r.GET("/suivi", h.status)
 	r.GET("/suivi/retirer", h.withdrawConfirm)
 	r.POST("/suivi/retirer", h.withdraw)
+
+	// Staff sign-in, open to all.
+	r.GET("/staff/login", h.loginPage)
+	r.POST("/staff/login", h.login)
+	r.GET("/staff/reset", h.resetRequestPage)
+	r.POST("/staff/reset", h.resetRequest)
+	r.GET("/staff/reset/:token", h.setPasswordPage(accounts.PurposeReset))
+	r.POST("/staff/reset/:token", h.setPassword(accounts.PurposeReset))
+	r.GET("/staff/invitation/:token", h.setPasswordPage(accounts.PurposeInvite))
+	r.POST("/staff/invitation/:token", h.setPassword(accounts.PurposeInvite))
+
+	// Staff pages: a session is required; what each role sees is checked in
+	// the handlers (another host's request answers "not found").
+	staff := r.Group("/staff", h.staffOnly)
+	staff.GET("", h.staffHome)
+	staff.POST("/logout", h.logout)
+	h.staffRoutes(staff)
+
+	// The archipelago's administration.
+	admin := staff.Group("/admin", h.adminOnly)
+	h.adminRoutes(admin)
 }

@@ -10,9 +10,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"archipel/accounts"
 	"archipel/database"
 	"archipel/mail"
 	"archipel/onboarding"
+	"archipel/provisioning"
 	"archipel/templates"
 )
 
@@ -31,6 +33,9 @@ type Deps struct {
 	DB         *database.DB
 	Templates  *templates.Set
 	Onboarding *onboarding.Store
+	Accounts   *accounts.Store
+	Hosts      *provisioning.Hosts
+	Engine     *provisioning.Engine
 	Postman    *mail.Postman
 	Logger     *slog.Logger
 	Now        func() time.Time

@@ -328,7 +328,7 @@ func renderCases() []renderCase {
 		cases = append(cases, renderCase{"the status page of a request " + string(st), "status",
 			server.Page{Path: "/suivi", Title: "status.title", Flash: "notice.submitted", Data: sp}})
 	}
-	return cases
+	return append(cases, staffRenderCases()...)
 }
 
 func TestEveryPageRendersInBothLanguages(t *testing.T) {

@@ -1,0 +1,195 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"archipel/accounts"
+	"archipel/apperr"
+	"archipel/mail"
+)
+
+const (
+	staffCookie = "archipel_staff"
+	ctxUser     = "archipel.user"
+)
+
+// staffOnly lets a request through only with a valid staff session; others
+// go to the login page, which brings them back afterwards.
+func (h *Handler) staffOnly(c *gin.Context) {
+	token, _ := c.Cookie(staffCookie)
+	u, err := h.Accounts.Session(c, token)
+	if err != nil {
+		if !errors.Is(err, apperr.ErrNotFound) {
+			h.fail(c, err)
+			return
+		}
+		next := c.Request.URL.RequestURI()
+		if c.Request.Method != http.MethodGet {
+			next = "/staff"
+		}
+		c.Redirect(http.StatusSeeOther, "/staff/login?next="+url.QueryEscape(next))
+		c.Abort()
+		return
+	}
+	c.Set(ctxUser, u)
+	c.Header("Cache-Control", "no-store")
+	c.Next()
+}
+
+// adminOnly refuses anyone but administrators, as if the page did not exist.
+func (h *Handler) adminOnly(c *gin.Context) {
+	if u := userOf(c); u == nil || !u.Admin() {
+		h.notFound(c)
+		return
+	}
+	c.Next()
+}
+
+// userOf returns the signed-in staff account, or nil.
+func userOf(c *gin.Context) *accounts.User {
+	if v, ok := c.Get(ctxUser); ok {
+		return v.(*accounts.User)
+	}
+	return nil
+}
+
+// LoginForm is the login page's form.
+type LoginForm struct {
+	Email string
+	Next  string
+}
+
+// safeNext keeps a redirect target on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/staff") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return "/staff"
+	}
+	return next
+}
+
+func (h *Handler) loginPage(c *gin.Context) {
+	h.render(c, http.StatusOK, "staff_login", h.page(c, "staff.login.title", &LoginForm{Next: safeNext(c.Query("next"))}))
+}
+
+func (h *Handler) login(c *gin.Context) {
+	f := &LoginForm{Email: strings.TrimSpace(c.PostForm("email")), Next: safeNext(c.PostForm("next"))}
+	u, token, err := h.Accounts.Login(c, f.Email, c.PostForm("password"), c.ClientIP())
+	if err != nil {
+		if apperr.CodeOf(err) == apperr.Internal {
+			h.fail(c, err)
+			return
+		}
+		p := h.page(c, "staff.login.title", f)
+		p.FormError = apperr.KeyOf(err)
+		status := http.StatusUnauthorized
+		if p.FormError == "err.login.throttled" {
+			status = http.StatusTooManyRequests
+		}
+		h.render(c, status, "staff_login", p)
+		return
+	}
+	h.setCookie(c, staffCookie, token, int(accounts.SessionMax.Seconds()))
+	_ = h.Accounts.Record(c, u, "login", u.HostID, "", "")
+	c.Redirect(http.StatusSeeOther, f.Next)
+}
+
+func (h *Handler) logout(c *gin.Context) {
+	if token, err := c.Cookie(staffCookie); err == nil {
+		_ = h.Accounts.Logout(c, token)
+	}
+	h.setCookie(c, staffCookie, "", -1)
+	c.Redirect(http.StatusSeeOther, "/staff/login")
+}
+
+func (h *Handler) resetRequestPage(c *gin.Context) {
+	h.render(c, http.StatusOK, "staff_reset_request", h.page(c, "staff.reset.title", nil))
+}
+
+// resetRequest e-mails a reset link if the address has an account; the
+// answer is the same either way.
+func (h *Handler) resetRequest(c *gin.Context) {
+	ok, err := h.allow(c, "staff-reset", h.opts.MailsPerHour)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if !ok {
+		h.renderError(c, http.StatusTooManyRequests, "err.rate_limited")
+		return
+	}
+	if u, err := h.Accounts.ByEmail(c, c.PostForm("email")); err == nil && u.Active {
+		if token, err := h.Accounts.NewLink(c, u, accounts.PurposeReset); err == nil {
+			h.sendStaffLink(c, u, "staff_reset", "/staff/reset/"+token)
+		}
+	}
+	h.render(c, http.StatusOK, "staff_reset_sent", h.page(c, "staff.reset.title", nil))
+}
+
+func (h *Handler) sendStaffLink(c *gin.Context, u *accounts.User, template, path string) {
+	err := h.Postman.Send(c, mail.Letter{Lang: u.Language, Template: template, To: u.Email, ToName: u.Name,
+		Data: map[string]any{"Link": h.opts.BaseURL + path, "Email": u.Email, "Role": string(u.Role)}})
+	if err != nil {
+		h.Logger.Error("send staff link", "template", template, "err", err)
+	}
+}
+
+// SetPasswordPage is the data of the invitation and reset pages.
+type SetPasswordPage struct {
+	User    *accounts.User
+	Action  string
+	Invite  bool
+	NameVal string
+}
+
+func (h *Handler) setPasswordPage(purpose string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u, err := h.Accounts.LinkUser(c, c.Param("token"), purpose)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		c.Header("Referrer-Policy", "no-referrer")
+		h.render(c, http.StatusOK, "staff_set_password", h.page(c, "staff.password.title",
+			&SetPasswordPage{User: u, Action: c.Request.URL.Path, Invite: purpose == accounts.PurposeInvite, NameVal: u.Name}))
+	}
+}
+
+func (h *Handler) setPassword(purpose string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		password := c.PostForm("password")
+		if password != c.PostForm("password_confirm") {
+			u, err := h.Accounts.LinkUser(c, c.Param("token"), purpose)
+			if err != nil {
+				h.fail(c, err)
+				return
+			}
+			p := h.page(c, "staff.password.title", &SetPasswordPage{User: u, Action: c.Request.URL.Path, Invite: purpose == accounts.PurposeInvite, NameVal: c.PostForm("name")})
+			p.FormError = "err.password.mismatch"
+			h.render(c, http.StatusBadRequest, "staff_set_password", p)
+			return
+		}
+		u, err := h.Accounts.UseLink(c, c.Param("token"), purpose, password, c.PostForm("name"))
+		if err != nil {
+			if apperr.CodeOf(err) != apperr.Invalid {
+				h.fail(c, err)
+				return
+			}
+			lu, lerr := h.Accounts.LinkUser(c, c.Param("token"), purpose)
+			if lerr != nil {
+				h.fail(c, lerr)
+				return
+			}
+			p := h.page(c, "staff.password.title", &SetPasswordPage{User: lu, Action: c.Request.URL.Path, Invite: purpose == accounts.PurposeInvite, NameVal: c.PostForm("name")})
+			p.FormError = apperr.KeyOf(err)
+			h.render(c, http.StatusBadRequest, "staff_set_password", p)
+			return
+		}
+		_ = h.Accounts.Record(c, u, "password_set", u.HostID, "", purpose)
+		redirect(c, "/staff/login", "password_set")
+	}
+}
