@@ -1,0 +1,40 @@
+package training
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// fillFromAnswers takes what a case shows of the association from its
+// request's answers (stored as JSON by onboarding).
+func fillFromAnswers(c *Case, answers string) {
+	var a struct {
+		Association struct {
+			Town string `json:"town"`
+		} `json:"association"`
+		Members struct {
+			ContactName string `json:"contact_name"`
+		} `json:"members"`
+		Needs struct {
+			Services []string `json:"services"`
+		} `json:"needs"`
+	}
+	if json.Unmarshal([]byte(answers), &a) == nil {
+		c.Town, c.ContactName, c.Services = a.Association.Town, a.Members.ContactName, a.Needs.Services
+	}
+}
+
+// goalsFromNotes picks the "needs and priorities" section of interview
+// notes stored as a JSON object of sections.
+func goalsFromNotes(notes string) string {
+	var sections map[string]string
+	if json.Unmarshal([]byte(notes), &sections) != nil {
+		return ""
+	}
+	for _, k := range []string{"needs", "needs_priorities", "priorities"} {
+		if v := strings.TrimSpace(sections[k]); v != "" {
+			return v
+		}
+	}
+	return ""
+}
