@@ -56,7 +56,7 @@ func (h *Handler) currentApp(c *gin.Context) (*onboarding.Application, error) {
 	if err != nil || token == "" {
 		return nil, apperr.New(apperr.NotFound, "err.link.none", "server: current request")
 	}
-	return h.Onboarding.ByToken(c, token)
+	return h.Onboarding.ByToken(c.Request.Context(), token)
 }
 
 // flowApp returns the request this browser is filling in. A request that
@@ -87,7 +87,7 @@ func (h *Handler) stepPage(c *gin.Context, step onboarding.Step, app *onboarding
 		sp.Return = "recapitulatif"
 	}
 	if step == onboarding.StepHost || step == onboarding.StepReview {
-		hosts, err := h.Onboarding.OpenHosts(c)
+		hosts, err := h.Onboarding.OpenHosts(c.Request.Context())
 		if err != nil {
 			return Page{}, err
 		}
@@ -208,7 +208,7 @@ func (h *Handler) flowStepSubmit(c *gin.Context) {
 		f := &onboarding.HostStep{}
 		form = f
 		if err = c.ShouldBindWith(f, binding.Form); err == nil {
-			if hosts, err = h.Onboarding.OpenHosts(c); err == nil {
+			if hosts, err = h.Onboarding.OpenHosts(c.Request.Context()); err == nil {
 				fe = f.Validate(hosts)
 			}
 		}
@@ -243,7 +243,7 @@ func (h *Handler) flowStepSubmit(c *gin.Context) {
 		case *onboarding.HostStep:
 			app.Answers.Host = *f
 		}
-		if err := h.Onboarding.Save(c, app, step); err != nil {
+		if err := h.Onboarding.Save(c.Request.Context(), app, step); err != nil {
 			h.refuseErr(c, step, app, form, err)
 			return
 		}
@@ -288,7 +288,7 @@ func (h *Handler) refuseErr(c *gin.Context, step onboarding.Step, app *onboardin
 
 // allow counts an action of this address against an hourly limit.
 func (h *Handler) allow(c *gin.Context, kind string, limit int) (bool, error) {
-	return h.DB.Allow(c, kind+":"+c.ClientIP(), limit, time.Hour, h.Now())
+	return h.DB.Allow(c.Request.Context(), kind+":"+c.ClientIP(), limit, time.Hour, h.Now())
 }
 
 func (h *Handler) saveAssociation(c *gin.Context, app *onboarding.Application, f *onboarding.AssociationStep) {
@@ -302,7 +302,7 @@ func (h *Handler) saveAssociation(c *gin.Context, app *onboarding.Application, f
 	if app != nil {
 		exceptID = app.ID
 	}
-	dup, err := h.Onboarding.FindDuplicate(c, f.LegalID, f.ContactEmail, exceptID)
+	dup, err := h.Onboarding.FindDuplicate(c.Request.Context(), f.LegalID, f.ContactEmail, exceptID)
 	switch {
 	case err == nil:
 		p, perr := h.stepPage(c, step, app, f)
@@ -329,7 +329,7 @@ func (h *Handler) saveAssociation(c *gin.Context, app *onboarding.Application, f
 			h.refuse(c, step, nil, f, nil, "err.rate_limited")
 			return
 		}
-		app, token, err := h.Onboarding.Create(c, langOf(c), *f)
+		app, token, err := h.Onboarding.Create(c.Request.Context(), langOf(c), *f)
 		if err != nil {
 			h.refuseErr(c, step, nil, f, err)
 			return
@@ -341,7 +341,7 @@ func (h *Handler) saveAssociation(c *gin.Context, app *onboarding.Application, f
 	}
 	changed := !strings.EqualFold(app.Answers.Association.ContactEmail, f.ContactEmail)
 	app.Answers.Association = *f
-	if err := h.Onboarding.Save(c, app, step); err != nil {
+	if err := h.Onboarding.Save(c.Request.Context(), app, step); err != nil {
 		h.refuseErr(c, step, app, f, err)
 		return
 	}
@@ -351,11 +351,11 @@ func (h *Handler) saveAssociation(c *gin.Context, app *onboarding.Application, f
 	}
 	if changed {
 		// A new address must be confirmed again, through a link sent to it.
-		if err := h.Onboarding.ResetVerification(c, app); err != nil {
+		if err := h.Onboarding.ResetVerification(c.Request.Context(), app); err != nil {
 			h.fail(c, err)
 			return
 		}
-		token, err := h.Onboarding.NewLink(c, app.ID)
+		token, err := h.Onboarding.NewLink(c.Request.Context(), app.ID)
 		if err != nil {
 			h.fail(c, err)
 			return
@@ -375,7 +375,7 @@ func (h *Handler) sendLink(c *gin.Context, app *onboarding.Application, token st
 		h.Logger.Warn("link e-mail not sent: rate limit", slog.String("request", app.ID))
 		return
 	}
-	err = h.Postman.Send(c, mail.Letter{
+	err = h.Postman.Send(c.Request.Context(), mail.Letter{
 		Lang: app.Language, Template: "link", To: app.Answers.Association.ContactEmail,
 		Data: map[string]any{"Name": app.Answers.Association.Name, "Link": h.opts.BaseURL + "/reprendre/" + token},
 	})
@@ -383,11 +383,11 @@ func (h *Handler) sendLink(c *gin.Context, app *onboarding.Application, token st
 		h.Logger.Error("send link e-mail", slog.String("request", app.ID), slog.Any("err", err))
 		return
 	}
-	_ = h.Onboarding.AddEvent(c, app.ID, "link_sent", "", "", false)
+	_ = h.Onboarding.AddEvent(c.Request.Context(), app.ID, "link_sent", "", "", false)
 }
 
 func (h *Handler) submit(c *gin.Context, app *onboarding.Application, f *onboarding.ConsentStep) {
-	hosts, err := h.Onboarding.OpenHosts(c)
+	hosts, err := h.Onboarding.OpenHosts(c.Request.Context())
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -397,7 +397,7 @@ func (h *Handler) submit(c *gin.Context, app *onboarding.Application, f *onboard
 		redirect(c, "/demande/"+missing.Slug(), "")
 		return
 	}
-	if err := h.Onboarding.Submit(c, app, hosts); err != nil {
+	if err := h.Onboarding.Submit(c.Request.Context(), app, hosts); err != nil {
 		h.refuseErr(c, onboarding.StepReview, app, f, err)
 		return
 	}
@@ -407,7 +407,7 @@ func (h *Handler) submit(c *gin.Context, app *onboarding.Application, f *onboard
 
 // notify e-mails the association about its request; failures are logged.
 func (h *Handler) notify(c *gin.Context, app *onboarding.Application, template string) {
-	err := h.Postman.Send(c, mail.Letter{
+	err := h.Postman.Send(c.Request.Context(), mail.Letter{
 		Lang: app.Language, Template: template, To: app.Answers.Association.ContactEmail,
 		Data: map[string]any{"Name": app.Answers.Association.Name, "Link": h.opts.BaseURL + "/suivi"},
 	})
@@ -438,7 +438,7 @@ func (h *Handler) resendLink(c *gin.Context) {
 		}
 		email, _ := onboarding.NormalizeEmail(c.PostForm("contact_email"))
 		if legalID != "" || email != "" {
-			app, err = h.Onboarding.FindDuplicate(c, legalID, email, "")
+			app, err = h.Onboarding.FindDuplicate(c.Request.Context(), legalID, email, "")
 			if err != nil && !errors.Is(err, apperr.ErrNotFound) {
 				h.fail(c, err)
 				return
@@ -446,7 +446,7 @@ func (h *Handler) resendLink(c *gin.Context) {
 		}
 	}
 	if app != nil {
-		token, err := h.Onboarding.NewLink(c, app.ID)
+		token, err := h.Onboarding.NewLink(c.Request.Context(), app.ID)
 		if err != nil {
 			h.fail(c, err)
 			return
@@ -460,12 +460,12 @@ func (h *Handler) resendLink(c *gin.Context) {
 // also proves the address.
 func (h *Handler) resume(c *gin.Context) {
 	c.Header("Referrer-Policy", "no-referrer")
-	app, err := h.Onboarding.ByToken(c, c.Param("token"))
+	app, err := h.Onboarding.ByToken(c.Request.Context(), c.Param("token"))
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	if err := h.Onboarding.Verify(c, app); err != nil {
+	if err := h.Onboarding.Verify(c.Request.Context(), app); err != nil {
 		h.fail(c, err)
 		return
 	}

@@ -15,7 +15,7 @@ func (h *Handler) privacy(c *gin.Context) {
 }
 
 func (h *Handler) readyz(c *gin.Context) {
-	if err := h.ready(c); err != nil {
+	if err := h.ready(c.Request.Context()); err != nil {
 		c.String(http.StatusServiceUnavailable, "database unavailable")
 		return
 	}

@@ -39,7 +39,7 @@ func (h *Handler) status(c *gin.Context) {
 		redirect(c, "/demande/"+app.Step.Slug(), "")
 		return
 	}
-	events, err := h.Onboarding.Events(c, app.ID, true)
+	events, err := h.Onboarding.Events(c.Request.Context(), app.ID, true)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -99,7 +99,7 @@ func (h *Handler) withdraw(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	if err := h.Onboarding.Withdraw(c, app); err != nil {
+	if err := h.Onboarding.Withdraw(c.Request.Context(), app); err != nil {
 		h.fail(c, err)
 		return
 	}
