@@ -71,8 +71,16 @@ func scanApplication(row scanner) (*Application, error) {
 	return &a, nil
 }
 
+// Kinds of private links.
+const (
+	linkBrowser = "browser" // the cookie of the browser that filled the form
+	linkMail    = "mail"    // e-mailed to the contact; opening it confirms the address
+)
+
 // Create stores a new draft from its first step and returns it with the
-// private link token, which is never stored in clear.
+// token of the browser that filled it (for its cookie). The token is never
+// stored in clear; it resumes the request but confirms no address: only a
+// link from MailLink does.
 func (s *Store) Create(ctx context.Context, lang string, first AssociationStep) (*Application, string, error) {
 	now := s.now()
 	a := &Application{
@@ -92,8 +100,8 @@ func (s *Store) Create(ctx context.Context, lang string, first AssociationStep) 
 			strings.ToLower(first.ContactEmail), now); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO application_tokens (hash, application_id, created_at) VALUES ($1, $2, $3)`,
-			hash, a.ID, now); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO application_tokens (hash, application_id, created_at, kind) VALUES ($1, $2, $3, $4)`,
+			hash, a.ID, now, linkBrowser); err != nil {
 			return err
 		}
 		return addEvent(ctx, tx, a.ID, "created", "", "", true, now)
@@ -126,13 +134,39 @@ func (s *Store) Get(ctx context.Context, id string) (*Application, error) {
 	return a, database.MapError(err, "onboarding: get request")
 }
 
-// NewLink adds another private link to a request (the old ones keep working)
-// and returns its token.
-func (s *Store) NewLink(ctx context.Context, id string) (string, error) {
+// MailLink adds a private link to e-mail to the request's current contact
+// address (earlier links keep working) and returns its token. Opening it
+// confirms that address.
+func (s *Store) MailLink(ctx context.Context, a *Application) (string, error) {
 	token, hash := NewToken()
-	_, err := s.db.ExecContext(ctx, `INSERT INTO application_tokens (hash, application_id, created_at) VALUES ($1, $2, $3)`,
-		hash, id, s.now())
-	return token, database.MapError(err, "onboarding: new link")
+	_, err := s.db.ExecContext(ctx, `INSERT INTO application_tokens (hash, application_id, created_at, kind, email) VALUES ($1, $2, $3, $4, $5)`,
+		hash, a.ID, s.now(), linkMail, strings.ToLower(a.Answers.Association.ContactEmail))
+	return token, database.MapError(err, "onboarding: mail link")
+}
+
+// BrowserLink adds a token for a browser's cookie, which resumes the request
+// but confirms nothing.
+func (s *Store) BrowserLink(ctx context.Context, a *Application) (string, error) {
+	token, hash := NewToken()
+	_, err := s.db.ExecContext(ctx, `INSERT INTO application_tokens (hash, application_id, created_at, kind) VALUES ($1, $2, $3, $4)`,
+		hash, a.ID, s.now(), linkBrowser)
+	return token, database.MapError(err, "onboarding: browser link")
+}
+
+// Open finds the request a private link opens, and reports whether the link
+// was e-mailed to the request's current contact address (and so confirms
+// it when opened).
+func (s *Store) Open(ctx context.Context, token string) (*Application, bool, error) {
+	a, err := s.ByToken(ctx, token)
+	if err != nil {
+		return nil, false, err
+	}
+	var kind, email string
+	if err := s.db.QueryRowContext(ctx, `SELECT kind, email FROM application_tokens WHERE hash = $1`, HashToken(token)).Scan(&kind, &email); err != nil {
+		return nil, false, database.MapError(err, "onboarding: open link")
+	}
+	confirms := kind == linkMail && email != "" && strings.EqualFold(email, a.Answers.Association.ContactEmail)
+	return a, confirms, nil
 }
 
 // Save writes the answers of a step, advancing the furthest step reached.

@@ -183,7 +183,7 @@ func TestStoreCreateAndByToken(t *testing.T) {
 		}
 	})
 	t.Run("a new link opens the same request and the old one keeps working", func(t *testing.T) {
-		link, err := f.store.NewLink(ctx, a.ID)
+		link, err := f.store.MailLink(ctx, a)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -302,7 +302,7 @@ func TestStoreVerify(t *testing.T) {
 		}
 	})
 	t.Run("resetting forgets the confirmation and revokes the links sent so far", func(t *testing.T) {
-		link, err := f.store.NewLink(ctx, a.ID)
+		link, err := f.store.MailLink(ctx, a)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -317,7 +317,7 @@ func TestStoreVerify(t *testing.T) {
 			_, err := f.store.ByToken(ctx, tok)
 			wantCode(t, err, apperr.NotFound, "err.link.unknown")
 		}
-		fresh, err := f.store.NewLink(ctx, a.ID)
+		fresh, err := f.store.MailLink(ctx, a)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -578,6 +578,44 @@ func TestStoreOpenHosts(t *testing.T) {
 		hosts, err := f.store.OpenHosts(context.Background())
 		if err != nil || len(hosts) != 1 || hosts[0].Slug != "ile-numerique" {
 			t.Errorf("open hosts = %+v, %v", hosts, err)
+		}
+	})
+}
+
+func TestOnlyAMailLinkToTheCurrentAddressConfirms(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t)
+	s := onboarding.NewStore(db, nil)
+	a, browserToken, err := s.Create(ctx, "fr", onboarding.AssociationStep{Name: "Asso", ContactEmail: "old@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailToken, err := s.MailLink(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, token string
+		confirms    bool
+	}{
+		{"the browser's token does not confirm", browserToken, false},
+		{"the e-mailed link confirms", mailToken, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, confirms, err := s.Open(ctx, tt.token)
+			if err != nil || confirms != tt.confirms {
+				t.Fatalf("confirms = %v (%v), want %v", confirms, err, tt.confirms)
+			}
+		})
+	}
+	t.Run("a link mailed to a former address no longer confirms", func(t *testing.T) {
+		a.Answers.Association.ContactEmail = "new@example.org"
+		if err := s.Save(ctx, a, onboarding.StepAssociation); err != nil {
+			t.Fatal(err)
+		}
+		if _, confirms, err := s.Open(ctx, mailToken); err != nil || confirms {
+			t.Fatalf("confirms = %v (%v), want false", confirms, err)
 		}
 	})
 }

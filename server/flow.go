@@ -335,7 +335,7 @@ func (h *Handler) saveAssociation(c *gin.Context, app *onboarding.Application, f
 			return
 		}
 		h.setCookie(c, appCookie, token, 90*24*3600)
-		h.sendLink(c, app, token)
+		h.mailLink(c, app)
 		redirect(c, "/demande/"+onboarding.StepMembers.Slug(), "link_sent")
 		return
 	}
@@ -355,24 +355,31 @@ func (h *Handler) saveAssociation(c *gin.Context, app *onboarding.Application, f
 			h.fail(c, err)
 			return
 		}
-		token, err := h.Onboarding.NewLink(c.Request.Context(), app.ID)
+		// Every earlier link is revoked: this browser gets a new cookie, the
+		// new address a new link.
+		token, err := h.Onboarding.BrowserLink(c.Request.Context(), app)
 		if err != nil {
 			h.fail(c, err)
 			return
 		}
 		h.setCookie(c, appCookie, token, 90*24*3600)
-		h.sendLink(c, app, token)
+		h.mailLink(c, app)
 		notice = "link_sent"
 	}
 	redirect(c, next, notice)
 }
 
-// sendLink e-mails the private link; a failure is logged, not shown: the
+// mailLink e-mails a new private link to the contact address; a failure is logged, not shown: the
 // association can ask for the link again from the review page.
-func (h *Handler) sendLink(c *gin.Context, app *onboarding.Application, token string) {
+func (h *Handler) mailLink(c *gin.Context, app *onboarding.Application) {
 	ok, err := h.allow(c, "mail", h.opts.MailsPerHour)
 	if err != nil || !ok {
 		h.Logger.Warn("link e-mail not sent: rate limit", slog.String("request", app.ID))
+		return
+	}
+	token, err := h.Onboarding.MailLink(c.Request.Context(), app)
+	if err != nil {
+		h.Logger.Error("create link", slog.String("request", app.ID), slog.Any("err", err))
 		return
 	}
 	err = h.Postman.Send(c.Request.Context(), mail.Letter{
@@ -446,12 +453,7 @@ func (h *Handler) resendLink(c *gin.Context) {
 		}
 	}
 	if app != nil {
-		token, err := h.Onboarding.NewLink(c.Request.Context(), app.ID)
-		if err != nil {
-			h.fail(c, err)
-			return
-		}
-		h.sendLink(c, app, token)
+		h.mailLink(c, app)
 	}
 	h.render(c, http.StatusOK, "link_resent", h.page(c, "link_resent.title", nil))
 }
@@ -460,14 +462,17 @@ func (h *Handler) resendLink(c *gin.Context) {
 // also proves the address.
 func (h *Handler) resume(c *gin.Context) {
 	c.Header("Referrer-Policy", "no-referrer")
-	app, err := h.Onboarding.ByToken(c.Request.Context(), c.Param("token"))
+	app, confirms, err := h.Onboarding.Open(c.Request.Context(), c.Param("token"))
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	if err := h.Onboarding.Verify(c.Request.Context(), app); err != nil {
-		h.fail(c, err)
-		return
+	// Only a link e-mailed to the current address proves the address.
+	if confirms {
+		if err := h.Onboarding.Verify(c.Request.Context(), app); err != nil {
+			h.fail(c, err)
+			return
+		}
 	}
 	h.setCookie(c, appCookie, c.Param("token"), 90*24*3600)
 	if app.Editable() {
