@@ -168,6 +168,7 @@ func (e *Engine) fill(ctx context.Context) bool {
 				e.running[job.HostID]--
 				e.total--
 				e.mu.Unlock()
+				e.Wake() // a slot is free: fill it now, not at the next poll
 			}()
 			e.process(ctx, job)
 		}()

@@ -52,6 +52,15 @@ func (r *run) call(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, r.e.opts.CallTimeout)
 }
 
+// do makes one Nextcloud call bounded by CallTimeout. Every call gets its
+// own bound (the host's pacing included): a step making several calls must
+// not fail because their sum exceeds one call's bound.
+func (r *run) do(ctx context.Context, call func(context.Context) error) error {
+	cctx, cancel := r.call(ctx)
+	defer cancel()
+	return call(cctx)
+}
+
 // save records the state before an action whose outcome depends on it.
 func (r *run) save(ctx context.Context) error { return r.e.Jobs.saveState(ctx, r.j, r.e.opts.Worker) }
 
@@ -84,9 +93,11 @@ func permanent(key, op string) error { return apperr.New(apperr.Invalid, key, op
 // preflight reads the host's version and abilities, and checks that the
 // provisioning account is an administrator.
 func (r *run) preflight(ctx context.Context) (string, error) {
-	cctx, cancel := r.call(ctx)
-	defer cancel()
-	status, err := r.c.Status(cctx)
+	var status nextcloud.Status
+	err := r.do(ctx, func(ctx context.Context) (err error) {
+		status, err = r.c.Status(ctx)
+		return err
+	})
 	if err != nil {
 		return "", err
 	}
@@ -96,11 +107,19 @@ func (r *run) preflight(ctx context.Context) (string, error) {
 	if status.Maintenance {
 		return "", &nextcloud.Error{Op: "status", Kind: nextcloud.ErrUnavailable, Maintenance: true}
 	}
-	caps, err := r.c.Capabilities(cctx)
+	var caps nextcloud.Capabilities
+	err = r.do(ctx, func(ctx context.Context) (err error) {
+		caps, err = r.c.Capabilities(ctx)
+		return err
+	})
 	if err != nil {
 		return "", err
 	}
-	me, err := r.c.CurrentUser(cctx)
+	var me nextcloud.User
+	err = r.do(ctx, func(ctx context.Context) (err error) {
+		me, err = r.c.CurrentUser(ctx)
+		return err
+	})
 	if err != nil {
 		return "", err
 	}
@@ -423,26 +442,31 @@ func (r *run) groupFolder(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
-	cctx, cancel := r.call(ctx)
-	defer cancel()
-	folder, err := r.c.GroupFolder(cctx, r.st.FolderID)
+	err := r.do(ctx, func(ctx context.Context) (err error) {
+		folder, err = r.c.GroupFolder(ctx, r.st.FolderID)
+		return err
+	})
 	if err != nil {
 		return "", err
 	}
 	for _, g := range []string{r.st.GroupID, AccessGroup} {
-		if _, ok := folder.Groups[g]; !ok {
-			if err := r.c.AddGroupToFolder(cctx, r.st.FolderID, g); err != nil {
+		perms, ok := folder.Groups[g]
+		if !ok {
+			if err := r.do(ctx, func(ctx context.Context) error { return r.c.AddGroupToFolder(ctx, r.st.FolderID, g) }); err != nil {
 				return "", err
 			}
+			perms = nextcloud.PermAll // what the app grants a group it adds
 		}
-		if folder.Groups[g] != nextcloud.PermAll {
-			if err := r.c.SetFolderPermissions(cctx, r.st.FolderID, g, nextcloud.PermAll); err != nil {
+		if perms != nextcloud.PermAll {
+			if err := r.do(ctx, func(ctx context.Context) error {
+				return r.c.SetFolderPermissions(ctx, r.st.FolderID, g, nextcloud.PermAll)
+			}); err != nil {
 				return "", err
 			}
 		}
 	}
 	if folder.Quota != r.plan.QuotaBytes {
-		if err := r.c.SetFolderQuota(cctx, r.st.FolderID, r.plan.QuotaBytes); err != nil {
+		if err := r.do(ctx, func(ctx context.Context) error { return r.c.SetFolderQuota(ctx, r.st.FolderID, r.plan.QuotaBytes) }); err != nil {
 			return "", err
 		}
 	}
@@ -462,17 +486,20 @@ func onlyGroups(f nextcloud.GroupFolder, groups ...string) bool {
 
 // ensureAccessGroup makes sure the provisioning account is in AccessGroup.
 func (r *run) ensureAccessGroup(ctx context.Context) error {
-	cctx, cancel := r.call(ctx)
-	defer cancel()
-	if err := r.c.CreateGroup(cctx, AccessGroup, "Archipel (provisioning)"); err != nil && !errors.Is(err, nextcloud.ErrAlreadyExists) {
+	err := r.do(ctx, func(ctx context.Context) error { return r.c.CreateGroup(ctx, AccessGroup, "Archipel (provisioning)") })
+	if err != nil && !errors.Is(err, nextcloud.ErrAlreadyExists) {
 		return err
 	}
-	me, err := r.c.GetUser(cctx, r.st.Admin)
+	var me nextcloud.User
+	err = r.do(ctx, func(ctx context.Context) (err error) {
+		me, err = r.c.GetUser(ctx, r.st.Admin)
+		return err
+	})
 	if err != nil {
 		return err
 	}
 	if !containsFold(me.Groups, AccessGroup) {
-		return r.c.AddToGroup(cctx, r.st.Admin, AccessGroup)
+		return r.do(ctx, func(ctx context.Context) error { return r.c.AddToGroup(ctx, r.st.Admin, AccessGroup) })
 	}
 	return nil
 }
@@ -517,9 +544,11 @@ func (r *run) sharedFolder(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
-	cctx, cancel := r.call(ctx)
-	defer cancel()
-	shares, err := r.c.Shares(cctx, "/"+r.st.Folder)
+	var shares []nextcloud.Share
+	err := r.do(ctx, func(ctx context.Context) (err error) {
+		shares, err = r.c.Shares(ctx, "/"+r.st.Folder)
+		return err
+	})
 	if err != nil {
 		return "", err
 	}
@@ -529,7 +558,11 @@ func (r *run) sharedFolder(ctx context.Context) (string, error) {
 			return fmt.Sprintf("folder %q shared with %s", r.st.Folder, r.st.GroupID), r.save(ctx)
 		}
 	}
-	s, err := r.c.CreateGroupShare(cctx, "/"+r.st.Folder, r.st.GroupID, nextcloud.PermAll)
+	var s nextcloud.Share
+	err = r.do(ctx, func(ctx context.Context) (err error) {
+		s, err = r.c.CreateGroupShare(ctx, "/"+r.st.Folder, r.st.GroupID, nextcloud.PermAll)
+		return err
+	})
 	if err != nil {
 		return "", err
 	}
@@ -585,12 +618,16 @@ func (r *run) documents(ctx context.Context) (string, error) {
 				r.st.Documents[d.Name] = info.ETag
 			}
 		case errors.Is(err, nextcloud.ErrNotFound):
-			cctx, cancel := r.call(ctx)
-			err := r.c.Upload(cctx, r.st.Admin, p, content)
-			if err == nil {
-				info, err = r.c.Stat(cctx, r.st.Admin, p)
+			if _, known := r.st.Documents[d.Name]; known {
+				continue // placed by this job, deleted since by the association
 			}
-			cancel()
+			err := r.do(ctx, func(ctx context.Context) error { return r.c.Upload(ctx, r.st.Admin, p, content) })
+			if err == nil {
+				err = r.do(ctx, func(ctx context.Context) (err error) {
+					info, err = r.c.Stat(ctx, r.st.Admin, p)
+					return err
+				})
+			}
 			if err != nil {
 				return "", err
 			}
@@ -614,14 +651,17 @@ func (r *run) revoke(ctx context.Context) (string, error) {
 	if !r.st.GroupFolders {
 		return "no group folder: the provisioning account owns the shared folder", nil
 	}
-	cctx, cancel := r.call(ctx)
-	defer cancel()
-	folder, err := r.c.GroupFolder(cctx, r.st.FolderID)
+	var folder nextcloud.GroupFolder
+	err := r.do(ctx, func(ctx context.Context) (err error) {
+		folder, err = r.c.GroupFolder(ctx, r.st.FolderID)
+		return err
+	})
 	if err != nil {
 		return "", err
 	}
 	if _, ok := folder.Groups[AccessGroup]; ok {
-		if err := r.c.RemoveGroupFromFolder(cctx, r.st.FolderID, AccessGroup); err != nil && !errors.Is(err, nextcloud.ErrNotFound) {
+		err := r.do(ctx, func(ctx context.Context) error { return r.c.RemoveGroupFromFolder(ctx, r.st.FolderID, AccessGroup) })
+		if err != nil && !errors.Is(err, nextcloud.ErrNotFound) {
 			return "", err
 		}
 	}
