@@ -44,6 +44,9 @@ const (
 type DB struct {
 	*sql.DB
 	Dialect Dialect
+	// NoMigrationLock skips PostgreSQL's server-wide migration lock; only
+	// for tests, whose databases are each their own schema.
+	NoMigrationLock bool
 }
 
 // Open connects to the database named by rawURL: a postgres:// URL selects
@@ -105,6 +108,8 @@ func (db *DB) provider() (*goose.Provider, error) {
 	dialect := goose.DialectSQLite3
 	if db.Dialect == Postgres {
 		dialect = goose.DialectPostgres
+	}
+	if db.Dialect == Postgres && !db.NoMigrationLock {
 		// Several replicas may start at once: only one migrates.
 		locker, err := lock.NewPostgresSessionLocker()
 		if err != nil {

@@ -72,6 +72,10 @@ type Job struct {
 	UpdatedAt     time.Time
 	FinishedAt    time.Time
 	Steps         []StepState
+	// claim identifies this very claim (worker name and a random part), so
+	// that even the same process re-claiming its own job after a stalled
+	// renewal cannot have two goroutines both pass the ownership checks.
+	claim string
 }
 
 // StepState is the progress of one step, as staff see it.
@@ -226,7 +230,8 @@ func (s *Store) loadSteps(ctx context.Context, j *Job) error {
 // lease ends. A job whose lease expired (its worker died) is due again.
 func (s *Store) claim(ctx context.Context, worker string, lease time.Duration, perHost int, skip []string) (*Job, error) {
 	now := s.now()
-	args := []any{worker, now.Add(lease), now, perHost}
+	claimID := worker + "/" + uuid.NewString()[:8]
+	args := []any{claimID, now.Add(lease), now, perHost}
 	notIn := ""
 	if len(skip) > 0 {
 		notIn = ` AND j.host_id NOT IN (` + database.Placeholders(5, len(skip)) + `)`
@@ -250,7 +255,16 @@ func (s *Store) claim(ctx context.Context, worker string, lease time.Duration, p
 	if err != nil {
 		return nil, database.MapError(err, "provisioning: claim")
 	}
+	j.claim = claimID
 	return j, s.loadSteps(ctx, j)
+}
+
+// claimedBy is the value of claimed_by while this job's claim holds.
+func (j *Job) claimedBy(worker string) string {
+	if j.claim != "" {
+		return j.claim
+	}
+	return worker
 }
 
 // owned runs an update that must only touch a job this worker still owns.
@@ -269,7 +283,7 @@ func (s *Store) owned(ctx context.Context, q string, args ...any) error {
 func (s *Store) extend(ctx context.Context, j *Job, worker string, lease time.Duration) error {
 	now := s.now()
 	return s.owned(ctx, `UPDATE provisioning_jobs SET lease_until = $1 WHERE id = $2 AND claimed_by = $3 AND status = 'running'`,
-		now.Add(lease), j.ID, worker)
+		now.Add(lease), j.ID, j.claimedBy(worker))
 }
 
 // saveState records what the job learned or created, before anything
@@ -280,7 +294,7 @@ func (s *Store) saveState(ctx context.Context, j *Job, worker string) error {
 		return err
 	}
 	return s.owned(ctx, `UPDATE provisioning_jobs SET state = $1, updated_at = $2 WHERE id = $3 AND claimed_by = $4 AND status = 'running'`,
-		string(state), s.now(), j.ID, worker)
+		string(state), s.now(), j.ID, j.claimedBy(worker))
 }
 
 // stepDone marks a step done and resets the job's error.
@@ -311,7 +325,7 @@ func (s *Store) stepFailed(ctx context.Context, j *Job, worker, name string, sta
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE provisioning_jobs SET status = $1, attempts = attempts + 1, next_run_at = $2, error_key = $3,
 			error_detail = $4, claimed_by = '', lease_until = NULL, updated_at = $5, finished_at = $6
-			WHERE id = $7 AND claimed_by = $8 AND status = 'running'`, status, next, key, detail, now, finished, j.ID, worker)
+			WHERE id = $7 AND claimed_by = $8 AND status = 'running'`, status, next, key, detail, now, finished, j.ID, j.claimedBy(worker))
 		if err != nil {
 			return err
 		}
@@ -326,7 +340,7 @@ func (s *Store) stepFailed(ctx context.Context, j *Job, worker, name string, sta
 func (s *Store) succeed(ctx context.Context, j *Job, worker string) error {
 	now := s.now()
 	return s.owned(ctx, `UPDATE provisioning_jobs SET status = $1, error_key = '', error_detail = '', claimed_by = '', lease_until = NULL,
-		updated_at = $2, finished_at = $2 WHERE id = $3 AND claimed_by = $4 AND status = 'running'`, JobSucceeded, now, j.ID, worker)
+		updated_at = $2, finished_at = $2 WHERE id = $3 AND claimed_by = $4 AND status = 'running'`, JobSucceeded, now, j.ID, j.claimedBy(worker))
 }
 
 // Retry puts a stopped job back in the queue, its failed step's attempts

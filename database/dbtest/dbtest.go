@@ -64,6 +64,7 @@ func Open(t testing.TB) *database.DB {
 		}
 		admin.Close()
 	})
+	db.NoMigrationLock = true
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate postgres: %v", err)
 	}
