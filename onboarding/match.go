@@ -1,0 +1,334 @@
+package onboarding
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"archipel/apperr"
+	"archipel/database"
+)
+
+// MatchActor is the actor recorded when matching, not a person, chose a host.
+const MatchActor = "matching"
+
+// Match is the outcome of matching a request with a partner host.
+type Match struct {
+	Host   *HostProfile // nil when no host is eligible: the request waits in the shared queue
+	Reason string       // in words, for staff
+}
+
+// Found reports whether a host was given the request.
+func (m Match) Found() bool { return m.Host != nil }
+
+// lighter reports whether a carries less than b, relative to capacity
+// (compared as fractions, without rounding).
+func lighter(a, b *HostProfile) int {
+	l, r := a.Load.Total()*b.MaxAssociations, b.Load.Total()*a.MaxAssociations
+	switch {
+	case l < r:
+		return -1
+	case l > r:
+		return 1
+	}
+	return 0
+}
+
+// ChooseHost picks, among hosts, the one matching gives a request from that
+// département asking for those services: of the eligible hosts (not paused,
+// serving the département, offering every service, with room left), the
+// least loaded relative to its capacity, ties going to the one least
+// recently given a request, so that successive requests spread across
+// hosts. The reason says why in words; ok is false when no host is
+// eligible, and the reason then says what was missing.
+func ChooseHost(departement string, services []string, hosts []HostProfile) (chosen HostProfile, reason string, ok bool) {
+	var eligible []HostProfile
+	var open, serving, offering int
+	for _, h := range hosts {
+		if h.Paused {
+			continue
+		}
+		open++
+		if !h.Serves(departement) {
+			continue
+		}
+		serving++
+		if !h.Offers(services) {
+			continue
+		}
+		offering++
+		if h.HasRoom() {
+			eligible = append(eligible, h)
+		}
+	}
+	wanted := strings.Join(services, "+")
+	switch {
+	case serving == 0:
+		return HostProfile{}, fmt.Sprintf("no eligible host: %d open, none serves %s", open, departement), false
+	case offering == 0:
+		return HostProfile{}, fmt.Sprintf("no eligible host: %d open, %d serve %s, none offers %s", open, serving, departement, wanted), false
+	case len(eligible) == 0:
+		return HostProfile{}, fmt.Sprintf("no eligible host: %d open, %d serve %s, %d of them offer %s, all full",
+			open, serving, departement, offering, wanted), false
+	}
+	slices.SortStableFunc(eligible, func(a, b HostProfile) int {
+		if c := lighter(&a, &b); c != 0 {
+			return c
+		}
+		if c := a.LastAssignedAt.Compare(b.LastAssignedAt); c != 0 {
+			return c // never assigned (zero time) first
+		}
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	chosen = eligible[0]
+	serves := "serves " + departement
+	if chosen.ServesAllFrance() {
+		serves = "serves all of France (" + departement + ")"
+	}
+	tied := 0
+	for _, h := range eligible[1:] {
+		if lighter(&chosen, &h) == 0 {
+			tied++
+		}
+	}
+	why := "only eligible host"
+	switch {
+	case tied > 0:
+		why = fmt.Sprintf("least loaded of %d eligible, tied with %d, least recently assigned", len(eligible), tied)
+	case len(eligible) > 1:
+		why = fmt.Sprintf("least loaded of %d eligible", len(eligible))
+	}
+	return chosen, fmt.Sprintf("%s, offers %s, load %d/%d, %s", serves, wanted, chosen.Load.Total(), chosen.MaxAssociations, why), true
+}
+
+// lockHosts reads the hosts open to new requests inside tx; on PostgreSQL
+// their rows stay locked until tx ends, so that two matchings at once
+// count and assign one after the other and never both take a host's last
+// slot. SQLite needs no lock: its transactions begin IMMEDIATE, one writer
+// at a time.
+func (s *Store) lockHosts(ctx context.Context, tx *sql.Tx, onlyID string) ([]HostProfile, error) {
+	q := `SELECT ` + hostColumns + ` FROM hosts h WHERE h.paused = FALSE AND ($1 = '' OR h.id = $1) ORDER BY h.id`
+	if s.db.Dialect == database.Postgres {
+		q += ` FOR UPDATE`
+	}
+	rows, err := tx.QueryContext(ctx, q, onlyID)
+	if err != nil {
+		return nil, err
+	}
+	var out []HostProfile
+	for rows.Next() {
+		h, err := scanHost(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	loads, err := hostLoads(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Load = loads[out[i].ID]
+	}
+	return out, nil
+}
+
+// MatchHost gives a submitted request that has no host yet (the association
+// let the archipelago choose) to the host ChooseHost picks, recording the
+// reason on the request (match_reason) and in its staff timeline. With no
+// eligible host the request stays without one, in the shared queue, and
+// its public timeline says it waits for a host. Counting and assigning
+// happen in one transaction. Errors: conflict when the request is not a
+// submitted one without host.
+func (s *Store) MatchHost(ctx context.Context, a *Application) (Match, error) {
+	if a.Status != StatusSubmitted || a.HostID != "" {
+		return Match{}, apperr.New(apperr.Conflict, "err.request.changed", "onboarding: match host")
+	}
+	dep, services := a.Answers.Association.Departement, a.Answers.Needs.Services
+	var m Match
+	now := s.now()
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		hosts, err := s.lockHosts(ctx, tx, "")
+		if err != nil {
+			return err
+		}
+		chosen, reason, ok := ChooseHost(dep, services, hosts)
+		m = Match{Reason: reason}
+		if !ok {
+			res, err := tx.ExecContext(ctx, `UPDATE applications SET match_reason = $1, updated_at = $2
+				WHERE id = $3 AND host_id IS NULL AND status = 'submitted'`, reason, now, a.ID)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return apperr.New(apperr.Conflict, "err.request.changed", "onboarding: match host")
+			}
+			return addEvent(ctx, tx, a.ID, "waiting_host", "", "", true, now)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE applications SET host_id = $1, match_reason = $2, version = version + 1, updated_at = $3
+			WHERE id = $4 AND host_id IS NULL AND status = 'submitted'`, chosen.ID, reason, now, a.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.Conflict, "err.request.changed", "onboarding: match host")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE hosts SET last_assigned_at = $1 WHERE id = $2`, now, chosen.ID); err != nil {
+			return err
+		}
+		chosen.Load.Open++
+		chosen.LastAssignedAt = now
+		m.Host = &chosen
+		return addEvent(ctx, tx, a.ID, "host_assigned", MatchActor, reason, false, now)
+	})
+	if err != nil {
+		return Match{}, database.MapError(err, "onboarding: match host")
+	}
+	a.MatchReason = m.Reason
+	if m.Found() {
+		a.HostID = m.Host.ID
+		a.Version++
+	}
+	return m, nil
+}
+
+// WaitingForHost lists the submitted requests no host has, oldest first:
+// the shared queue an administrator assigns from.
+func (s *Store) WaitingForHost(ctx context.Context) ([]Application, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+appColumns+` FROM applications a
+		WHERE a.host_id IS NULL AND a.status = 'submitted' ORDER BY a.submitted_at, a.id`)
+	if err != nil {
+		return nil, database.MapError(err, "onboarding: waiting for host")
+	}
+	defer rows.Close()
+	var out []Application
+	for rows.Next() {
+		a, err := scanApplication(rows)
+		if err != nil {
+			return nil, database.MapError(err, "onboarding: waiting for host")
+		}
+		out = append(out, *a)
+	}
+	return out, database.MapError(rows.Err(), "onboarding: waiting for host")
+}
+
+// HostChange is the form that gives a request to a host by hand: from the
+// shared queue, or as a transfer from its current host.
+type HostChange struct {
+	HostID string `form:"change_host"`
+	Reason string `form:"change_reason"`
+}
+
+// Validate checks the form: a host and a reason are required.
+func (f *HostChange) Validate() FieldErrors {
+	var fe FieldErrors
+	f.HostID, f.Reason = clean(f.HostID), clean(f.Reason)
+	if f.HostID == "" {
+		fe.add("change_host", "err.change_host.required")
+	}
+	fe.text("change_reason", f.Reason, true, maxLong)
+	return fe
+}
+
+// Transferable reports whether a request may still move to another host:
+// once approved, its workspace is being made on the current one.
+func (a *Application) Transferable() bool {
+	switch a.Status {
+	case StatusSubmitted, StatusInfoRequested, StatusInterviewPlanned:
+		return a.HostID != ""
+	}
+	return false
+}
+
+// AssignWaiting gives a request of the shared queue to a host chosen by an
+// administrator, with the reason, and tells the association in its public
+// timeline. A paused host is refused (resume it first); a full one is
+// accepted, capacity being the administrator's call here. Refused values
+// come back as field errors; errors: conflict when the request has a host
+// meanwhile.
+func (s *Store) AssignWaiting(ctx context.Context, a *Application, f *HostChange, actor string) (FieldErrors, error) {
+	if fe := f.Validate(); len(fe) > 0 {
+		return fe, nil
+	}
+	if a.HostID != "" || a.Status != StatusSubmitted {
+		return nil, apperr.New(apperr.Conflict, "err.request.changed", "onboarding: assign waiting")
+	}
+	return s.changeHost(ctx, a, f, actor, "host_found", `host_id IS NULL AND status = 'submitted'`)
+}
+
+// Transfer moves a request to another host, with the reason, and tells the
+// association in its public timeline. Only requests not yet approved move
+// (Transferable); the target must be another host, not paused. Refused
+// values come back as field errors; errors: conflict when the request
+// changed meanwhile or may no longer move.
+func (s *Store) Transfer(ctx context.Context, a *Application, f *HostChange, actor string) (FieldErrors, error) {
+	if fe := f.Validate(); len(fe) > 0 {
+		return fe, nil
+	}
+	if !a.Transferable() {
+		return nil, apperr.New(apperr.Conflict, "err.transfer.too_late", "onboarding: transfer")
+	}
+	if f.HostID == a.HostID {
+		return FieldErrors{{"change_host", "err.change_host.same"}}, nil
+	}
+	return s.changeHost(ctx, a, f, actor, "transferred", `host_id = $6 AND status = $7`, a.HostID, a.Status)
+}
+
+// changeHost gives a request to f's host if the request is still at the
+// version read and matches guard (whose arguments start at $6), locking the
+// host row on PostgreSQL like matching does.
+func (s *Store) changeHost(ctx context.Context, a *Application, f *HostChange, actor, publicEvent, guard string, guardArgs ...any) (FieldErrors, error) {
+	var fe FieldErrors
+	now := s.now()
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var paused bool
+		q := `SELECT paused FROM hosts WHERE id = $1`
+		if s.db.Dialect == database.Postgres {
+			q += ` FOR UPDATE`
+		}
+		switch err := tx.QueryRowContext(ctx, q, f.HostID).Scan(&paused); {
+		case errors.Is(err, sql.ErrNoRows):
+			fe = FieldErrors{{"change_host", "err.choice"}}
+			return nil
+		case err != nil:
+			return err
+		case paused:
+			fe = FieldErrors{{"change_host", "err.change_host.paused"}}
+			return nil
+		}
+		args := append([]any{f.HostID, f.Reason, now, a.ID, a.Version}, guardArgs...)
+		res, err := tx.ExecContext(ctx, `UPDATE applications SET host_id = $1, match_reason = $2, version = version + 1, updated_at = $3
+			WHERE id = $4 AND version = $5 AND `+guard, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.Conflict, "err.request.changed", "onboarding: change host")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE hosts SET last_assigned_at = $1 WHERE id = $2`, now, f.HostID); err != nil {
+			return err
+		}
+		if err := addEvent(ctx, tx, a.ID, "host_assigned", actor, f.Reason, false, now); err != nil {
+			return err
+		}
+		return addEvent(ctx, tx, a.ID, publicEvent, actor, "", true, now)
+	})
+	if err != nil || len(fe) > 0 {
+		return fe, database.MapError(err, "onboarding: change host")
+	}
+	a.HostID, a.MatchReason = f.HostID, f.Reason
+	a.Version++
+	a.UpdatedAt = now
+	return nil, nil
+}
