@@ -22,7 +22,7 @@ const (
 // go to the login page, which brings them back afterwards.
 func (h *Handler) staffOnly(c *gin.Context) {
 	token, _ := c.Cookie(staffCookie)
-	u, err := h.Accounts.Session(c, token)
+	u, err := h.Accounts.Session(c.Request.Context(), token)
 	if err != nil {
 		if !errors.Is(err, apperr.ErrNotFound) {
 			h.fail(c, err)
@@ -78,7 +78,7 @@ func (h *Handler) loginPage(c *gin.Context) {
 
 func (h *Handler) login(c *gin.Context) {
 	f := &LoginForm{Email: strings.TrimSpace(c.PostForm("email")), Next: safeNext(c.PostForm("next"))}
-	u, token, err := h.Accounts.Login(c, f.Email, c.PostForm("password"), c.ClientIP())
+	u, token, err := h.Accounts.Login(c.Request.Context(), f.Email, c.PostForm("password"), c.ClientIP())
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.Internal {
 			h.fail(c, err)
@@ -94,13 +94,13 @@ func (h *Handler) login(c *gin.Context) {
 		return
 	}
 	h.setCookie(c, staffCookie, token, int(accounts.SessionMax.Seconds()))
-	_ = h.Accounts.Record(c, u, "login", u.HostID, "", "")
+	_ = h.Accounts.Record(c.Request.Context(), u, "login", u.HostID, "", "")
 	c.Redirect(http.StatusSeeOther, f.Next)
 }
 
 func (h *Handler) logout(c *gin.Context) {
 	if token, err := c.Cookie(staffCookie); err == nil {
-		_ = h.Accounts.Logout(c, token)
+		_ = h.Accounts.Logout(c.Request.Context(), token)
 	}
 	h.setCookie(c, staffCookie, "", -1)
 	c.Redirect(http.StatusSeeOther, "/staff/login")
@@ -122,8 +122,8 @@ func (h *Handler) resetRequest(c *gin.Context) {
 		h.renderError(c, http.StatusTooManyRequests, "err.rate_limited")
 		return
 	}
-	if u, err := h.Accounts.ByEmail(c, c.PostForm("email")); err == nil && u.Active {
-		if token, err := h.Accounts.NewLink(c, u, accounts.PurposeReset); err == nil {
+	if u, err := h.Accounts.ByEmail(c.Request.Context(), c.PostForm("email")); err == nil && u.Active {
+		if token, err := h.Accounts.NewLink(c.Request.Context(), u, accounts.PurposeReset); err == nil {
 			h.sendStaffLink(c, u, "staff_reset", "/staff/reset/"+token)
 		}
 	}
@@ -131,7 +131,7 @@ func (h *Handler) resetRequest(c *gin.Context) {
 }
 
 func (h *Handler) sendStaffLink(c *gin.Context, u *accounts.User, template, path string) {
-	err := h.Postman.Send(c, mail.Letter{Lang: u.Language, Template: template, To: u.Email, ToName: u.Name,
+	err := h.Postman.Send(c.Request.Context(), mail.Letter{Lang: u.Language, Template: template, To: u.Email, ToName: u.Name,
 		Data: map[string]any{"Link": h.opts.BaseURL + path, "Email": u.Email, "Role": string(u.Role)}})
 	if err != nil {
 		h.Logger.Error("send staff link", "template", template, "err", err)
@@ -148,7 +148,7 @@ type SetPasswordPage struct {
 
 func (h *Handler) setPasswordPage(purpose string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		u, err := h.Accounts.LinkUser(c, c.Param("token"), purpose)
+		u, err := h.Accounts.LinkUser(c.Request.Context(), c.Param("token"), purpose)
 		if err != nil {
 			h.fail(c, err)
 			return
@@ -163,7 +163,7 @@ func (h *Handler) setPassword(purpose string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		password := c.PostForm("password")
 		if password != c.PostForm("password_confirm") {
-			u, err := h.Accounts.LinkUser(c, c.Param("token"), purpose)
+			u, err := h.Accounts.LinkUser(c.Request.Context(), c.Param("token"), purpose)
 			if err != nil {
 				h.fail(c, err)
 				return
@@ -173,13 +173,13 @@ func (h *Handler) setPassword(purpose string) gin.HandlerFunc {
 			h.render(c, http.StatusBadRequest, "staff_set_password", p)
 			return
 		}
-		u, err := h.Accounts.UseLink(c, c.Param("token"), purpose, password, c.PostForm("name"))
+		u, err := h.Accounts.UseLink(c.Request.Context(), c.Param("token"), purpose, password, c.PostForm("name"))
 		if err != nil {
 			if apperr.CodeOf(err) != apperr.Invalid {
 				h.fail(c, err)
 				return
 			}
-			lu, lerr := h.Accounts.LinkUser(c, c.Param("token"), purpose)
+			lu, lerr := h.Accounts.LinkUser(c.Request.Context(), c.Param("token"), purpose)
 			if lerr != nil {
 				h.fail(c, lerr)
 				return
@@ -189,7 +189,7 @@ func (h *Handler) setPassword(purpose string) gin.HandlerFunc {
 			h.render(c, http.StatusBadRequest, "staff_set_password", p)
 			return
 		}
-		_ = h.Accounts.Record(c, u, "password_set", u.HostID, "", purpose)
+		_ = h.Accounts.Record(c.Request.Context(), u, "password_set", u.HostID, "", purpose)
 		redirect(c, "/staff/login", "password_set")
 	}
 }
