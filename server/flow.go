@@ -408,7 +408,9 @@ func (h *Handler) submit(c *gin.Context, app *onboarding.Application, f *onboard
 		h.refuseErr(c, onboarding.StepReview, app, f, err)
 		return
 	}
-	h.notify(c, app, "submitted")
+	// The association let the archipelago choose: a host is matched now,
+	// or the request waits in the shared queue and the e-mail says so.
+	h.notify(c, app, h.matchSubmitted(c, app))
 	redirect(c, "/suivi", "submitted")
 }
 

@@ -23,6 +23,13 @@ type StatusPage struct {
 	Milestones []Milestone
 	Events     []onboarding.Event
 	Ended      bool
+	// The interview while one is planned; the association may ask for
+	// another time (Reschedule is that form, as typed).
+	Interview  *onboarding.Interview
+	Reschedule onboarding.Reschedule
+	// What staff asked for while the request waits for the association.
+	InfoMessage string
+	Reopened    []onboarding.Step
 }
 
 func (h *Handler) status(c *gin.Context) {
@@ -39,12 +46,12 @@ func (h *Handler) status(c *gin.Context) {
 		redirect(c, "/demande/"+app.Step.Slug(), "")
 		return
 	}
-	events, err := h.Onboarding.Events(c.Request.Context(), app.ID, true)
+	sp, err := h.statusData(c.Request.Context(), app)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	h.render(c, http.StatusOK, "status", h.page(c, "status.title", statusPage(app, events)))
+	h.render(c, http.StatusOK, "status", h.page(c, "status.title", sp))
 }
 
 // statusPage lays the milestones out: reached ones are done, the latest is

@@ -1,0 +1,392 @@
+package onboarding
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"archipel/apperr"
+	"archipel/database"
+)
+
+// QueueStatuses are the statuses staff review requests in, in the order the
+// queue counts them (drafts are the association's alone).
+var QueueStatuses = []Status{StatusSubmitted, StatusInfoRequested, StatusInterviewPlanned, StatusApproved,
+	StatusProvisioning, StatusReady, StatusDeclined, StatusWithdrawn}
+
+// QueueFilter selects requests of the review queue; zero fields match
+// everything. HostID empty means every host, which only administrators may
+// ask for: the caller scopes staff to their host.
+type QueueFilter struct {
+	HostID    string
+	Status    Status
+	OlderThan int      // days since the request was sent; 0 for any age
+	Services  []string // every one of them wanted
+}
+
+// QueueQuery is the queue's filter form as typed, kept for showing it back.
+type QueueQuery struct {
+	Host      string   `form:"host"`
+	Status    string   `form:"filter_status"`
+	OlderThan string   `form:"older_than"`
+	Services  []string `form:"filter_services"`
+}
+
+// Filter checks the form and returns the filter it asks for.
+func (q *QueueQuery) Filter() (QueueFilter, FieldErrors) {
+	var fe FieldErrors
+	f := QueueFilter{HostID: strings.TrimSpace(q.Host)}
+	if q.Status != "" {
+		ok := false
+		for _, s := range QueueStatuses {
+			if string(s) == q.Status {
+				ok = true
+			}
+		}
+		if ok {
+			f.Status = Status(q.Status)
+		} else {
+			fe.add("filter_status", "err.choice")
+		}
+	}
+	if q.OlderThan = clean(q.OlderThan); q.OlderThan != "" {
+		n, err := strconv.Atoi(q.OlderThan)
+		switch {
+		case err != nil:
+			fe.add("older_than", "err.number")
+		case n < 0 || n > 3650:
+			fe.add("older_than", "err.older_than.range")
+		default:
+			f.OlderThan = n
+		}
+	}
+	for _, s := range q.Services {
+		if !oneOf(s, Services) {
+			fe.add("filter_services", "err.choice")
+			break
+		}
+		f.Services = append(f.Services, s)
+	}
+	return f, fe
+}
+
+// QueueItem is a request as the queue lists it.
+type QueueItem struct {
+	Application
+	HostName string
+}
+
+// StatusCount is how many requests of the queue are in a status.
+type StatusCount struct {
+	Status Status
+	Count  int
+}
+
+// where builds the queue's conditions; the status filter is left out when
+// counting per status.
+func (f QueueFilter) where(now time.Time, withStatus bool) (string, []any) {
+	conds := []string{"a.status <> 'draft'"}
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if f.HostID != "" {
+		conds = append(conds, "a.host_id = "+arg(f.HostID))
+	}
+	if withStatus && f.Status != "" {
+		conds = append(conds, "a.status = "+arg(string(f.Status)))
+	}
+	if f.OlderThan > 0 {
+		conds = append(conds, "a.submitted_at <= "+arg(now.Add(-time.Duration(f.OlderThan)*24*time.Hour)))
+	}
+	for _, s := range f.Services {
+		// Services are checked against the list: no wildcard comes from input.
+		conds = append(conds, "(',' || a.services || ',') LIKE "+arg("%,"+s+",%"))
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// withExtra scans a row's request columns followed by more columns.
+type withExtra struct {
+	row   scanner
+	extra []any
+}
+
+func (w withExtra) Scan(dest ...any) error { return w.row.Scan(append(dest, w.extra...)...) }
+
+// Queue lists the requests a filter selects, oldest sent first.
+func (s *Store) Queue(ctx context.Context, f QueueFilter) ([]QueueItem, error) {
+	where, args := f.where(s.now(), true)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+appColumns+`, COALESCE(h.name, '') FROM applications a
+		LEFT JOIN hosts h ON h.id = a.host_id WHERE `+where+` ORDER BY a.submitted_at, a.created_at LIMIT 500`, args...)
+	if err != nil {
+		return nil, database.MapError(err, "onboarding: queue")
+	}
+	defer rows.Close()
+	var out []QueueItem
+	for rows.Next() {
+		var it QueueItem
+		a, err := scanApplication(withExtra{rows, []any{&it.HostName}})
+		if err != nil {
+			return nil, database.MapError(err, "onboarding: queue")
+		}
+		it.Application = *a
+		out = append(out, it)
+	}
+	return out, database.MapError(rows.Err(), "onboarding: queue")
+}
+
+// QueueCounts counts the requests a filter selects per status, whatever
+// status it asks for, in the order of QueueStatuses.
+func (s *Store) QueueCounts(ctx context.Context, f QueueFilter) ([]StatusCount, error) {
+	where, args := f.where(s.now(), false)
+	rows, err := s.db.QueryContext(ctx, `SELECT a.status, COUNT(*) FROM applications a WHERE `+where+` GROUP BY a.status`, args...)
+	if err != nil {
+		return nil, database.MapError(err, "onboarding: queue counts")
+	}
+	defer rows.Close()
+	counts := map[Status]int{}
+	for rows.Next() {
+		var st Status
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, database.MapError(err, "onboarding: queue counts")
+		}
+		counts[st] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, database.MapError(err, "onboarding: queue counts")
+	}
+	out := make([]StatusCount, 0, len(QueueStatuses))
+	for _, st := range QueueStatuses {
+		out = append(out, StatusCount{st, counts[st]})
+	}
+	return out, nil
+}
+
+// ReopenableSteps are the steps staff may ask the association to complete.
+var ReopenableSteps = []Step{StepAssociation, StepMembers, StepTools, StepNeeds, StepHost}
+
+// InfoRequest is staff asking the association for more information: the
+// steps to look at again and a message.
+type InfoRequest struct {
+	Steps   []string `form:"info_steps"`
+	Message string   `form:"info_message"`
+}
+
+// Validate checks the request for information.
+func (r *InfoRequest) Validate() FieldErrors {
+	var fe FieldErrors
+	if len(r.Steps) == 0 {
+		fe.add("info_steps", "err.info_steps.required")
+	}
+	for _, slug := range r.Steps {
+		st, ok := StepFromSlug(slug)
+		if !ok || st == StepReview {
+			fe.add("info_steps", "err.choice")
+			break
+		}
+	}
+	r.Message = clean(r.Message)
+	fe.text("info_message", r.Message, true, maxLong)
+	return fe
+}
+
+// RequestInfo sends a request back to the association, the chosen steps
+// reopened, with the message (shown on its status page) in the timeline.
+func (s *Store) RequestInfo(ctx context.Context, a *Application, r InfoRequest, actor string) error {
+	if fe := r.Validate(); len(fe) > 0 {
+		return apperr.New(apperr.Invalid, fe[0].Key, "onboarding: request info")
+	}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := s.Transition(ctx, tx, a, StatusInfoRequested, actor, r.Message); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE applications SET reopened_steps = $1 WHERE id = $2`, strings.Join(r.Steps, ","), a.ID)
+		return err
+	})
+	return database.MapError(err, "onboarding: request info")
+}
+
+// ReopenedSteps returns the steps staff last asked the association to
+// complete, in the flow's order.
+func (s *Store) ReopenedSteps(ctx context.Context, id string) ([]Step, error) {
+	var raw string
+	if err := s.db.QueryRowContext(ctx, `SELECT reopened_steps FROM applications WHERE id = $1`, id).Scan(&raw); err != nil {
+		return nil, database.MapError(err, "onboarding: reopened steps")
+	}
+	var out []Step
+	for _, st := range ReopenableSteps {
+		if oneOf(st.Slug(), splitList(raw)) {
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}
+
+// LastDetail returns the detail of the newest event of a kind in a
+// timeline, such as the message of the last request for information.
+func LastDetail(events []Event, kind string) string {
+	for i := len(events) - 1; i >= 0; i-- {
+		if events[i].Kind == kind {
+			return events[i].Detail
+		}
+	}
+	return ""
+}
+
+// Decline is a decision to decline, with the reason sent to the
+// association.
+type Decline struct {
+	Template string `form:"template"`
+	Reason   string `form:"decline_reason"`
+}
+
+// Validate checks a decline.
+func (d *Decline) Validate() FieldErrors {
+	var fe FieldErrors
+	d.Reason = clean(d.Reason)
+	fe.text("decline_reason", d.Reason, true, 4000)
+	return fe
+}
+
+// DeclineRequest ends a request with a reason, kept in the timeline.
+func (s *Store) DeclineRequest(ctx context.Context, a *Application, d Decline, actor string) error {
+	if fe := d.Validate(); len(fe) > 0 {
+		return apperr.New(apperr.Invalid, fe[0].Key, "onboarding: decline")
+	}
+	return s.Transition(ctx, nil, a, StatusDeclined, actor, d.Reason)
+}
+
+// TemplateLanguages are the languages a decline template may be written in.
+var TemplateLanguages = []string{"fr", "en"}
+
+// DeclineTemplate is a host's ready-made reason for declining, in one
+// language; staff adapt it before sending.
+type DeclineTemplate struct {
+	ID        string
+	HostID    string
+	Language  string `form:"template_language"`
+	Name      string `form:"template_name"`
+	Body      string `form:"template_body"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Validate checks a decline template.
+func (t *DeclineTemplate) Validate() FieldErrors {
+	var fe FieldErrors
+	t.Name, t.Body = clean(t.Name), clean(t.Body)
+	fe.text("template_name", t.Name, true, 100)
+	fe.choice("template_language", t.Language, TemplateLanguages, true)
+	fe.text("template_body", t.Body, true, 4000)
+	return fe
+}
+
+const templateColumns = `id, COALESCE(host_id, ''), language, name, body, created_at, updated_at`
+
+func scanTemplate(row scanner) (*DeclineTemplate, error) {
+	var t DeclineTemplate
+	err := row.Scan(&t.ID, &t.HostID, &t.Language, &t.Name, &t.Body, &t.CreatedAt, &t.UpdatedAt)
+	return &t, err
+}
+
+// DeclineTemplates lists a host's decline templates by name, in one
+// language or, with lang empty, in all.
+func (s *Store) DeclineTemplates(ctx context.Context, hostID, lang string) ([]DeclineTemplate, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+templateColumns+` FROM decline_templates
+		WHERE host_id = $1 AND ($2 = '' OR language = $2) ORDER BY language, name, id`, hostID, lang)
+	if err != nil {
+		return nil, database.MapError(err, "onboarding: decline templates")
+	}
+	defer rows.Close()
+	var out []DeclineTemplate
+	for rows.Next() {
+		t, err := scanTemplate(rows)
+		if err != nil {
+			return nil, database.MapError(err, "onboarding: decline templates")
+		}
+		out = append(out, *t)
+	}
+	return out, database.MapError(rows.Err(), "onboarding: decline templates")
+}
+
+// DeclineTemplate returns one of a host's decline templates; another
+// host's is not found.
+func (s *Store) DeclineTemplate(ctx context.Context, hostID, id string) (*DeclineTemplate, error) {
+	t, err := scanTemplate(s.db.QueryRowContext(ctx, `SELECT `+templateColumns+` FROM decline_templates
+		WHERE id = $1 AND host_id = $2`, id, hostID))
+	if err != nil {
+		return nil, database.MapError(err, "onboarding: decline template")
+	}
+	return t, nil
+}
+
+// SaveDeclineTemplate creates a template (empty ID) or changes one of its
+// host's; invalid values are refused with the first field's error.
+func (s *Store) SaveDeclineTemplate(ctx context.Context, t *DeclineTemplate) error {
+	if fe := t.Validate(); len(fe) > 0 {
+		return apperr.New(apperr.Invalid, fe[0].Key, "onboarding: save decline template")
+	}
+	if t.HostID == "" {
+		return apperr.New(apperr.Invalid, "error.invalid", "onboarding: save decline template")
+	}
+	now := s.now()
+	if t.ID == "" {
+		t.ID = uuid.NewString()
+		_, err := s.db.ExecContext(ctx, `INSERT INTO decline_templates (id, host_id, language, name, body, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $6)`, t.ID, t.HostID, t.Language, t.Name, t.Body, now)
+		if err != nil {
+			return database.MapError(err, "onboarding: save decline template")
+		}
+		t.CreatedAt, t.UpdatedAt = now, now
+		return nil
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE decline_templates SET language = $1, name = $2, body = $3, updated_at = $4
+		WHERE id = $5 AND host_id = $6`, t.Language, t.Name, t.Body, now, t.ID, t.HostID)
+	if err != nil {
+		return database.MapError(err, "onboarding: save decline template")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.New(apperr.NotFound, "error.not_found", "onboarding: save decline template")
+	}
+	t.UpdatedAt = now
+	return nil
+}
+
+// DeleteDeclineTemplate removes one of a host's decline templates.
+func (s *Store) DeleteDeclineTemplate(ctx context.Context, hostID, id string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM decline_templates WHERE id = $1 AND host_id = $2`, id, hostID)
+	if err != nil {
+		return database.MapError(err, "onboarding: delete decline template")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.New(apperr.NotFound, "error.not_found", "onboarding: delete decline template")
+	}
+	return nil
+}
+
+// QueueHosts lists every partner host, paused ones included, by name: the
+// administrators' host filter.
+func (s *Store) QueueHosts(ctx context.Context) ([]Host, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, slug, name, paused FROM hosts ORDER BY name`)
+	if err != nil {
+		return nil, database.MapError(err, "onboarding: queue hosts")
+	}
+	defer rows.Close()
+	var out []Host
+	for rows.Next() {
+		var h Host
+		if err := rows.Scan(&h.ID, &h.Slug, &h.Name, &h.Paused); err != nil {
+			return nil, database.MapError(err, "onboarding: queue hosts")
+		}
+		out = append(out, h)
+	}
+	return out, database.MapError(rows.Err(), "onboarding: queue hosts")
+}

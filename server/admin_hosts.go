@@ -1,0 +1,239 @@
+package server
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
+
+	"archipel/apperr"
+	"archipel/onboarding"
+	"archipel/provisioning"
+)
+
+// adminNotices are the notices the administrator's pages show after a
+// redirect, besides those every page knows (validNotice).
+var adminNotices = map[string]bool{"host_paused": true, "host_resumed": true, "user_disabled": true, "enabled": true, "reinvited": true,
+	"assigned": true, "request_transferred": true}
+
+// adminPage is h.page that also shows the administrator's own notices.
+func (h *Handler) adminPage(c *gin.Context, title string, data any) Page {
+	p := h.page(c, title, data)
+	if n := c.Query("notice"); p.Flash == "" && adminNotices[n] {
+		p.Flash = "admin.notice." + n
+	}
+	return p
+}
+
+// adminRecord writes an administrator's action to the audit log; a failure is
+// logged, the action having happened.
+func (h *Handler) adminRecord(c *gin.Context, action, hostID, applicationID, detail string) {
+	if err := h.Accounts.Record(c.Request.Context(), userOf(c), action, hostID, applicationID, detail); err != nil {
+		h.Logger.Error("audit log", slog.String("action", action), slog.Any("err", err))
+	}
+}
+
+// AdminHostsPage is the list of partner hosts.
+type AdminHostsPage struct {
+	Hosts   []onboarding.HostProfile
+	Waiting int // requests in the shared queue
+}
+
+// AdminHostPage is a host's settings form, for a new host when Host is nil.
+type AdminHostPage struct {
+	Host     *onboarding.HostProfile
+	Form     *onboarding.HostForm
+	Regions  []string
+	Services []string
+}
+
+func (h *Handler) adminHosts(c *gin.Context) {
+	ctx := c.Request.Context()
+	hosts, err := h.Onboarding.ListHosts(ctx)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	waiting, err := h.Onboarding.WaitingForHost(ctx)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "admin_hosts", h.adminPage(c, "admin.hosts.title", &AdminHostsPage{Hosts: hosts, Waiting: len(waiting)}))
+}
+
+func (h *Handler) adminHostPage(c *gin.Context, host *onboarding.HostProfile, f *onboarding.HostForm, fe onboarding.FieldErrors) Page {
+	title := "admin.host.new_title"
+	if host != nil {
+		title = "admin.host.title"
+	}
+	p := h.adminPage(c, title, &AdminHostPage{Host: host, Form: f, Regions: onboarding.Regions(), Services: onboarding.Services})
+	p.Errors = fe
+	return p
+}
+
+func (h *Handler) adminHostNew(c *gin.Context) {
+	h.render(c, http.StatusOK, "admin_host", h.adminHostPage(c, nil, onboarding.NewHostForm(), nil))
+}
+
+func (h *Handler) adminHostCreate(c *gin.Context) {
+	f := &onboarding.HostForm{}
+	if err := c.ShouldBindWith(f, binding.Form); err != nil {
+		h.fail(c, err)
+		return
+	}
+	id, fe, err := h.Onboarding.CreateHost(c.Request.Context(), f)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if len(fe) > 0 {
+		h.render(c, http.StatusBadRequest, "admin_host", h.adminHostPage(c, nil, f, fe))
+		return
+	}
+	h.adminRecord(c, "host_created", id, "", f.Slug)
+	redirect(c, "/staff/admin/hosts/"+id, "host_saved")
+}
+
+func (h *Handler) adminHostEdit(c *gin.Context) {
+	host, err := h.Onboarding.GetHost(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "admin_host", h.adminHostPage(c, host, host.Form(), nil))
+}
+
+func (h *Handler) adminHostUpdate(c *gin.Context) {
+	ctx := c.Request.Context()
+	host, err := h.Onboarding.GetHost(ctx, c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	f := &onboarding.HostForm{}
+	if err := c.ShouldBindWith(f, binding.Form); err != nil {
+		h.fail(c, err)
+		return
+	}
+	fe, err := h.Onboarding.UpdateHost(ctx, host.ID, f)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if len(fe) > 0 {
+		h.render(c, http.StatusBadRequest, "admin_host", h.adminHostPage(c, host, f, fe))
+		return
+	}
+	h.adminRecord(c, "host_updated", host.ID, "", host.Slug)
+	redirect(c, "/staff/admin/hosts/"+host.ID, "host_saved")
+}
+
+// adminHostPause closes a host to new requests ("registration full") or
+// opens it again.
+func (h *Handler) adminHostPause(paused bool) gin.HandlerFunc {
+	action, notice := "host_resumed", "host_resumed"
+	if paused {
+		action, notice = "host_paused", "host_paused"
+	}
+	return func(c *gin.Context) {
+		id := c.Param("id")
+		if err := h.Onboarding.SetHostPaused(c.Request.Context(), id, paused); err != nil {
+			h.fail(c, err)
+			return
+		}
+		h.adminRecord(c, action, id, "", "")
+		redirect(c, "/staff/admin/hosts/"+id, notice)
+	}
+}
+
+// AdminConnectionPage is a host's Nextcloud connection form and, after a
+// test, its report. The app password is never part of it.
+type AdminConnectionPage struct {
+	Host   *onboarding.HostProfile
+	Form   *onboarding.Connection
+	Report *provisioning.CheckReport
+}
+
+func (h *Handler) adminConnectionPage(c *gin.Context, host *onboarding.HostProfile, f *onboarding.Connection) Page {
+	if f == nil {
+		f = &onboarding.Connection{URL: host.NextcloudURL, User: host.NextcloudUser}
+	}
+	return h.adminPage(c, "admin.connection.title", &AdminConnectionPage{Host: host, Form: f})
+}
+
+func (h *Handler) adminConnection(c *gin.Context) {
+	host, err := h.Onboarding.GetHost(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "admin_connection", h.adminConnectionPage(c, host, nil))
+}
+
+// adminConnectionSave stores the URL, account and app password; the
+// password is sealed at once and never shown, logged or echoed back.
+func (h *Handler) adminConnectionSave(c *gin.Context) {
+	ctx := c.Request.Context()
+	host, err := h.Onboarding.GetHost(ctx, c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	f := &onboarding.Connection{}
+	if err := c.ShouldBindWith(f, binding.Form); err != nil {
+		h.fail(c, err)
+		return
+	}
+	password := c.PostForm("nc_password")
+	if fe := f.Validate(password); len(fe) > 0 {
+		p := h.adminConnectionPage(c, host, f)
+		p.Errors = fe
+		h.render(c, http.StatusBadRequest, "admin_connection", p)
+		return
+	}
+	if err := h.Hosts.SetConnection(ctx, host.ID, f.URL, f.User, password); err != nil {
+		if apperr.CodeOf(err) == apperr.Internal {
+			h.fail(c, err)
+			return
+		}
+		p := h.adminConnectionPage(c, host, f)
+		p.FormError = apperr.KeyOf(err)
+		h.render(c, statusOf(apperr.CodeOf(err)), "admin_connection", p)
+		return
+	}
+	h.adminRecord(c, "host_connection_saved", host.ID, "", f.User+" @ "+f.URL)
+	redirect(c, "/staff/admin/hosts/"+host.ID+"/connection", "connection_saved")
+}
+
+// adminConnectionCheck runs the connection test with the stored secret and
+// shows its report.
+func (h *Handler) adminConnectionCheck(c *gin.Context) {
+	ctx := c.Request.Context()
+	host, err := h.Onboarding.GetHost(ctx, c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	p := h.adminConnectionPage(c, host, nil)
+	report, err := h.Hosts.CheckHost(ctx, host.ID)
+	switch {
+	case errors.Is(err, apperr.ErrInvalid) || errors.Is(err, apperr.ErrUnavailable):
+		p.FormError = apperr.KeyOf(err)
+		h.adminRecord(c, "host_checked", host.ID, "", p.FormError)
+		h.render(c, http.StatusOK, "admin_connection", p)
+		return
+	case err != nil:
+		h.fail(c, err)
+		return
+	}
+	p.Data.(*AdminConnectionPage).Report = &report
+	outcome := "ready"
+	if report.Problem != "" {
+		outcome = report.Problem
+	}
+	h.adminRecord(c, "host_checked", host.ID, "", outcome)
+	h.render(c, http.StatusOK, "admin_connection", p)
+}

@@ -1,0 +1,231 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
+
+	"archipel/accounts"
+	"archipel/apperr"
+	"archipel/mail"
+	"archipel/onboarding"
+)
+
+// matchSubmitted gives a request just submitted without a host (the
+// association let the archipelago choose) to a host, and returns the
+// e-mail to send the association: "submitted", or "waiting_host" when no
+// host can take it for now and it waits in the shared queue. A failure is
+// logged: the request stays in the shared queue, where an administrator
+// sees it.
+func (h *Handler) matchSubmitted(c *gin.Context, app *onboarding.Application) string {
+	if app.HostID != "" {
+		return "submitted"
+	}
+	ctx := c.Request.Context()
+	m, err := h.Onboarding.MatchHost(ctx, app)
+	if err != nil {
+		h.Logger.Error("match a host", slog.String("request", app.ID), slog.Any("err", err))
+		return "submitted"
+	}
+	action, hostID := "host_waiting", ""
+	if m.Found() {
+		action, hostID = "host_matched", m.Host.ID
+	}
+	if h.Accounts != nil {
+		if err := h.Accounts.Record(ctx, nil, action, hostID, app.ID, m.Reason); err != nil {
+			h.Logger.Error("audit log", slog.String("action", action), slog.Any("err", err))
+		}
+	}
+	if !m.Found() {
+		return "waiting_host"
+	}
+	return "submitted"
+}
+
+// notifyHost e-mails the association that a host now handles its request;
+// failures are logged.
+func (h *Handler) notifyHost(c *gin.Context, app *onboarding.Application, template, hostName string) {
+	err := h.Postman.Send(c.Request.Context(), mail.Letter{
+		Lang: app.Language, Template: template, To: app.Answers.Association.ContactEmail,
+		Data: map[string]any{"Name": app.Answers.Association.Name, "Host": hostName, "Link": h.opts.BaseURL + "/suivi"},
+	})
+	if err != nil {
+		h.Logger.Error("send e-mail", slog.String("template", template), slog.String("request", app.ID), slog.Any("err", err))
+	}
+}
+
+// AdminQueuePage is the shared queue: submitted requests no host has.
+type AdminQueuePage struct {
+	Requests []onboarding.Application
+}
+
+func (h *Handler) adminQueue(c *gin.Context) {
+	apps, err := h.Onboarding.WaitingForHost(c.Request.Context())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "admin_queue", h.adminPage(c, "admin.queue.title", &AdminQueuePage{Requests: apps}))
+}
+
+// HostChangePage gives a request to a host: from the shared queue
+// (Transfer false) or away from its current host.
+type HostChangePage struct {
+	App      *onboarding.Application
+	Current  *onboarding.HostProfile // nil in the shared queue
+	Hosts    []onboarding.HostProfile
+	Form     *onboarding.HostChange
+	Transfer bool
+	Action   string
+}
+
+// Departement is the request's département, as matching sees it.
+func (p *HostChangePage) Departement() string { return p.App.Answers.Association.Departement }
+
+// Services are the services the request asks for.
+func (p *HostChangePage) Services() []string { return p.App.Answers.Needs.Services }
+
+func (h *Handler) adminHostChangePage(c *gin.Context, app *onboarding.Application, f *onboarding.HostChange, transfer bool) (Page, error) {
+	ctx := c.Request.Context()
+	hosts, err := h.Onboarding.ListHosts(ctx)
+	if err != nil {
+		return Page{}, err
+	}
+	sp := &HostChangePage{App: app, Hosts: hosts, Form: f, Transfer: transfer, Action: c.Request.URL.Path}
+	title := "admin.assign.title"
+	if transfer {
+		title = "admin.transfer.title"
+		for i := range hosts {
+			if hosts[i].ID == app.HostID {
+				sp.Current = &hosts[i]
+			}
+		}
+	}
+	if sp.Form == nil {
+		sp.Form = &onboarding.HostChange{}
+	}
+	return h.adminPage(c, title, sp), nil
+}
+
+func (h *Handler) adminAssignPage(c *gin.Context) {
+	app, err := h.Onboarding.Get(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if app.HostID != "" || app.Status != onboarding.StatusSubmitted {
+		redirect(c, "/staff/admin/queue", "")
+		return
+	}
+	p, err := h.adminHostChangePage(c, app, nil, false)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "admin_host_change", p)
+}
+
+// adminAssign gives a request of the shared queue to a host and tells the
+// association.
+func (h *Handler) adminAssign(c *gin.Context) {
+	h.adminChangeHost(c, false)
+}
+
+// canTransfer reports whether a user may move a request to another host:
+// administrators, and the staff of its current host.
+func canTransfer(u *accounts.User, app *onboarding.Application) bool {
+	return u != nil && (u.Admin() || (u.Role == accounts.RoleStaff && app.HostID != "" && u.HostID == app.HostID))
+}
+
+// transferPage shows the form moving a request to another host. It checks
+// who may transfer itself, so that the staff's request pages may mount it
+// too.
+func (h *Handler) transferPage(c *gin.Context) {
+	app, err := h.Onboarding.Get(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if !canTransfer(userOf(c), app) {
+		h.notFound(c)
+		return
+	}
+	p, err := h.adminHostChangePage(c, app, nil, true)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if !app.Transferable() {
+		p.FormError = "err.transfer.too_late"
+	}
+	h.render(c, http.StatusOK, "admin_host_change", p)
+}
+
+// transfer moves a request to another host and tells the association.
+func (h *Handler) transfer(c *gin.Context) {
+	h.adminChangeHost(c, true)
+}
+
+func (h *Handler) adminChangeHost(c *gin.Context, transfer bool) {
+	ctx := c.Request.Context()
+	u := userOf(c)
+	app, err := h.Onboarding.Get(ctx, c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if transfer && !canTransfer(u, app) {
+		h.notFound(c)
+		return
+	}
+	f := &onboarding.HostChange{}
+	if err := c.ShouldBindWith(f, binding.Form); err != nil {
+		h.fail(c, err)
+		return
+	}
+	from := app.HostID
+	var fe onboarding.FieldErrors
+	if transfer {
+		fe, err = h.Onboarding.Transfer(ctx, app, f, u.Email)
+	} else {
+		fe, err = h.Onboarding.AssignWaiting(ctx, app, f, u.Email)
+	}
+	if err != nil && apperr.CodeOf(err) == apperr.Internal {
+		h.fail(c, err)
+		return
+	}
+	if err != nil || len(fe) > 0 {
+		p, perr := h.adminHostChangePage(c, app, f, transfer)
+		if perr != nil {
+			h.fail(c, perr)
+			return
+		}
+		p.Errors = fe
+		status := http.StatusBadRequest
+		if err != nil {
+			p.FormError, status = apperr.KeyOf(err), statusOf(apperr.CodeOf(err))
+		}
+		h.render(c, status, "admin_host_change", p)
+		return
+	}
+	host, err := h.Onboarding.GetHost(ctx, app.HostID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if transfer {
+		h.adminRecord(c, "request_transferred", app.HostID, app.ID, "from "+from+": "+f.Reason)
+		h.notifyHost(c, app, "transferred", host.Name)
+		if u.Admin() {
+			redirect(c, c.Request.URL.Path, "request_transferred")
+		} else {
+			redirect(c, "/staff", "")
+		}
+		return
+	}
+	h.adminRecord(c, "request_assigned", app.HostID, app.ID, f.Reason)
+	h.notifyHost(c, app, "host_assigned", host.Name)
+	redirect(c, "/staff/admin/queue", "assigned")
+}

@@ -1,0 +1,223 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
+
+	"archipel/accounts"
+	"archipel/apperr"
+	"archipel/onboarding"
+)
+
+// InviteForm is the administrator's form inviting a staff account.
+type InviteForm struct {
+	Email    string `form:"user_email"`
+	Name     string `form:"user_name"`
+	Role     string `form:"user_role"`
+	HostID   string `form:"user_host"`
+	Language string `form:"user_language"`
+}
+
+// AdminUsersPage is the list of staff accounts and the invitation form.
+type AdminUsersPage struct {
+	Users     []accounts.User
+	Hosts     []onboarding.HostProfile
+	Form      *InviteForm
+	Roles     []string
+	Languages []string
+}
+
+// HostName is the name of one of the page's hosts, or its id if it is gone.
+func (p *AdminUsersPage) HostName(id string) string { return adminHostName(p.Hosts, id) }
+
+func adminHostName(hosts []onboarding.HostProfile, id string) string {
+	for _, h := range hosts {
+		if h.ID == id {
+			return h.Name
+		}
+	}
+	return id
+}
+
+var adminRoleNames = func() []string {
+	var out []string
+	for _, r := range accounts.Roles {
+		out = append(out, string(r))
+	}
+	return out
+}()
+
+// adminInviteFields maps accounts' field names to the form's, in form order.
+var adminInviteFields = []struct{ account, form string }{
+	{"email", "user_email"}, {"name", "user_name"}, {"role", "user_role"}, {"host", "user_host"},
+}
+
+func (h *Handler) adminUsersPage(c *gin.Context, f *InviteForm, fe onboarding.FieldErrors) (Page, error) {
+	ctx := c.Request.Context()
+	users, err := h.Accounts.List(ctx, userOf(c))
+	if err != nil {
+		return Page{}, err
+	}
+	hosts, err := h.Onboarding.ListHosts(ctx)
+	if err != nil {
+		return Page{}, err
+	}
+	if f == nil {
+		f = &InviteForm{Role: string(accounts.RoleStaff), Language: "fr"}
+	}
+	p := h.adminPage(c, "admin.users.title", &AdminUsersPage{Users: users, Hosts: hosts, Form: f, Roles: adminRoleNames, Languages: []string{"fr", "en"}})
+	p.Errors = fe
+	return p, nil
+}
+
+func (h *Handler) adminUsers(c *gin.Context) {
+	p, err := h.adminUsersPage(c, nil, nil)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "admin_users", p)
+}
+
+// adminInvite creates an account without password and e-mails it an
+// invitation link to choose one.
+func (h *Handler) adminInvite(c *gin.Context) {
+	ctx := c.Request.Context()
+	f := &InviteForm{}
+	if err := c.ShouldBindWith(f, binding.Form); err != nil {
+		h.fail(c, err)
+		return
+	}
+	f.Name, f.HostID = strings.TrimSpace(f.Name), strings.TrimSpace(f.HostID)
+	nu := accounts.NewUser{Email: f.Email, Name: f.Name, Role: accounts.Role(f.Role), HostID: f.HostID, Language: f.Language}
+	errs := nu.Validate()
+	var fe onboarding.FieldErrors
+	for _, m := range adminInviteFields {
+		if key, ok := errs[m.account]; ok {
+			fe = append(fe, onboarding.FieldError{Field: m.form, Key: key})
+		}
+	}
+	refuse := func(fe onboarding.FieldErrors) {
+		p, err := h.adminUsersPage(c, f, fe)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		h.render(c, http.StatusBadRequest, "admin_users", p)
+	}
+	if len(fe) > 0 {
+		refuse(fe)
+		return
+	}
+	if nu.HostID != "" {
+		if _, err := h.Onboarding.GetHost(ctx, nu.HostID); apperr.CodeOf(err) == apperr.NotFound {
+			refuse(onboarding.FieldErrors{{Field: "user_host", Key: "err.choice"}})
+			return
+		} else if err != nil {
+			h.fail(c, err)
+			return
+		}
+	}
+	u, err := h.Accounts.Create(ctx, nu)
+	if apperr.CodeOf(err) == apperr.Conflict {
+		refuse(onboarding.FieldErrors{{Field: "user_email", Key: "err.staff.exists"}})
+		return
+	}
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if err := h.adminSendInvite(c, u); err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.adminRecord(c, "user_invited", u.HostID, "", u.Email+" ("+string(u.Role)+")")
+	redirect(c, "/staff/admin/users", "invited")
+}
+
+// adminSendInvite e-mails an account a new invitation link.
+func (h *Handler) adminSendInvite(c *gin.Context, u *accounts.User) error {
+	token, err := h.Accounts.NewLink(c.Request.Context(), u, accounts.PurposeInvite)
+	if err != nil {
+		return err
+	}
+	h.sendStaffLink(c, u, "staff_invite", "/staff/invitation/"+token)
+	return nil
+}
+
+// adminReinvite sends a fresh invitation to an account that never chose
+// its password (the first link expired or got lost).
+func (h *Handler) adminReinvite(c *gin.Context) {
+	u, err := h.Accounts.Get(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if u.HasPassword || !u.Active {
+		h.renderError(c, http.StatusConflict, "err.user.not_invitable")
+		return
+	}
+	if err := h.adminSendInvite(c, u); err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.adminRecord(c, "user_reinvited", u.HostID, "", u.Email)
+	redirect(c, "/staff/admin/users", "reinvited")
+}
+
+// adminUserActive disables an account (its sessions end) or enables it
+// again. Administrators cannot disable themselves: nobody might be left to
+// undo it.
+func (h *Handler) adminUserActive(active bool) gin.HandlerFunc {
+	action, notice := "user_enabled", "enabled"
+	if !active {
+		action, notice = "user_disabled", "user_disabled"
+	}
+	return func(c *gin.Context) {
+		ctx := c.Request.Context()
+		u, err := h.Accounts.Get(ctx, c.Param("id"))
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		if !active && u.ID == userOf(c).ID {
+			h.renderError(c, http.StatusConflict, "err.user.self_disable")
+			return
+		}
+		if err := h.Accounts.SetActive(ctx, u.ID, active); err != nil {
+			h.fail(c, err)
+			return
+		}
+		h.adminRecord(c, action, u.HostID, "", u.Email)
+		redirect(c, "/staff/admin/users", notice)
+	}
+}
+
+// AdminAuditPage is the audit log, filtered by host.
+type AdminAuditPage struct {
+	Entries []accounts.Entry
+	Hosts   []onboarding.HostProfile
+	HostID  string
+}
+
+// HostName is the name of a host of the page, or its id if it is gone.
+func (p *AdminAuditPage) HostName(id string) string { return adminHostName(p.Hosts, id) }
+
+func (h *Handler) adminAudit(c *gin.Context) {
+	ctx := c.Request.Context()
+	hosts, err := h.Onboarding.ListHosts(ctx)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	hostID := strings.TrimSpace(c.Query("host"))
+	entries, err := h.Accounts.Audit(ctx, accounts.AuditFilter{HostID: hostID, Limit: 500})
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "admin_audit", h.adminPage(c, "admin.audit.title", &AdminAuditPage{Entries: entries, Hosts: hosts, HostID: hostID}))
+}

@@ -1,0 +1,197 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
+
+	"archipel/apperr"
+	"archipel/mail"
+	"archipel/onboarding"
+)
+
+// InterviewPage is the data of the interview page: planning it, and the
+// guide to conduct it.
+type InterviewPage struct {
+	App       *onboarding.Application
+	Interview *onboarding.Interview
+	Form      onboarding.InterviewForm
+	Guide     onboarding.GuideNotes
+	Sections  []string
+	Modes     []string
+	Version   int
+	// RescheduleMessage is what the association wrote when asking for
+	// another time.
+	RescheduleMessage string
+	// Typed is set when a refused scheduling form is shown again.
+	Typed bool
+}
+
+// CanSchedule reports whether the interview may be planned or moved now.
+func (p *InterviewPage) CanSchedule() bool {
+	return onboarding.CanMove(p.App.Status, onboarding.StatusInterviewPlanned)
+}
+
+// interviewData builds the interview page; form is what was typed, or nil
+// for the interview as planned.
+func (h *Handler) interviewData(c *gin.Context, app *onboarding.Application, form *onboarding.InterviewForm, guide onboarding.GuideNotes) (Page, error) {
+	ip := &InterviewPage{App: app, Sections: onboarding.GuideSections, Modes: onboarding.InterviewModes, Version: app.Version}
+	iv, err := h.Onboarding.Interview(c.Request.Context(), app.ID)
+	switch {
+	case err == nil:
+		ip.Interview = iv
+		ip.Form, ip.Guide = iv.Form(), iv.Notes
+	case errors.Is(err, apperr.ErrNotFound):
+		ip.Form = onboarding.InterviewForm{Duration: "60"}
+	default:
+		return Page{}, err
+	}
+	if ip.Interview != nil && ip.Interview.Status == onboarding.InterviewRescheduleRequested {
+		events, err := h.Onboarding.Events(c.Request.Context(), app.ID, false)
+		if err != nil {
+			return Page{}, err
+		}
+		ip.RescheduleMessage = onboarding.LastDetail(events, "reschedule_requested")
+	}
+	if form != nil {
+		ip.Form, ip.Typed = *form, true
+	}
+	if guide != nil {
+		ip.Guide = guide
+	}
+	return h.page(c, "req.interview.title", ip), nil
+}
+
+func (h *Handler) interviewPage(c *gin.Context) {
+	app := h.requestFor(c, true)
+	if app == nil {
+		return
+	}
+	p, err := h.interviewData(c, app, nil, nil)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "requests_interview", p)
+}
+
+// refuseInterview shows the interview page again with what was typed.
+func (h *Handler) refuseInterview(c *gin.Context, app *onboarding.Application, status int, form *onboarding.InterviewForm,
+	guide onboarding.GuideNotes, fe onboarding.FieldErrors, formError string) {
+	p, err := h.interviewData(c, app, form, guide)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	p.Errors, p.FormError = fe, formError
+	h.render(c, status, "requests_interview", p)
+}
+
+// interviewSchedule plans the interview (or moves it) and sends the
+// association an invitation it can add to its calendar.
+func (h *Handler) interviewSchedule(c *gin.Context) {
+	app := h.requestFor(c, true)
+	if app == nil {
+		return
+	}
+	ctx := c.Request.Context()
+	var f onboarding.InterviewForm
+	if err := c.ShouldBindWith(&f, binding.Form); err != nil {
+		h.fail(c, err)
+		return
+	}
+	slot, fe := f.Validate(h.Now())
+	if key := decisionRefused(c, app, onboarding.StatusInterviewPlanned); key != "" {
+		h.refuseInterview(c, app, refusal(key), &f, nil, fe, key)
+		return
+	}
+	if len(fe) > 0 {
+		h.refuseInterview(c, app, http.StatusBadRequest, &f, nil, fe, "")
+		return
+	}
+	iv, moved, err := h.Onboarding.ScheduleInterview(ctx, app, slot, actorOf(c))
+	if errors.Is(err, apperr.ErrConflict) {
+		key := h.conflictAfter(ctx, app)
+		h.refuseInterview(c, app, refusal(key), &f, nil, nil, key)
+		return
+	}
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	action := "interview_planned"
+	if moved {
+		action = "interview_moved"
+	}
+	h.audit(c, app, action, iv.Start.Format(time.RFC3339)+" "+iv.Mode)
+	h.sendInvitation(c, app, iv, moved)
+	redirect(c, "/staff/requests/"+app.ID, "interview_planned")
+}
+
+// sendInvitation e-mails the association its interview with an .ics
+// invitation, in its language.
+func (h *Handler) sendInvitation(c *gin.Context, app *onboarding.Application, iv *onboarding.Interview, moved bool) {
+	lang := app.Language
+	inv := onboarding.Invitation{
+		Domain:        "archipel",
+		Summary:       h.Templates.MustT(lang, "req.ics.summary", "Name", app.Answers.Association.Name),
+		AttendeeName:  app.Answers.Members.ContactName,
+		AttendeeEmail: app.Answers.Association.ContactEmail,
+		Stamp:         h.Now(),
+	}
+	if u, err := url.Parse(h.opts.BaseURL); err == nil && u.Hostname() != "" {
+		inv.Domain = u.Hostname()
+	}
+	hostName := ""
+	if host, err := h.Hosts.Get(c.Request.Context(), app.HostID); err == nil {
+		hostName = host.Name
+		inv.Summary = h.Templates.MustT(lang, "req.ics.summary_host", "Name", app.Answers.Association.Name, "Host", host.Name)
+		inv.OrganizerName, inv.OrganizerEmail = host.Name, host.ContactEmail
+	}
+	switch iv.Mode {
+	case onboarding.ModeVideo:
+		inv.Location, inv.URL = iv.Link, iv.Link
+	case onboarding.ModeInPerson:
+		inv.Location = iv.Place
+	case onboarding.ModePhone:
+		inv.Location = h.Templates.MustT(lang, "opt.interview_mode.phone")
+	}
+	inv.Description = h.Templates.MustT(lang, "req.ics.description", "Name", app.Answers.Association.Name) +
+		"\n" + h.opts.BaseURL + "/suivi"
+	att := mail.Attachment{Filename: "invitation.ics", ContentType: mail.CalendarContentType, Data: iv.Calendar(inv)}
+	h.mailAssociation(c.Request.Context(), app, "interview_planned", map[string]any{
+		"Host": hostName, "Start": iv.Start, "Minutes": iv.Minutes(), "Mode": iv.Mode, "MeetingURL": iv.Link,
+		"Place": iv.Place, "Phone": app.Answers.Members.ContactPhone, "Moved": moved,
+	}, att)
+}
+
+// interviewGuideSave keeps the interview guide's notes with the request.
+func (h *Handler) interviewGuideSave(c *gin.Context) {
+	app := h.requestFor(c, true)
+	if app == nil {
+		return
+	}
+	notes := onboarding.GuideNotes{}
+	for _, sec := range onboarding.GuideSections {
+		notes[sec] = c.PostForm("guide_" + sec)
+	}
+	if fe := notes.Validate(); len(fe) > 0 {
+		h.refuseInterview(c, app, http.StatusBadRequest, nil, notes, fe, "")
+		return
+	}
+	err := h.Onboarding.SaveGuideNotes(c.Request.Context(), app.ID, notes)
+	if errors.Is(err, apperr.ErrNotFound) {
+		h.refuseInterview(c, app, http.StatusConflict, nil, notes, nil, "err.interview.none")
+		return
+	}
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.audit(c, app, "interview_notes_saved", "")
+	redirect(c, "/staff/requests/"+app.ID+"/interview", "notes_saved")
+}

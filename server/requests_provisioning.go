@@ -1,0 +1,101 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"archipel/apperr"
+	"archipel/onboarding"
+	"archipel/provisioning"
+)
+
+// jobFor returns the provisioning job of a request staff act on, or shows
+// the request's page with why there is none.
+func (h *Handler) jobFor(c *gin.Context, app *onboarding.Application) *provisioning.Job {
+	job, err := h.Engine.Jobs.ByApplication(c.Request.Context(), app.ID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		h.refuseOnRequest(c, app, http.StatusConflict, "err.review.no_job", nil, nil)
+		return nil
+	}
+	if err != nil {
+		h.fail(c, err)
+		return nil
+	}
+	return job
+}
+
+// provisioningRetry puts a stopped provisioning back in the queue; it
+// resumes at the step that failed.
+func (h *Handler) provisioningRetry(c *gin.Context) {
+	app := h.requestFor(c, true)
+	if app == nil {
+		return
+	}
+	job := h.jobFor(c, app)
+	if job == nil {
+		return
+	}
+	if err := h.Engine.Jobs.Retry(c.Request.Context(), job.ID); err != nil {
+		h.refuseProvisioning(c, app, err)
+		return
+	}
+	h.Engine.Wake()
+	h.audit(c, app, "provisioning_retried", "job "+job.ID)
+	redirect(c, "/staff/requests/"+app.ID, "retried")
+}
+
+// provisioningCancel stops a provisioning that has not finished; what was
+// created stays, and a retry resumes.
+func (h *Handler) provisioningCancel(c *gin.Context) {
+	app := h.requestFor(c, true)
+	if app == nil {
+		return
+	}
+	job := h.jobFor(c, app)
+	if job == nil {
+		return
+	}
+	if err := h.Engine.Jobs.Cancel(c.Request.Context(), job.ID); err != nil {
+		h.refuseProvisioning(c, app, err)
+		return
+	}
+	h.audit(c, app, "provisioning_cancelled", "job "+job.ID)
+	redirect(c, "/staff/requests/"+app.ID, "cancelled")
+}
+
+// workspaceDisable disables the association's account on the host's
+// Nextcloud; the data stays.
+func (h *Handler) workspaceDisable(c *gin.Context) {
+	app := h.requestFor(c, true)
+	if app == nil {
+		return
+	}
+	ws, err := h.Engine.DisableWorkspace(c.Request.Context(), app.ID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		h.refuseOnRequest(c, app, http.StatusConflict, "err.review.no_workspace", nil, nil)
+		return
+	}
+	if err != nil {
+		h.refuseProvisioning(c, app, err)
+		return
+	}
+	h.audit(c, app, "workspace_disabled", "account "+ws.AccountID)
+	if err := h.Onboarding.AddEvent(c.Request.Context(), app.ID, "workspace_disabled", actorOf(c), "", true); err != nil {
+		h.Logger.Error("record event", "request", app.ID, "err", err)
+	}
+	h.mailAssociation(c.Request.Context(), app, "workspace_disabled", nil)
+	redirect(c, "/staff/requests/"+app.ID, "disabled")
+}
+
+// refuseProvisioning shows the request's page with why a provisioning
+// action was refused; internal errors get the error page.
+func (h *Handler) refuseProvisioning(c *gin.Context, app *onboarding.Application, err error) {
+	code := apperr.CodeOf(err)
+	if code == apperr.Internal {
+		h.fail(c, err)
+		return
+	}
+	h.refuseOnRequest(c, app, statusOf(code), apperr.KeyOf(err), nil, nil)
+}

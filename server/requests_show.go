@@ -1,0 +1,196 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
+
+	"archipel/accounts"
+	"archipel/apperr"
+	"archipel/onboarding"
+	"archipel/provisioning"
+)
+
+// RequestPage is the data of a request's page for staff.
+type RequestPage struct {
+	App       *onboarding.Application
+	Host      *provisioning.Host // nil while no host is assigned
+	Events    []EventLine
+	Notes     []onboarding.Note
+	NoteForm  onboarding.NoteForm
+	Audit     []AuditLine
+	Interview *onboarding.Interview
+	Sections  []string
+	Job       *provisioning.Job
+	Workspace *provisioning.Workspace
+	Reopened  []onboarding.Step
+	CanDecide bool
+}
+
+// EventLine is a timeline entry with the message ID of its label, empty
+// when there is none (the kind is shown).
+type EventLine struct {
+	onboarding.Event
+	Key string
+}
+
+// AuditLine is an audit entry with the message ID of its action's label,
+// empty when there is none.
+type AuditLine struct {
+	accounts.Entry
+	Key string
+}
+
+// Decidable reports whether the request waits for a decision.
+func (p *RequestPage) Decidable() bool {
+	return onboarding.CanMove(p.App.Status, onboarding.StatusApproved)
+}
+
+// CanSchedule reports whether an interview may be planned or moved.
+func (p *RequestPage) CanSchedule() bool {
+	return onboarding.CanMove(p.App.Status, onboarding.StatusInterviewPlanned)
+}
+
+// CanDecline reports whether the request may still be declined.
+func (p *RequestPage) CanDecline() bool {
+	return onboarding.CanMove(p.App.Status, onboarding.StatusDeclined)
+}
+
+// CanRequestInfo reports whether the association may be asked for more.
+func (p *RequestPage) CanRequestInfo() bool {
+	return onboarding.CanMove(p.App.Status, onboarding.StatusInfoRequested)
+}
+
+// CanRetry reports whether the provisioning stopped and may be resumed.
+func (p *RequestPage) CanRetry() bool {
+	return p.Job != nil && (p.Job.Status.Stopped() || p.Job.Status == provisioning.JobRetry)
+}
+
+// CanCancel reports whether the provisioning may still be stopped.
+func (p *RequestPage) CanCancel() bool {
+	return p.Job != nil && p.Job.Status != provisioning.JobSucceeded && p.Job.Status != provisioning.JobCancelled
+}
+
+// requestPage gathers everything the request's page shows.
+func (h *Handler) requestPage(c *gin.Context, app *onboarding.Application) (Page, error) {
+	ctx := c.Request.Context()
+	lang := langOf(c)
+	rp := &RequestPage{App: app, Sections: onboarding.GuideSections, CanDecide: canDecide(userOf(c))}
+	if app.HostID != "" {
+		host, err := h.Hosts.Get(ctx, app.HostID)
+		if err != nil {
+			return Page{}, err
+		}
+		rp.Host = host
+	}
+	events, err := h.Onboarding.Events(ctx, app.ID, false)
+	if err != nil {
+		return Page{}, err
+	}
+	for _, e := range events {
+		line := EventLine{Event: e}
+		if key := "event." + e.Kind; h.hasMessage(lang, key) {
+			line.Key = key
+		}
+		rp.Events = append(rp.Events, line)
+	}
+	if rp.Notes, err = h.Onboarding.Notes(ctx, app.ID); err != nil {
+		return Page{}, err
+	}
+	entries, err := h.Accounts.Audit(ctx, accounts.AuditFilter{ApplicationID: app.ID, Limit: 500})
+	if err != nil {
+		return Page{}, err
+	}
+	for _, e := range entries {
+		line := AuditLine{Entry: e}
+		if key := "req.audit." + e.Action; h.hasMessage(lang, key) {
+			line.Key = key
+		}
+		rp.Audit = append(rp.Audit, line)
+	}
+	if iv, err := h.Onboarding.Interview(ctx, app.ID); err == nil {
+		rp.Interview = iv
+	} else if !errors.Is(err, apperr.ErrNotFound) {
+		return Page{}, err
+	}
+	if job, err := h.Engine.Jobs.ByApplication(ctx, app.ID); err == nil {
+		rp.Job = job
+	} else if !errors.Is(err, apperr.ErrNotFound) {
+		return Page{}, err
+	}
+	if ws, err := h.Engine.Jobs.Workspace(ctx, app.ID); err == nil {
+		rp.Workspace = ws
+	} else if !errors.Is(err, apperr.ErrNotFound) {
+		return Page{}, err
+	}
+	if app.Status == onboarding.StatusInfoRequested {
+		if rp.Reopened, err = h.Onboarding.ReopenedSteps(ctx, app.ID); err != nil {
+			return Page{}, err
+		}
+	}
+	return h.page(c, "req.show.title", rp), nil
+}
+
+func (h *Handler) requestShow(c *gin.Context) {
+	app := h.requestFor(c, false)
+	if app == nil {
+		return
+	}
+	p, err := h.requestPage(c, app)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "requests_show", p)
+}
+
+// refuseOnRequest shows the request's page again with why an action on it
+// was refused, and what was typed in the note form.
+func (h *Handler) refuseOnRequest(c *gin.Context, app *onboarding.Application, status int, formError string, fe onboarding.FieldErrors, note *onboarding.NoteForm) {
+	p, err := h.requestPage(c, app)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	p.FormError, p.Errors = formError, fe
+	if note != nil {
+		p.Data.(*RequestPage).NoteForm = *note
+	}
+	h.render(c, status, "requests_show", p)
+}
+
+// requestAddNote keeps an internal note on the request.
+func (h *Handler) requestAddNote(c *gin.Context) {
+	app := h.requestFor(c, false)
+	if app == nil {
+		return
+	}
+	var f onboarding.NoteForm
+	if err := c.ShouldBindWith(&f, binding.Form); err != nil {
+		h.fail(c, err)
+		return
+	}
+	if fe := f.Validate(); len(fe) > 0 {
+		h.refuseOnRequest(c, app, http.StatusBadRequest, "", fe, &f)
+		return
+	}
+	u := userOf(c)
+	n, err := h.Onboarding.AddNote(c.Request.Context(), app.ID, u.ID, displayName(u), f)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.audit(c, app, "note_added", "note "+strconv.FormatInt(n.ID, 10))
+	redirect(c, "/staff/requests/"+app.ID, "note_added")
+}
+
+// displayName is how a staff member signs notes.
+func displayName(u *accounts.User) string {
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.Email
+}
