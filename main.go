@@ -27,6 +27,7 @@ import (
 	"archipel/provisioning/nextcloud"
 	"archipel/server"
 	"archipel/templates"
+	"archipel/training"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -162,6 +163,11 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		}
 	}
 	engine := provisioning.NewEngine(db, hosts, apps, postman, logger, provisioning.Options{BaseURL: cfg.BaseURL})
+	accompaniment := training.NewStore(db, nil)
+	if demo {
+		accompaniment.EnableDemo() // the admin dashboard's "make time pass" button
+	}
+	usage := training.NewUsageReader(accompaniment, hosts, logger)
 	handler, err := server.New(server.Options{
 		BaseURL: cfg.BaseURL, Secure: cfg.Secure(), TrustedProxies: cfg.TrustedProxies,
 	}, server.Deps{
@@ -171,6 +177,8 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		Hosts:      hosts,
 		Engine:     engine,
 		Postman:    postman,
+		Showcase:   training.NewShowcase(db, nil),
+		Training:   accompaniment,
 	})
 	if err != nil {
 		return err
@@ -198,11 +206,18 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		fmt.Fprintf(stdout, "  approve a submitted request: go run . approve --data %s REQUEST-ID [--host SLUG]\n", cfg.DataDir)
 		fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 	}
-	sched, err := startScheduler(ctx, db, engine.Worker(), logger, purgeTask(apps, logger))
+	sched, err := startScheduler(ctx, db, engine.Worker(), logger, purgeTask(apps, logger),
+		dailyTask{name: "usage-readings", hour: 6, minute: 15, run: usage.ReadAll})
 	if err != nil {
 		return err
 	}
 	defer sched.Shutdown()
+	// Opens cases for ready workspaces and sends check-ins, every minute.
+	checkins := training.NewDispatcher(accompaniment, postman, usage, logger, training.DispatcherOptions{Worker: engine.Worker(), BaseURL: cfg.BaseURL})
+	if err := checkins.Start(ctx); err != nil {
+		return err
+	}
+	defer checkins.Shutdown()
 	engineDone := make(chan struct{})
 	go func() {
 		defer close(engineDone)

@@ -1,8 +1,11 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -10,26 +13,53 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
+	"archipel/accounts"
 	"archipel/database"
 	"archipel/database/dbtest"
 	"archipel/mail"
 	"archipel/onboarding"
+	"archipel/provisioning"
 	"archipel/server"
 	"archipel/templates"
+	"archipel/training"
 )
 
 // testApp is the whole HTTP service on a fresh database, with mail written
 // to an outbox the test can read.
 type testApp struct {
-	t      *testing.T
-	DB     *database.DB
-	Server *httptest.Server
-	Outbox *mail.Outbox
+	t        *testing.T
+	DB       *database.DB
+	Server   *httptest.Server
+	Outbox   *mail.Outbox
+	Accounts *accounts.Store
+	Hosts    *provisioning.Hosts
+	Engine   *provisioning.Engine // not running: tests call RunDue
+	Logs     *logBuffer           // everything the service logged
+	Training *training.Store
+}
+
+// logBuffer collects the service's log lines; handlers write concurrently.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 var testTemplates *templates.Set
@@ -74,9 +104,23 @@ func newTestAppWith(t *testing.T, opts server.Options) *testApp {
 	if opts.MailsPerHour == 0 {
 		opts.MailsPerHour = 1000
 	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	keyring, err := provisioning.NewKeyring(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apps := onboarding.NewStore(db, nil)
+	app.Accounts, app.Hosts, app.Logs = accounts.NewStore(db, nil), provisioning.NewHosts(db, keyring, 100), &logBuffer{}
+	app.Training = training.NewStore(db, nil)
+	logger := slog.New(slog.NewTextHandler(app.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	postman := &mail.Postman{Renderer: tpl, Sender: outbox}
+	app.Engine = provisioning.NewEngine(db, app.Hosts, apps, postman, logger, provisioning.Options{BaseURL: app.Server.URL,
+		BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, CallTimeout: 5 * time.Second})
 	handler, err = server.New(opts, server.Deps{
-		DB: db, Templates: tpl, Onboarding: onboarding.NewStore(db, nil),
-		Postman: &mail.Postman{Renderer: tpl, Sender: outbox},
+		DB: db, Templates: tpl, Onboarding: apps, Accounts: app.Accounts, Hosts: app.Hosts,
+		Engine:  app.Engine,
+		Postman: postman, Logger: logger, Training: app.Training,
 	})
 	if err != nil {
 		t.Fatal(err)

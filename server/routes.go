@@ -22,6 +22,7 @@ func (h *Handler) routes(r *gin.Engine) {
 
 	r.GET("/", h.home)
 	r.GET("/confidentialite", h.privacy)
+	h.publicRoutes(r)
 
 	// The association's guided flow and its private link.
 	r.GET("/demande", h.flowStart)
@@ -32,6 +33,9 @@ func (h *Handler) routes(r *gin.Engine) {
 	r.GET("/suivi", h.status)
 	r.GET("/suivi/retirer", h.withdrawConfirm)
 	r.POST("/suivi/retirer", h.withdraw)
+	r.POST("/suivi/entretien", h.askAnotherTime)
+
+	h.checkinRoutes(r)
 
 	// Staff sign-in, open to all.
 	r.GET("/staff/login", h.loginPage)
@@ -49,6 +53,8 @@ func (h *Handler) routes(r *gin.Engine) {
 	staff.GET("", h.staffHome)
 	staff.POST("/logout", h.logout)
 	h.staffRoutes(staff)
+	h.caseRoutes(staff)
+	h.showcaseStaffRoutes(staff)
 
 	// The archipelago's administration.
 	admin := staff.Group("/admin", h.adminOnly)

@@ -16,6 +16,7 @@ import (
 	"archipel/onboarding"
 	"archipel/provisioning"
 	"archipel/templates"
+	"archipel/training"
 )
 
 // Options are the settings the HTTP layer needs.
@@ -37,6 +38,8 @@ type Deps struct {
 	Hosts      *provisioning.Hosts
 	Engine     *provisioning.Engine
 	Postman    *mail.Postman
+	Training   *training.Store
+	Showcase   *training.Showcase
 	Logger     *slog.Logger
 	Now        func() time.Time
 }

@@ -29,5 +29,7 @@ func staffRenderCases() []renderCase {
 		{"a staff member's dashboard", "staff_home", server.Page{Path: "/staff", Title: "staff.home.title", User: renderStaff}},
 	}
 	cases = append(cases, adminRenderCases()...)
+	cases = append(cases, caseRenderCases()...)
+	cases = append(cases, showcaseRenderCases()...)
 	return append(cases, requestRenderCases()...)
 }

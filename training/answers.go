@@ -25,7 +25,9 @@ func fillFromAnswers(c *Case, answers string) {
 }
 
 // goalsFromNotes picks the "needs and priorities" section of interview
-// notes stored as a JSON object of sections.
+// notes stored as a JSON object of sections: onboarding.GuideNotes, whose
+// section is "needs" (onboarding.GuideSections); the other keys are
+// accepted for notes written before the guide had its final names.
 func goalsFromNotes(notes string) string {
 	var sections map[string]string
 	if json.Unmarshal([]byte(notes), &sections) != nil {

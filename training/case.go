@@ -10,7 +10,9 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -57,6 +59,7 @@ type Case struct {
 	ID              string
 	ApplicationID   string
 	HostID          string
+	HostName        string
 	Association     string // the association's name
 	Town            string
 	Departement     string
@@ -98,6 +101,9 @@ func ParseOffsets(s string) []int {
 type Store struct {
 	db  *database.DB
 	now func() time.Time
+	// demo allows Advance; waker makes this process's dispatcher tick now.
+	demo  atomic.Bool
+	waker atomic.Value
 }
 
 // NewStore returns a Store; now may be nil (time.Now), tests pass a clock.
@@ -112,15 +118,15 @@ func NewStore(db *database.DB, now func() time.Time) *Store {
 func (s *Store) Now() time.Time { return s.now() }
 
 // caseSelect reads a case with what it needs of its request.
-const caseSelect = `SELECT c.id, c.application_id, c.host_id, a.association_name, a.departement, a.language, a.contact_email, a.answers,
+const caseSelect = `SELECT c.id, c.application_id, c.host_id, h.name, a.association_name, a.departement, a.language, a.contact_email, a.answers,
 	c.stage, c.goals, c.outcome, c.close_note, c.checkins_stopped, c.version, c.opened_at, c.updated_at, c.closed_at
-	FROM cases c JOIN applications a ON a.id = c.application_id`
+	FROM cases c JOIN applications a ON a.id = c.application_id JOIN hosts h ON h.id = c.host_id`
 
 func (s *Store) scanCase(row interface{ Scan(...any) error }) (*Case, error) {
 	var c Case
 	var answers string
 	var closed sql.NullTime
-	if err := row.Scan(&c.ID, &c.ApplicationID, &c.HostID, &c.Association, &c.Departement, &c.Language, &c.ContactEmail, &answers,
+	if err := row.Scan(&c.ID, &c.ApplicationID, &c.HostID, &c.HostName, &c.Association, &c.Departement, &c.Language, &c.ContactEmail, &answers,
 		&c.Stage, &c.Goals, &c.Outcome, &c.CloseNote, &c.CheckinsStopped, &c.Version, &c.OpenedAt, &c.UpdatedAt, &closed); err != nil {
 		return nil, err
 	}
@@ -281,7 +287,7 @@ func (s *Store) Close(ctx context.Context, c *Case, outcome Outcome, note string
 	if outcome != OutcomeSuccess && outcome != OutcomeDropped {
 		return apperr.New(apperr.Invalid, "err.case.outcome", "training: close")
 	}
-	if len(note) > 4000 {
+	if utf8.RuneCountInString(note) > 4000 {
 		return apperr.New(apperr.Invalid, "err.too_long", "training: close")
 	}
 	if c.Stage == StageClosed {
@@ -291,6 +297,11 @@ func (s *Store) Close(ctx context.Context, c *Case, outcome Outcome, note string
 	err := s.update(ctx, c, `stage = $1, outcome = $2, close_note = $3, closed_at = $4, checkins_stopped = TRUE`, StageClosed, outcome, strings.TrimSpace(note), now)
 	if err != nil {
 		return err
+	}
+	// The dispatcher would stop them at its next tick anyway; doing it now
+	// keeps the case page right at once.
+	if err := s.db.Tx(ctx, func(tx *sql.Tx) error { return stopPending(ctx, tx, c.ID) }); err != nil {
+		return database.MapError(err, "training: close")
 	}
 	c.Outcome, c.CloseNote, c.ClosedAt, c.CheckinsStopped = outcome, strings.TrimSpace(note), now, true
 	return nil

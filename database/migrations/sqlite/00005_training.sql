@@ -112,7 +112,6 @@ CREATE TABLE showcase_entries (
     logo_type TEXT NOT NULL DEFAULT '',
     version INTEGER NOT NULL DEFAULT 1,
     consent_version INTEGER NOT NULL DEFAULT 0,
-    consent_token_hash TEXT UNIQUE,
     status TEXT NOT NULL,
     published_at TIMESTAMP,
     withdrawn_at TIMESTAMP,

@@ -1,0 +1,162 @@
+package training
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"io"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"archipel/apperr"
+	"archipel/database"
+)
+
+// A trainer's calendar feed is a private URL carrying a token; like the
+// other one-time links of staff accounts it is kept in staff_tokens, only
+// as a hash, under its own purpose (so it opens nothing else), and stops
+// working when a new one is made or the account is disabled.
+const (
+	feedPurpose  = "calendar_feed"
+	feedLifetime = 10 * 365 * day
+)
+
+// NewFeedToken makes a new calendar feed token for a user, revoking the
+// previous one; the token is shown once.
+func (s *Store) NewFeedToken(ctx context.Context, userID string) (string, error) {
+	token, hash := newToken()
+	now := s.now()
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM staff_tokens WHERE user_id = $1 AND purpose = $2`, userID, feedPurpose); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO staff_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+			hash, userID, feedPurpose, now, now.Add(feedLifetime))
+		return err
+	})
+	return token, database.MapError(err, "training: new feed")
+}
+
+// FeedCreated returns when a user's current feed was made; zero when the
+// user has none.
+func (s *Store) FeedCreated(ctx context.Context, userID string) (time.Time, error) {
+	var at time.Time
+	err := s.db.QueryRowContext(ctx, `SELECT created_at FROM staff_tokens WHERE user_id = $1 AND purpose = $2`, userID, feedPurpose).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	return at, database.MapError(err, "training: feed")
+}
+
+// FeedUser returns the active account a feed token belongs to; NotFound
+// for any token that opens nothing.
+func (s *Store) FeedUser(ctx context.Context, token string) (string, error) {
+	if !plausibleToken(token) {
+		return "", apperr.New(apperr.NotFound, "error.not_found", "training: feed")
+	}
+	var id string
+	err := s.db.QueryRowContext(ctx, `SELECT t.user_id FROM staff_tokens t JOIN staff_users u ON u.id = t.user_id
+		WHERE t.token_hash = $1 AND t.purpose = $2 AND t.expires_at > $3 AND u.active = TRUE`, hashToken(token), feedPurpose, s.now()).Scan(&id)
+	return id, database.MapError(err, "training: feed")
+}
+
+// Event is one event of a calendar feed.
+type Event struct {
+	UID         string
+	Start, End  time.Time
+	Stamp       time.Time // when the event last changed
+	Summary     string
+	Description string
+	Location    string
+	URL         string
+}
+
+// WriteCalendar writes an iCalendar feed (RFC 5545): CRLF line ends, lines
+// folded at 75 octets without splitting a character, text values escaped,
+// times in UTC.
+func WriteCalendar(w io.Writer, name string, events []Event) error {
+	var b strings.Builder
+	line := func(prop, value string) { b.WriteString(foldLine(prop + ":" + value)) }
+	line("BEGIN", "VCALENDAR")
+	line("VERSION", "2.0")
+	line("PRODID", "-//Archipel//Accompaniment//FR")
+	line("CALSCALE", "GREGORIAN")
+	line("METHOD", "PUBLISH")
+	line("X-WR-CALNAME", escapeText(name))
+	line("X-WR-TIMEZONE", "Europe/Paris")
+	for _, e := range events {
+		line("BEGIN", "VEVENT")
+		line("UID", escapeText(e.UID))
+		line("DTSTAMP", icsTime(e.Stamp))
+		line("LAST-MODIFIED", icsTime(e.Stamp))
+		line("DTSTART", icsTime(e.Start))
+		line("DTEND", icsTime(e.End))
+		line("SUMMARY", escapeText(e.Summary))
+		if e.Description != "" {
+			line("DESCRIPTION", escapeText(e.Description))
+		}
+		if e.Location != "" {
+			line("LOCATION", escapeText(e.Location))
+		}
+		if e.URL != "" {
+			line("URL;VALUE=URI", e.URL)
+		}
+		line("STATUS", "CONFIRMED")
+		line("TRANSP", "OPAQUE")
+		line("END", "VEVENT")
+	}
+	line("END", "VCALENDAR")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func icsTime(t time.Time) string { return t.UTC().Format("20060102T150405Z") }
+
+// escapeText escapes a TEXT value (RFC 5545, 3.3.11): backslash, semicolon,
+// comma and line ends; other control characters are dropped.
+func escapeText(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '\\':
+			b.WriteString(`\\`)
+		case ';':
+			b.WriteString(`\;`)
+		case ',':
+			b.WriteString(`\,`)
+		case '\n', '\r':
+			b.WriteString(`\n`)
+		default:
+			if unicode.IsControl(r) && r != '\t' {
+				continue
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// foldLine ends a content line with CRLF, folded so that no line is longer
+// than 75 octets and no UTF-8 sequence is split; continuation lines start
+// with a space (RFC 5545, 3.1).
+func foldLine(line string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range line {
+		size := utf8.RuneLen(r)
+		if size < 0 {
+			r, size = utf8.RuneError, 3
+		}
+		if n+size > 75 {
+			b.WriteString("\r\n ")
+			n = 1
+		}
+		b.WriteRune(r)
+		n += size
+	}
+	b.WriteString("\r\n")
+	return b.String()
+}

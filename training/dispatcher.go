@@ -1,0 +1,220 @@
+package training
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/google/uuid"
+	"github.com/jonboulle/clockwork"
+
+	"archipel/mail"
+)
+
+// DispatcherOptions tune the dispatcher; zero values take the defaults.
+type DispatcherOptions struct {
+	Worker      string          // this process's name in claims; hostname-pid-random by default
+	BaseURL     string          // Archipel's public URL, for the links in e-mails
+	Interval    time.Duration   // how often it ticks (1 minute)
+	Lease       time.Duration   // how long a claim lasts (2 minutes)
+	RemindAfter time.Duration   // unanswered this long after sending: one reminder (5 days)
+	ExpireAfter time.Duration   // unanswered this long after the reminder: the case is flagged (5 days)
+	SendTimeout time.Duration   // bound on handing one e-mail to the mail server (30 s)
+	Batch       int             // check-ins sent (and reminded) per tick at most (200)
+	Clock       clockwork.Clock // the scheduler's clock; tests pass a fake one (the Store's clock must agree)
+	// OnTick, when set, is called after every scheduled tick (tests wait on it).
+	OnTick func(TickResult, error)
+}
+
+func (o *DispatcherOptions) defaults() {
+	if o.Worker == "" {
+		host, _ := os.Hostname()
+		o.Worker = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), uuid.NewString()[:8])
+	}
+	for _, d := range []struct {
+		v *time.Duration
+		d time.Duration
+	}{{&o.Interval, time.Minute}, {&o.Lease, 2 * time.Minute}, {&o.RemindAfter, 5 * day}, {&o.ExpireAfter, 5 * day}, {&o.SendTimeout, 30 * time.Second}} {
+		if *d.v <= 0 {
+			*d.v = d.d
+		}
+	}
+	if o.Batch <= 0 {
+		o.Batch = 200
+	}
+	if o.Clock == nil {
+		o.Clock = clockwork.NewRealClock()
+	}
+}
+
+// TickResult says what one tick did.
+type TickResult struct {
+	Opened   int // cases opened for ready workspaces
+	Sent     int // check-ins sent
+	Reminded int // reminders sent
+	Expired  int // check-ins closed unanswered (their cases flagged)
+	Stopped  int // check-ins stopped because their case closed or the association asked
+}
+
+// Dispatcher opens cases for ready workspaces and sends check-ins and their
+// reminders when due, every minute, driven by gocron. Every replica may run
+// one: each check-in is claimed in the database before it is sent.
+type Dispatcher struct {
+	store   *Store
+	postman *mail.Postman
+	usage   *UsageReader
+	logger  *slog.Logger
+	opts    DispatcherOptions
+	sched   gocron.Scheduler
+}
+
+// NewDispatcher returns a dispatcher; usage may be nil (no reading at each
+// check-in), logger too. Call Start to run it, or Tick to run it once.
+func NewDispatcher(store *Store, postman *mail.Postman, usage *UsageReader, logger *slog.Logger, opts DispatcherOptions) *Dispatcher {
+	opts.defaults()
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Dispatcher{store: store, postman: postman, usage: usage, logger: logger, opts: opts}
+}
+
+// Worker is this dispatcher's name in claims.
+func (d *Dispatcher) Worker() string { return d.opts.Worker }
+
+// Start ticks every Interval until ctx ends or Shutdown is called; one tick
+// at a time (a tick still running when the next is due makes it wait).
+func (d *Dispatcher) Start(ctx context.Context) error {
+	s, err := gocron.NewScheduler(gocron.WithClock(d.opts.Clock), gocron.WithLocation(time.UTC), gocron.WithStopTimeout(d.opts.SendTimeout+5*time.Second))
+	if err != nil {
+		return fmt.Errorf("training: dispatcher: %w", err)
+	}
+	job, err := s.NewJob(gocron.DurationJob(d.opts.Interval), gocron.NewTask(func() {
+		res, err := d.Tick(ctx)
+		if err != nil && ctx.Err() == nil {
+			d.logger.Error("check-in dispatcher", slog.Any("err", err))
+		}
+		if d.opts.OnTick != nil {
+			d.opts.OnTick(res, err)
+		}
+	}), gocron.WithName("checkin-dispatcher"), gocron.WithSingletonMode(gocron.LimitModeReschedule))
+	if err != nil {
+		return fmt.Errorf("training: dispatcher: %w", err)
+	}
+	d.sched = s
+	d.store.waker.Store(func() { _ = job.RunNow() })
+	s.Start()
+	return nil
+}
+
+// Shutdown stops the ticks and waits for a running one to end.
+func (d *Dispatcher) Shutdown() error {
+	if d.sched == nil {
+		return nil
+	}
+	d.store.waker.Store(func() {})
+	return d.sched.Shutdown()
+}
+
+// Tick does one round: open cases, stop what must stop, send due
+// check-ins, remind, expire, then read the usage of the cases just checked
+// in. It goes on after a failure and returns every error met.
+func (d *Dispatcher) Tick(ctx context.Context) (TickResult, error) {
+	var res TickResult
+	var errs []error
+	var err error
+	if res.Opened, err = d.store.OpenCases(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if res.Stopped, err = d.store.stopStopped(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	var checkedIn []string
+	for res.Sent < d.opts.Batch {
+		token, hash := newToken()
+		k, err := d.store.claimDue(ctx, d.opts.Worker, hash, d.opts.Lease)
+		if err != nil {
+			errs = append(errs, err)
+			break
+		}
+		if k == nil {
+			break
+		}
+		if err := d.deliver(ctx, k, token, false); err != nil {
+			// Most likely the mail server is down: give it back and let
+			// the next tick try again, rather than trying every other one.
+			errs = append(errs, err)
+			if rerr := d.store.release(context.WithoutCancel(ctx), k.ID, d.opts.Worker, CheckinSending, CheckinScheduled); rerr != nil {
+				errs = append(errs, rerr)
+			}
+			break
+		}
+		if err := d.store.markSent(context.WithoutCancel(ctx), k.ID, d.opts.Worker); err != nil {
+			errs = append(errs, err)
+		}
+		res.Sent++
+		checkedIn = append(checkedIn, k.CaseID)
+	}
+	now := d.store.now()
+	for res.Reminded < d.opts.Batch {
+		k, err := d.store.claimReminder(ctx, d.opts.Worker, now.Add(-d.opts.RemindAfter), d.opts.Lease)
+		if err != nil {
+			errs = append(errs, err)
+			break
+		}
+		if k == nil {
+			break
+		}
+		token, hash := newToken()
+		if err := d.deliver(ctx, k, token, true); err != nil {
+			errs = append(errs, err)
+			if rerr := d.store.release(context.WithoutCancel(ctx), k.ID, d.opts.Worker, CheckinReminding, CheckinSent); rerr != nil {
+				errs = append(errs, rerr)
+			}
+			break
+		}
+		if err := d.store.markReminded(context.WithoutCancel(ctx), k.ID, d.opts.Worker, hash); err != nil {
+			errs = append(errs, err)
+		}
+		res.Reminded++
+	}
+	if res.Expired, err = d.store.expireUnanswered(ctx, now.Add(-d.opts.ExpireAfter)); err != nil {
+		errs = append(errs, err)
+	}
+	if d.usage != nil {
+		for _, id := range checkedIn {
+			if _, err := d.usage.ReadCase(ctx, id); err != nil && ctx.Err() == nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if res != (TickResult{}) {
+		d.logger.Info("check-in dispatcher", slog.Int("opened", res.Opened), slog.Int("sent", res.Sent),
+			slog.Int("reminded", res.Reminded), slog.Int("expired", res.Expired), slog.Int("stopped", res.Stopped))
+	}
+	return res, errors.Join(errs...)
+}
+
+// deliver e-mails a check-in (or its reminder) to the association.
+func (d *Dispatcher) deliver(ctx context.Context, k *CheckIn, token string, reminder bool) error {
+	if d.postman == nil {
+		return errors.New("training: no postman to send check-ins")
+	}
+	c, err := d.store.Get(ctx, k.CaseID)
+	if err != nil {
+		return err
+	}
+	link := d.opts.BaseURL + "/bilan/" + token
+	ctx, cancel := context.WithTimeout(ctx, d.opts.SendTimeout)
+	defer cancel()
+	err = d.postman.Send(ctx, mail.Letter{Lang: c.Language, Template: "checkin", To: c.ContactEmail, ToName: c.ContactName,
+		Data: map[string]any{"Name": c.Association, "Host": c.HostName, "Link": link, "StopLink": link + "/arreter",
+			"Days": k.OffsetDays, "Reminder": reminder}})
+	if err != nil {
+		return fmt.Errorf("training: send check-in %s: %w", k.ID, err)
+	}
+	return nil
+}
