@@ -70,11 +70,27 @@ func (h *Handler) flowApp(c *gin.Context) (*onboarding.Application, error) {
 	return app, err
 }
 
+// hostCookie remembers the host an association came from (the host
+// directory links to /demande?hebergeur=SLUG), to preselect it later.
+const hostCookie = "archipel_hebergeur"
+
 func (h *Handler) flowStart(c *gin.Context) {
 	app, err := h.flowApp(c)
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
 		h.fail(c, err)
 		return
+	}
+	if slug := c.Query("hebergeur"); slug != "" {
+		hosts, err := h.Onboarding.OpenHosts(c.Request.Context())
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		for _, ho := range hosts {
+			if ho.Slug == slug {
+				h.setCookie(c, hostCookie, slug, 24*3600)
+			}
+		}
 	}
 	h.render(c, http.StatusOK, "start", h.page(c, "start.title", app))
 }
@@ -145,7 +161,15 @@ func (h *Handler) flowStep(c *gin.Context) {
 		redirect(c, "/demande/"+app.Step.Slug(), "")
 		return
 	}
-	p, err := h.stepPage(c, step, app, formFor(step, &app.Answers))
+	form := formFor(step, &app.Answers)
+	if hs, ok := form.(*onboarding.HostStep); ok && hs.Choice == "" {
+		if slug, err := c.Cookie(hostCookie); err == nil {
+			preset := *hs
+			preset.Choice = slug
+			form = &preset
+		}
+	}
+	p, err := h.stepPage(c, step, app, form)
 	if err != nil {
 		h.fail(c, err)
 		return

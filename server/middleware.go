@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"archipel/templates"
+	"archipel/training"
 )
 
 const (
@@ -36,11 +37,21 @@ func (h *Handler) securityHeaders(c *gin.Context) {
 	c.Next()
 }
 
-// bodyLimit refuses request bodies larger than n bytes: at once when the
-// announced length says so (handlers that read no form would not notice),
-// and while reading otherwise.
-func (h *Handler) bodyLimit(n int64) gin.HandlerFunc {
+// uploadLimits are the routes that take more than a form: an upload and
+// the form around it.
+var uploadLimits = map[string]int64{
+	"/staff/cases/:id/showcase/logo": training.MaxLogoBytes + 64<<10,
+}
+
+// bodyLimit refuses request bodies larger than n bytes (or the route's own
+// upload limit): at once when the announced length says so (handlers that
+// read no form would not notice), and while reading otherwise.
+func (h *Handler) bodyLimit(def int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		n := def
+		if l, ok := uploadLimits[c.FullPath()]; ok {
+			n = l
+		}
 		if c.Request.ContentLength > n {
 			h.renderError(c, http.StatusRequestEntityTooLarge, "error.too_large")
 			return

@@ -377,7 +377,7 @@ func TestShowcaseLogo(t *testing.T) {
 		})
 	}
 	t.Run("a body over the service's limit is refused before the handler", func(t *testing.T) {
-		r := e.upload(path, version(), "showcase_logo", "logo.png", make([]byte, 70<<10), staff)
+		r := e.upload(path, version(), "showcase_logo", "logo.png", make([]byte, training.MaxLogoBytes+100<<10), staff)
 		if r.Status != http.StatusRequestEntityTooLarge {
 			t.Errorf("POST = %d", r.Status)
 		}
@@ -715,7 +715,7 @@ func TestHostsDirectoryAndFigures(t *testing.T) {
 
 	doc := e.get("/hosts").Doc()
 	lyon := doc.Find("#host-ile-numerique")
-	if lyon.Length() != 1 || !strings.Contains(lyon.Text(), "Les Amis du Vélo") || lyon.Find(`a[href="/demande"]`).Length() != 1 {
+	if lyon.Length() != 1 || !strings.Contains(lyon.Text(), "Les Amis du Vélo") || lyon.Find(`a[href="/demande?hebergeur=ile-numerique"]`).Length() != 1 {
 		t.Errorf("directory line of L'Île numérique:\n%s", lyon.Text())
 	}
 	if paused := doc.Find("#host-lagon-complet"); paused.Find(".tag.attention").Length() != 1 {

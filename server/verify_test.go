@@ -42,3 +42,31 @@ func TestTheBrowserCookieDoesNotConfirmTheAddress(t *testing.T) {
 		t.Fatalf("submission after opening the e-mailed link: %d", res.Status)
 	}
 }
+
+func TestAHostFromTheDirectoryIsPreselected(t *testing.T) {
+	app := newTestApp(t)
+	b := app.browser("fr")
+	b.get("/demande?hebergeur=recif-solidaire")
+	answers := validAnswers("claire@example.org")
+	for _, step := range []string{"association", "membres", "outils", "besoins"} {
+		if res := b.post("/demande/"+step, answers[step]); res.Status != 303 {
+			t.Fatalf("%s: %d", step, res.Status)
+		}
+	}
+	res := b.get("/demande/hebergeur")
+	if v, _ := res.Doc.Find("input[name=host]:checked").Attr("value"); v != "recif-solidaire" {
+		t.Fatalf("preselected host %q, want recif-solidaire", v)
+	}
+	other := app.browser("fr")
+	other.get("/demande?hebergeur=lagon-complet") // paused: not remembered
+	for _, step := range []string{"association", "membres", "outils", "besoins"} {
+		a := validAnswers("denis@example.org")[step]
+		if step == "association" {
+			a.Set("legal_id", "")
+		}
+		other.post("/demande/"+step, a)
+	}
+	if v, _ := other.get("/demande/hebergeur").Doc.Find("input[name=host]:checked").Attr("value"); v != "auto" {
+		t.Fatalf("a paused host was preselected: %q", v)
+	}
+}

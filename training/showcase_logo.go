@@ -13,12 +13,13 @@ import (
 	"archipel/apperr"
 )
 
-// Limits of an uploaded logo. The size stays under the service's 64 KiB
-// request limit, so that a refused logo comes back as a message on the
-// page rather than as a bare "too large" answer; the sides bound the memory
-// a decoded image takes (a few kilobytes of PNG can claim gigapixels).
+// Limits of an uploaded logo. The upload route's request limit is this
+// size plus room for the form, so that a refused logo comes back as a
+// message on the page rather than as a bare "too large" answer; the sides
+// bound the memory a decoded image takes (a few kilobytes of PNG can claim
+// gigapixels).
 const (
-	MaxLogoBytes = 60 << 10
+	MaxLogoBytes = 200 << 10
 	MaxLogoSide  = 2048
 	// LogoBox is the box a stored logo fits in; larger ones are scaled down.
 	LogoBox = 400
