@@ -47,45 +47,63 @@ func seedDemo(ctx context.Context, db *database.DB) error {
 // simulatedHost is a demo host's Nextcloud, simulated in this process on
 // its own loopback port.
 type simulatedHost struct {
-	name string
-	url  string
+	name        string // empty for the spare one, connected to no host
+	url         string
+	appPassword string // printed only for the spare one
 	sim  *simulator.Simulator
 	srv  *http.Server
 }
 
 // startSimulators gives every demo host a simulated Nextcloud and connects
-// the host to it with an app password, as an operator would.
+// the host to it with an app password, as an operator would. One more
+// simulated Nextcloud is left unconnected, for trying "add a host" in the
+// administrator's pages: its app password is printed.
 func startSimulators(ctx context.Context, hosts *provisioning.Hosts) ([]*simulatedHost, error) {
 	var out []*simulatedHost
 	for _, dh := range demoHosts {
-		password := uuid.NewString()
-		sim := simulator.New(simulator.Options{AdminPassword: password, MailEnabled: true,
-			DisableGroupFolders: dh.slug == "atoll-libre", BruteForceDelay: 100 * time.Millisecond})
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		s, err := startSimulator(ctx, dh.name, dh.slug == "atoll-libre")
 		if err != nil {
 			stopSimulators(out)
-			return nil, fmt.Errorf("demo: simulated Nextcloud: %w", err)
+			return nil, err
 		}
-		s := &simulatedHost{name: dh.name, url: "http://" + ln.Addr().String(), sim: sim,
-			srv: &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}}
-		go s.srv.Serve(ln)
 		out = append(out, s)
-		c, err := nextcloud.New(nextcloud.Config{BaseURL: s.url})
-		if err != nil {
+		if err := hosts.SetConnection(ctx, dh.id, s.url, "admin", s.appPassword); err != nil {
 			stopSimulators(out)
 			return nil, err
 		}
-		appPassword, err := c.AppPasswordFromLogin(ctx, "admin", password)
-		if err != nil {
-			stopSimulators(out)
-			return nil, fmt.Errorf("demo: app password from simulated Nextcloud: %w", err)
-		}
-		if err := hosts.SetConnection(ctx, dh.id, s.url, "admin", appPassword); err != nil {
-			stopSimulators(out)
-			return nil, err
-		}
+		s.appPassword = "" // stored sealed; not printed
 	}
-	return out, nil
+	spare, err := startSimulator(ctx, "", false)
+	if err != nil {
+		stopSimulators(out)
+		return nil, err
+	}
+	return append(out, spare), nil
+}
+
+// startSimulator serves a simulated Nextcloud on a loopback port and makes
+// an app password for its administrator.
+func startSimulator(ctx context.Context, name string, noGroupFolders bool) (*simulatedHost, error) {
+	password := uuid.NewString()
+	sim := simulator.New(simulator.Options{AdminPassword: password, MailEnabled: true,
+		DisableGroupFolders: noGroupFolders, BruteForceDelay: 100 * time.Millisecond})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("demo: simulated Nextcloud: %w", err)
+	}
+	s := &simulatedHost{name: name, url: "http://" + ln.Addr().String(), sim: sim,
+		srv: &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}}
+	go s.srv.Serve(ln)
+	c, err := nextcloud.New(nextcloud.Config{BaseURL: s.url})
+	if err != nil {
+		stopSimulators([]*simulatedHost{s})
+		return nil, err
+	}
+	if s.appPassword, err = c.AppPasswordFromLogin(ctx, "admin", password); err != nil {
+		stopSimulators([]*simulatedHost{s})
+		return nil, fmt.Errorf("demo: app password from simulated Nextcloud: %w", err)
+	}
+	return s, nil
 }
 
 func stopSimulators(sims []*simulatedHost) {

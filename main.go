@@ -200,7 +200,11 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 			fmt.Fprintf(stdout, "  e-mails are written to: %s\n", filepath.Join(cfg.DataDir, "outbox"))
 		}
 		for _, s := range sims {
-			fmt.Fprintf(stdout, "  simulated Nextcloud of %s: %s/_archipel/state\n", s.name, s.url)
+			if s.name != "" {
+				fmt.Fprintf(stdout, "  simulated Nextcloud of %s: %s/_archipel/state\n", s.name, s.url)
+			} else {
+				fmt.Fprintf(stdout, "  a spare simulated Nextcloud to add as a new host: %s (account admin, app password %s)\n", s.url, s.appPassword)
+			}
 		}
 		fmt.Fprintf(stdout, "  staff pages: %s/staff/login  (%s)\n", cfg.BaseURL, demoLogin)
 		fmt.Fprintf(stdout, "  approve a submitted request: go run . approve --data %s REQUEST-ID [--host SLUG]\n", cfg.DataDir)
