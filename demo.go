@@ -50,8 +50,8 @@ type simulatedHost struct {
 	name        string // empty for the spare one, connected to no host
 	url         string
 	appPassword string // printed only for the spare one
-	sim  *simulator.Simulator
-	srv  *http.Server
+	sim         *simulator.Simulator
+	srv         *http.Server
 }
 
 // startSimulators gives every demo host a simulated Nextcloud and connects
