@@ -2,10 +2,9 @@ package onboarding
 
 import (
 	"strconv"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"archipel/ical"
 )
 
 // Invitation is what an interview's calendar invitation says besides the
@@ -31,8 +30,8 @@ const icsTime = "20060102T150405Z"
 // sequence, so that a calendar replaces a moved interview instead of adding
 // one; CRLF line ends, lines folded at 75 octets, text values escaped.
 func (iv *Interview) Calendar(inv Invitation) []byte {
-	var b strings.Builder
-	line := func(name, value string) { b.WriteString(foldICS(name + ":" + value)) }
+	var cal ical.Writer
+	line := cal.Line
 	line("BEGIN", "VCALENDAR")
 	line("VERSION", "2.0")
 	line("PRODID", "-//Archipel//Interview//FR")
@@ -44,86 +43,26 @@ func (iv *Interview) Calendar(inv Invitation) []byte {
 	line("DTSTAMP", inv.Stamp.UTC().Format(icsTime))
 	line("DTSTART", iv.Start.UTC().Format(icsTime))
 	line("DTEND", iv.End().UTC().Format(icsTime))
-	line("SUMMARY", escapeICSText(inv.Summary))
+	line("SUMMARY", ical.Text(inv.Summary))
 	if inv.Description != "" {
-		line("DESCRIPTION", escapeICSText(inv.Description))
+		line("DESCRIPTION", ical.Text(inv.Description))
 	}
 	if inv.Location != "" {
-		line("LOCATION", escapeICSText(inv.Location))
+		line("LOCATION", ical.Text(inv.Location))
 	}
 	if inv.URL != "" {
 		line("URL", inv.URL)
 	}
 	if inv.OrganizerEmail != "" {
-		line("ORGANIZER;CN="+icsParam(inv.OrganizerName), "mailto:"+inv.OrganizerEmail)
+		line("ORGANIZER;CN="+ical.Param(inv.OrganizerName), "mailto:"+inv.OrganizerEmail)
 	}
 	if inv.AttendeeEmail != "" {
-		line("ATTENDEE;CN="+icsParam(inv.AttendeeName)+";ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE",
+		line("ATTENDEE;CN="+ical.Param(inv.AttendeeName)+";ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE",
 			"mailto:"+inv.AttendeeEmail)
 	}
 	line("STATUS", "CONFIRMED")
 	line("TRANSP", "OPAQUE")
 	line("END", "VEVENT")
 	line("END", "VCALENDAR")
-	return []byte(b.String())
-}
-
-// escapeICSText escapes a TEXT value: backslash, semicolon, comma and line
-// ends (RFC 5545, 3.3.11).
-func escapeICSText(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\r", "\n")
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '\\':
-			b.WriteString(`\\`)
-		case ';':
-			b.WriteString(`\;`)
-		case ',':
-			b.WriteString(`\,`)
-		case '\n':
-			b.WriteString(`\n`)
-		default:
-			if unicode.IsControl(r) && r != '\t' {
-				continue
-			}
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// icsParam quotes a parameter value; a double quote cannot appear in one
-// and control characters may not, so both are dropped.
-func icsParam(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r == '"' || unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, s)
-	return `"` + s + `"`
-}
-
-// foldICS ends a content line with CRLF, folding it so that no line is
-// longer than 75 octets, never inside a UTF-8 sequence; a continuation
-// line starts with a space.
-func foldICS(line string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range line {
-		size := utf8.RuneLen(r)
-		if size < 0 {
-			size = 3 // written as U+FFFD
-		}
-		if n+size > 75 {
-			b.WriteString("\r\n ")
-			n = 1
-		}
-		b.WriteRune(r)
-		n += size
-	}
-	b.WriteString("\r\n")
-	return b.String()
+	return []byte(cal.String())
 }

@@ -5,13 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"io"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"archipel/apperr"
 	"archipel/database"
+	"archipel/ical"
 )
 
 // A trainer's calendar feed is a private URL carrying a token; like the
@@ -77,28 +75,28 @@ type Event struct {
 // folded at 75 octets without splitting a character, text values escaped,
 // times in UTC.
 func WriteCalendar(w io.Writer, name string, events []Event) error {
-	var b strings.Builder
-	line := func(prop, value string) { b.WriteString(foldLine(prop + ":" + value)) }
+	var cal ical.Writer
+	line := cal.Line
 	line("BEGIN", "VCALENDAR")
 	line("VERSION", "2.0")
 	line("PRODID", "-//Archipel//Accompaniment//FR")
 	line("CALSCALE", "GREGORIAN")
 	line("METHOD", "PUBLISH")
-	line("X-WR-CALNAME", escapeText(name))
+	line("X-WR-CALNAME", ical.Text(name))
 	line("X-WR-TIMEZONE", "Europe/Paris")
 	for _, e := range events {
 		line("BEGIN", "VEVENT")
-		line("UID", escapeText(e.UID))
-		line("DTSTAMP", icsTime(e.Stamp))
-		line("LAST-MODIFIED", icsTime(e.Stamp))
-		line("DTSTART", icsTime(e.Start))
-		line("DTEND", icsTime(e.End))
-		line("SUMMARY", escapeText(e.Summary))
+		line("UID", ical.Text(e.UID))
+		line("DTSTAMP", ical.Time(e.Stamp))
+		line("LAST-MODIFIED", ical.Time(e.Stamp))
+		line("DTSTART", ical.Time(e.Start))
+		line("DTEND", ical.Time(e.End))
+		line("SUMMARY", ical.Text(e.Summary))
 		if e.Description != "" {
-			line("DESCRIPTION", escapeText(e.Description))
+			line("DESCRIPTION", ical.Text(e.Description))
 		}
 		if e.Location != "" {
-			line("LOCATION", escapeText(e.Location))
+			line("LOCATION", ical.Text(e.Location))
 		}
 		if e.URL != "" {
 			line("URL;VALUE=URI", e.URL)
@@ -108,55 +106,6 @@ func WriteCalendar(w io.Writer, name string, events []Event) error {
 		line("END", "VEVENT")
 	}
 	line("END", "VCALENDAR")
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, cal.String())
 	return err
-}
-
-func icsTime(t time.Time) string { return t.UTC().Format("20060102T150405Z") }
-
-// escapeText escapes a TEXT value (RFC 5545, 3.3.11): backslash, semicolon,
-// comma and line ends; other control characters are dropped.
-func escapeText(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '\\':
-			b.WriteString(`\\`)
-		case ';':
-			b.WriteString(`\;`)
-		case ',':
-			b.WriteString(`\,`)
-		case '\n', '\r':
-			b.WriteString(`\n`)
-		default:
-			if unicode.IsControl(r) && r != '\t' {
-				continue
-			}
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// foldLine ends a content line with CRLF, folded so that no line is longer
-// than 75 octets and no UTF-8 sequence is split; continuation lines start
-// with a space (RFC 5545, 3.1).
-func foldLine(line string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range line {
-		size := utf8.RuneLen(r)
-		if size < 0 {
-			r, size = utf8.RuneError, 3
-		}
-		if n+size > 75 {
-			b.WriteString("\r\n ")
-			n = 1
-		}
-		b.WriteRune(r)
-		n += size
-	}
-	b.WriteString("\r\n")
-	return b.String()
 }
