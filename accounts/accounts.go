@@ -5,11 +5,7 @@ package accounts
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"strings"
 	"time"
@@ -18,6 +14,7 @@ import (
 
 	"archipel/apperr"
 	"archipel/database"
+	"archipel/privlink"
 )
 
 // Role is what a staff account may do.
@@ -94,20 +91,6 @@ func NewStore(db *database.DB, now func() time.Time) *Store {
 		now = time.Now
 	}
 	return &Store{db: db, now: func() time.Time { return now().UTC() }}
-}
-
-func newToken() (token, hash string) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		panic(err)
-	}
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, hashToken(token)
-}
-
-func hashToken(t string) string {
-	s := sha256.Sum256([]byte(t))
-	return hex.EncodeToString(s[:])
 }
 
 const userColumns = `id, email, name, role, COALESCE(host_id, ''), language, active, password_hash <> '', created_at, last_login_at`
@@ -252,7 +235,7 @@ func (s *Store) NewLink(ctx context.Context, u *User, purpose string) (string, e
 	if purpose == PurposeInvite {
 		life = InviteLifetime
 	}
-	token, hash := newToken()
+	token, hash := privlink.New()
 	now := s.now()
 	_, err := s.db.ExecContext(ctx, `INSERT INTO staff_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
 		hash, u.ID, purpose, now, now.Add(life))
@@ -263,7 +246,7 @@ func (s *Store) NewLink(ctx context.Context, u *User, purpose string) (string, e
 func (s *Store) LinkUser(ctx context.Context, token, purpose string) (*User, error) {
 	var userID string
 	err := s.db.QueryRowContext(ctx, `SELECT user_id FROM staff_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3`,
-		hashToken(token), purpose, s.now()).Scan(&userID)
+		privlink.Hash(token), purpose, s.now()).Scan(&userID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.New(apperr.NotFound, "err.staff.link_invalid", "accounts: link")
 	}
@@ -282,7 +265,7 @@ func (s *Store) UseLink(ctx context.Context, token, purpose, password, name stri
 	if key := ValidatePassword(password, u.Email); key != "" {
 		return nil, apperr.New(apperr.Invalid, key, "accounts: use link")
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE staff_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL`, s.now(), hashToken(token))
+	res, err := s.db.ExecContext(ctx, `UPDATE staff_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL`, s.now(), privlink.Hash(token))
 	if err != nil {
 		return nil, database.MapError(err, "accounts: use link")
 	}

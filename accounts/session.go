@@ -8,6 +8,7 @@ import (
 
 	"archipel/apperr"
 	"archipel/database"
+	"archipel/privlink"
 )
 
 // Login checks an address and password and opens a session, returning its
@@ -48,7 +49,7 @@ func (s *Store) Login(ctx context.Context, email, password, clientIP string) (*U
 		}
 		return nil, "", apperr.New(apperr.Forbidden, "err.login.failed", "accounts: login")
 	}
-	token, th := newToken()
+	token, th := privlink.New()
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO staff_sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)`,
 		th, u.ID, now, now.Add(SessionMax)); err != nil {
 		return nil, "", database.MapError(err, "accounts: login")
@@ -85,7 +86,7 @@ func (s *Store) Session(ctx context.Context, token string) (*User, error) {
 		return nil, apperr.New(apperr.NotFound, "err.login.required", "accounts: session")
 	}
 	now := s.now()
-	th := hashToken(token)
+	th := privlink.Hash(token)
 	var userID string
 	var lastSeen time.Time
 	err := s.db.QueryRowContext(ctx, `SELECT user_id, last_seen_at FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2`, th, now).Scan(&userID, &lastSeen)
@@ -120,6 +121,6 @@ func ignoreNoRows(err error) error {
 
 // Logout ends a session.
 func (s *Store) Logout(ctx context.Context, token string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM staff_sessions WHERE token_hash = $1`, hashToken(token))
+	_, err := s.db.ExecContext(ctx, `DELETE FROM staff_sessions WHERE token_hash = $1`, privlink.Hash(token))
 	return database.MapError(err, "accounts: logout")
 }

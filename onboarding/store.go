@@ -2,11 +2,7 @@ package onboarding
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +13,7 @@ import (
 
 	"archipel/apperr"
 	"archipel/database"
+	"archipel/privlink"
 )
 
 // Store keeps requests, their private links and their timelines.
@@ -31,23 +28,6 @@ func NewStore(db *database.DB, now func() time.Time) *Store {
 		now = time.Now
 	}
 	return &Store{db: db, now: func() time.Time { return now().UTC() }}
-}
-
-// NewToken returns a private link token (256 random bits) and the hash that
-// alone is stored.
-func NewToken() (token, hash string) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, HashToken(token)
-}
-
-// HashToken is how a private link is stored and looked up.
-func HashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
 }
 
 // appColumns are read from "applications a".
@@ -87,7 +67,7 @@ func (s *Store) Create(ctx context.Context, lang string, first AssociationStep) 
 		ID: uuid.NewString(), Status: StatusDraft, Step: StepMembers, Language: lang,
 		Answers: Answers{Association: first}, Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
-	token, hash := NewToken()
+	token, hash := privlink.New()
 	answers, err := json.Marshal(a.Answers)
 	if err != nil {
 		return nil, "", err
@@ -119,7 +99,7 @@ func (s *Store) ByToken(ctx context.Context, token string) (*Application, error)
 		return nil, apperr.New(apperr.NotFound, "err.link.unknown", "onboarding: by token")
 	}
 	row := s.db.QueryRowContext(ctx, `SELECT `+appColumns+` FROM applications a
-		JOIN application_tokens t ON t.application_id = a.id WHERE t.hash = $1`, HashToken(token))
+		JOIN application_tokens t ON t.application_id = a.id WHERE t.hash = $1`, privlink.Hash(token))
 	a, err := scanApplication(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.Wrap(apperr.NotFound, "err.link.unknown", "onboarding: by token", err)
@@ -138,7 +118,7 @@ func (s *Store) Get(ctx context.Context, id string) (*Application, error) {
 // address (earlier links keep working) and returns its token. Opening it
 // confirms that address.
 func (s *Store) MailLink(ctx context.Context, a *Application) (string, error) {
-	token, hash := NewToken()
+	token, hash := privlink.New()
 	_, err := s.db.ExecContext(ctx, `INSERT INTO application_tokens (hash, application_id, created_at, kind, email) VALUES ($1, $2, $3, $4, $5)`,
 		hash, a.ID, s.now(), linkMail, strings.ToLower(a.Answers.Association.ContactEmail))
 	return token, database.MapError(err, "onboarding: mail link")
@@ -147,7 +127,7 @@ func (s *Store) MailLink(ctx context.Context, a *Application) (string, error) {
 // BrowserLink adds a token for a browser's cookie, which resumes the request
 // but confirms nothing.
 func (s *Store) BrowserLink(ctx context.Context, a *Application) (string, error) {
-	token, hash := NewToken()
+	token, hash := privlink.New()
 	_, err := s.db.ExecContext(ctx, `INSERT INTO application_tokens (hash, application_id, created_at, kind) VALUES ($1, $2, $3, $4)`,
 		hash, a.ID, s.now(), linkBrowser)
 	return token, database.MapError(err, "onboarding: browser link")
@@ -162,7 +142,7 @@ func (s *Store) Open(ctx context.Context, token string) (*Application, bool, err
 		return nil, false, err
 	}
 	var kind, email string
-	if err := s.db.QueryRowContext(ctx, `SELECT kind, email FROM application_tokens WHERE hash = $1`, HashToken(token)).Scan(&kind, &email); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT kind, email FROM application_tokens WHERE hash = $1`, privlink.Hash(token)).Scan(&kind, &email); err != nil {
 		return nil, false, database.MapError(err, "onboarding: open link")
 	}
 	confirms := kind == linkMail && email != "" && strings.EqualFold(email, a.Answers.Association.ContactEmail)

@@ -13,6 +13,7 @@ import (
 	"archipel/database"
 	"archipel/database/dbtest"
 	"archipel/onboarding"
+	"archipel/privlink"
 )
 
 // storeFixture is a Store on a fresh database (SQLite, or PostgreSQL when
@@ -148,7 +149,7 @@ func TestStoreCreateAndByToken(t *testing.T) {
 		if err := f.db.QueryRowContext(ctx, `SELECT hash FROM application_tokens WHERE application_id = $1`, a.ID).Scan(&hash); err != nil {
 			t.Fatal(err)
 		}
-		if hash != onboarding.HashToken(token) || len(hash) != 64 {
+		if hash != privlink.Hash(token) || len(hash) != 64 {
 			t.Errorf("stored %q, want the sha256 of the token", hash)
 		}
 		var n int
@@ -199,7 +200,7 @@ func TestStoreCreateAndByToken(t *testing.T) {
 		{"a truncated token is not found", token[:20]},
 		{"a token with a character added is not found", token + "x"},
 		{"an overlong token is not found", strings.Repeat(token, 3)},
-		{"the stored hash is not a token", onboarding.HashToken(token)},
+		{"the stored hash is not a token", privlink.Hash(token)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := f.store.ByToken(ctx, tt.token)

@@ -10,6 +10,7 @@ import (
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/ical"
+	"archipel/privlink"
 )
 
 // A trainer's calendar feed is a private URL carrying a token; like the
@@ -24,7 +25,7 @@ const (
 // NewFeedToken makes a new calendar feed token for a user, revoking the
 // previous one; the token is shown once.
 func (s *Store) NewFeedToken(ctx context.Context, userID string) (string, error) {
-	token, hash := newToken()
+	token, hash := privlink.New()
 	now := s.now()
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM staff_tokens WHERE user_id = $1 AND purpose = $2`, userID, feedPurpose); err != nil {
@@ -51,12 +52,12 @@ func (s *Store) FeedCreated(ctx context.Context, userID string) (time.Time, erro
 // FeedUser returns the active account a feed token belongs to; NotFound
 // for any token that opens nothing.
 func (s *Store) FeedUser(ctx context.Context, token string) (string, error) {
-	if !plausibleToken(token) {
+	if !privlink.Plausible(token) {
 		return "", apperr.New(apperr.NotFound, "error.not_found", "training: feed")
 	}
 	var id string
 	err := s.db.QueryRowContext(ctx, `SELECT t.user_id FROM staff_tokens t JOIN staff_users u ON u.id = t.user_id
-		WHERE t.token_hash = $1 AND t.purpose = $2 AND t.expires_at > $3 AND u.active = TRUE`, hashToken(token), feedPurpose, s.now()).Scan(&id)
+		WHERE t.token_hash = $1 AND t.purpose = $2 AND t.expires_at > $3 AND u.active = TRUE`, privlink.Hash(token), feedPurpose, s.now()).Scan(&id)
 	return id, database.MapError(err, "training: feed")
 }
 

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"archipel/apperr"
+	"archipel/privlink"
 )
 
 func TestWriteCalendar(t *testing.T) {
@@ -84,7 +85,7 @@ func TestFeedTokens(t *testing.T) {
 		t.Fatalf("FeedUser = %q, %v", id, err)
 	}
 	var stored string
-	if err := e.db.QueryRowContext(e.ctx, `SELECT token_hash FROM staff_tokens WHERE user_id = 'cam'`).Scan(&stored); err != nil || stored != hashToken(first) {
+	if err := e.db.QueryRowContext(e.ctx, `SELECT token_hash FROM staff_tokens WHERE user_id = 'cam'`).Scan(&stored); err != nil || stored != privlink.Hash(first) {
 		t.Errorf("stored %q, %v", stored, err)
 	}
 	second, err := e.store.NewFeedToken(e.ctx, "cam")

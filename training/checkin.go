@@ -12,6 +12,7 @@ import (
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/onboarding"
+	"archipel/privlink"
 )
 
 // CheckinStatus is where a check-in stands.
@@ -156,10 +157,10 @@ func errUnknownLink(op string) error {
 // NotFound (err.checkin.unknown) for any link that opens nothing.
 func (s *Store) CheckinByToken(ctx context.Context, token string) (*CheckIn, *Case, error) {
 	const op = "training: check-in by link"
-	if !plausibleToken(token) {
+	if !privlink.Plausible(token) {
 		return nil, nil, errUnknownLink(op)
 	}
-	k, err := scanCheckin(s.db.QueryRowContext(ctx, `SELECT `+checkinColumns+checkinFrom+` WHERE k.token_hash = $1`, hashToken(token)))
+	k, err := scanCheckin(s.db.QueryRowContext(ctx, `SELECT `+checkinColumns+checkinFrom+` WHERE k.token_hash = $1`, privlink.Hash(token)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, errUnknownLink(op)
 	}
@@ -214,7 +215,7 @@ func (s *Store) AnswerCheckin(ctx context.Context, token string, a CheckinAnswer
 			wants_help = $6, wants_training = $7, claimed_by = '', lease_until = NULL
 			WHERE id = $8 AND token_hash = $9 AND status IN ('scheduled', 'sending', 'sent', 'reminding', 'reminded')
 			AND NOT EXISTS (SELECT 1 FROM cases WHERE id = checkins.case_id AND checkins_stopped = TRUE)`,
-			CheckinAnswered, now, rating, a.Works, a.Blocks, a.wants("help"), a.wants("training"), k.ID, hashToken(token))
+			CheckinAnswered, now, rating, a.Works, a.Blocks, a.wants("help"), a.wants("training"), k.ID, privlink.Hash(token))
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"archipel/apperr"
+	"archipel/privlink"
 )
 
 // sentCheckin opens a case and sends its first check-in; it returns the
@@ -27,7 +28,7 @@ func sentCheckin(t *testing.T, e *env) (*Case, string) {
 func TestCheckinLinks(t *testing.T) {
 	e := newEnv(t)
 	c, token := sentCheckin(t, e)
-	guessed, _ := newToken()
+	guessed, _ := privlink.New()
 	tests := []struct {
 		name  string
 		token string

@@ -13,6 +13,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"archipel/mail"
+	"archipel/privlink"
 )
 
 // DispatcherOptions tune the dispatcher; zero values take the defaults.
@@ -134,7 +135,7 @@ func (d *Dispatcher) Tick(ctx context.Context) (TickResult, error) {
 	}
 	var checkedIn []string
 	for res.Sent < d.opts.Batch {
-		token, hash := newToken()
+		token, hash := privlink.New()
 		k, err := d.store.claimDue(ctx, d.opts.Worker, hash, d.opts.Lease)
 		if err != nil {
 			errs = append(errs, err)
@@ -168,7 +169,7 @@ func (d *Dispatcher) Tick(ctx context.Context) (TickResult, error) {
 		if k == nil {
 			break
 		}
-		token, hash := newToken()
+		token, hash := privlink.New()
 		if err := d.deliver(ctx, k, token, true); err != nil {
 			errs = append(errs, err)
 			if rerr := d.store.release(context.WithoutCancel(ctx), k.ID, d.opts.Worker, CheckinReminding, CheckinSent); rerr != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"archipel/apperr"
+	"archipel/privlink"
 )
 
 // scheduled runs a dispatcher under gocron with the fake clock and lets
@@ -102,7 +103,7 @@ func TestSchedulerSendsEachCheckinAtItsTimeExactlyOnce(t *testing.T) {
 			t.Errorf("link opens %+v, %v", k, err)
 		}
 		var hash string
-		if err := e.db.QueryRowContext(e.ctx, `SELECT token_hash FROM checkins WHERE id = $1`, k.ID).Scan(&hash); err != nil || hash == token || hash != hashToken(token) {
+		if err := e.db.QueryRowContext(e.ctx, `SELECT token_hash FROM checkins WHERE id = $1`, k.ID).Scan(&hash); err != nil || hash == token || hash != privlink.Hash(token) {
 			t.Errorf("stored %q for the link: only its hash may be kept", hash)
 		}
 	})

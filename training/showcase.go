@@ -18,6 +18,7 @@ import (
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/onboarding"
+	"archipel/privlink"
 )
 
 // ShowcaseStatus is where a showcase entry stands on its way to publication.
@@ -492,7 +493,7 @@ func (s *Showcase) AskConsent(ctx context.Context, e *ShowcaseEntry) (string, er
 	if !e.CanAsk() {
 		return "", apperr.New(apperr.Conflict, "err.showcase.decided", "training: ask consent")
 	}
-	token, hash := onboarding.NewToken()
+	token, hash := privlink.New()
 	now := s.now()
 	status := e.Status
 	if status != ShowcasePublished {
@@ -525,7 +526,7 @@ func (s *Showcase) ByLink(ctx context.Context, token string) (*ShowcaseEntry, st
 	if len(token) < 40 || len(token) > 64 {
 		return nil, "", apperr.New(apperr.NotFound, "err.showcase.link_unknown", "training: showcase link")
 	}
-	hash := onboarding.HashToken(token)
+	hash := privlink.Hash(token)
 	e, err := scanEntry(s.db.QueryRowContext(ctx, `SELECT `+entryColumns+` FROM showcase_entries e JOIN hosts h ON h.id = e.host_id
 		JOIN showcase_links l ON l.entry_id = e.id WHERE l.hash = $1`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -626,7 +627,7 @@ func (s *Showcase) Withdraw(ctx context.Context, token string) (*ShowcaseEntry, 
 
 func (s *Showcase) decide(ctx context.Context, token string, e *ShowcaseEntry, status ShowcaseStatus, d Decision) error {
 	now := s.now()
-	hash := onboarding.HashToken(token)
+	hash := privlink.Hash(token)
 	var withdrawn sql.NullTime
 	if status == ShowcaseWithdrawn {
 		withdrawn = sql.NullTime{Time: now, Valid: true}

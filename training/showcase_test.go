@@ -13,6 +13,7 @@ import (
 	"archipel/database"
 	"archipel/database/dbtest"
 	"archipel/onboarding"
+	"archipel/privlink"
 	"archipel/training"
 )
 
@@ -225,7 +226,7 @@ func TestShowcaseConsentRules(t *testing.T) {
 			t.Errorf("token %q is short", token)
 		}
 		var n int
-		if err := f.db.QueryRowContext(f.ctx, `SELECT COUNT(*) FROM showcase_links WHERE hash = $1`, onboarding.HashToken(token)).Scan(&n); err != nil || n != 1 {
+		if err := f.db.QueryRowContext(f.ctx, `SELECT COUNT(*) FROM showcase_links WHERE hash = $1`, privlink.Hash(token)).Scan(&n); err != nil || n != 1 {
 			t.Errorf("links with the hash: %d, %v", n, err)
 		}
 		if err := f.db.QueryRowContext(f.ctx, `SELECT COUNT(*) FROM showcase_links WHERE hash = $1`, token).Scan(&n); err != nil || n != 0 {
@@ -267,7 +268,7 @@ func TestShowcaseConsentRules(t *testing.T) {
 		want := validText("Les Amis du Vélo", "69")
 		want.Normalize()
 		if c := cs[0]; c.Decision != training.DecisionGiven || c.EntryVersion != 1 || c.TextDigest != want.Digest("") ||
-			c.LinkHash != onboarding.HashToken(token) || c.At.IsZero() {
+			c.LinkHash != privlink.Hash(token) || c.At.IsZero() {
 			t.Errorf("consent %+v", c)
 		}
 	})
