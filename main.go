@@ -275,7 +275,7 @@ func approve(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("host %q: %w", *hostSlug, err)
 		}
-		if err := apps.AssignHost(ctx, app, h.ID, "cli", "chosen on the command line"); err != nil {
+		if err := apps.AssignHost(ctx, app, h.ID, "cli", onboarding.StoredMessage("match.reason.cli", nil)); err != nil {
 			return err
 		}
 	}

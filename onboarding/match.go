@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -18,7 +17,7 @@ const MatchActor = "matching"
 // Match is the outcome of matching a request with a partner host.
 type Match struct {
 	Host   *HostProfile // nil when no host is eligible: the request waits in the shared queue
-	Reason string       // in words, for staff
+	Reason string       // for staff, a StoredMessage
 }
 
 // Found reports whether a host was given the request.
@@ -42,8 +41,10 @@ func lighter(a, b *HostProfile) int {
 // serving the département, offering every service, with room left), the
 // least loaded relative to its capacity, ties going to the one least
 // recently given a request, so that successive requests spread across
-// hosts. The reason says why in words; ok is false when no host is
-// eligible, and the reason then says what was missing.
+// hosts. The reason says why, as a StoredMessage translated when shown
+// (match.reason.only, least or tied); ok is false when no host is
+// eligible, and the reason then says what was missing
+// (match.reason.none_serving, none_offering or all_full).
 func ChooseHost(departement string, services []string, hosts []HostProfile) (chosen HostProfile, reason string, ok bool) {
 	var eligible []HostProfile
 	var open, serving, offering int
@@ -64,15 +65,20 @@ func ChooseHost(departement string, services []string, hosts []HostProfile) (cho
 			eligible = append(eligible, h)
 		}
 	}
-	wanted := strings.Join(services, "+")
+	wanted := make([]Message, len(services))
+	for i, code := range services {
+		wanted[i] = Message{ID: "opt.services." + code}
+	}
 	switch {
 	case serving == 0:
-		return HostProfile{}, fmt.Sprintf("no eligible host: %d open, none serves %s", open, departement), false
+		return HostProfile{}, StoredMessage("match.reason.none_serving", map[string]any{
+			"Open": open, "Departement": departement}), false
 	case offering == 0:
-		return HostProfile{}, fmt.Sprintf("no eligible host: %d open, %d serve %s, none offers %s", open, serving, departement, wanted), false
+		return HostProfile{}, StoredMessage("match.reason.none_offering", map[string]any{
+			"Open": open, "Serving": serving, "Departement": departement, "Services": wanted}), false
 	case len(eligible) == 0:
-		return HostProfile{}, fmt.Sprintf("no eligible host: %d open, %d serve %s, %d of them offer %s, all full",
-			open, serving, departement, offering, wanted), false
+		return HostProfile{}, StoredMessage("match.reason.all_full", map[string]any{
+			"Open": open, "Serving": serving, "Offering": offering, "Departement": departement, "Services": wanted}), false
 	}
 	slices.SortStableFunc(eligible, func(a, b HostProfile) int {
 		if c := lighter(&a, &b); c != 0 {
@@ -87,24 +93,23 @@ func ChooseHost(departement string, services []string, hosts []HostProfile) (cho
 		return strings.Compare(a.ID, b.ID)
 	})
 	chosen = eligible[0]
-	serves := "serves " + departement
-	if chosen.ServesAllFrance() {
-		serves = "serves all of France (" + departement + ")"
-	}
-	tied := 0
+	tied := 1 // hosts as lightly loaded as the chosen one, itself included
 	for _, h := range eligible[1:] {
 		if lighter(&chosen, &h) == 0 {
 			tied++
 		}
 	}
-	why := "only eligible host"
+	id := "match.reason.only"
 	switch {
-	case tied > 0:
-		why = fmt.Sprintf("least loaded of %d eligible, tied with %d, least recently assigned", len(eligible), tied)
+	case tied > 1:
+		id = "match.reason.tied"
 	case len(eligible) > 1:
-		why = fmt.Sprintf("least loaded of %d eligible", len(eligible))
+		id = "match.reason.least"
 	}
-	return chosen, fmt.Sprintf("%s, offers %s, load %d/%d, %s", serves, wanted, chosen.Load.Total(), chosen.MaxAssociations, why), true
+	return chosen, StoredMessage(id, map[string]any{
+		"Departement": departement, "AllFrance": chosen.ServesAllFrance(), "Services": wanted,
+		"Load": chosen.Load.Total(), "Capacity": chosen.MaxAssociations, "Eligible": len(eligible), "Tied": tied,
+	}), true
 }
 
 // lockHosts reads the hosts open to new requests inside tx; on PostgreSQL

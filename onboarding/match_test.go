@@ -2,6 +2,7 @@ package onboarding_test
 
 import (
 	"database/sql"
+	"encoding/json"
 	"slices"
 	"strings"
 	"sync"
@@ -10,7 +11,48 @@ import (
 
 	"archipel/apperr"
 	"archipel/onboarding"
+	"archipel/templates"
 )
+
+// checkReason fails unless reason is the stored message id with at least
+// those arguments, and translates in every language.
+func checkReason(t *testing.T, reason, id string, args map[string]any) {
+	t.Helper()
+	var got struct {
+		ID   string                     `json:"id"`
+		Args map[string]json.RawMessage `json:"args"`
+	}
+	if err := json.Unmarshal([]byte(reason), &got); err != nil {
+		t.Fatalf("reason %q is not a stored message: %v", reason, err)
+	}
+	if got.ID != id {
+		t.Errorf("reason %s, want %s", got.ID, id)
+	}
+	for name, v := range args {
+		want, _ := json.Marshal(v)
+		if string(got.Args[name]) != string(want) {
+			t.Errorf("reason %s has %s = %s, want %s", got.ID, name, got.Args[name], want)
+		}
+	}
+	set, err := templates.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range templates.Languages {
+		if msg := set.Msg(lang, reason); msg == reason || strings.Contains(msg, "<no value>") || strings.Contains(msg, "opt.") {
+			t.Errorf("reason in %s: %q", lang, msg)
+		}
+	}
+}
+
+// services is how a reason names the services asked for.
+func services(codes ...string) []onboarding.Message {
+	var out []onboarding.Message
+	for _, c := range codes {
+		out = append(out, onboarding.Message{ID: "opt.services." + c})
+	}
+	return out
+}
 
 func TestChooseHost(t *testing.T) {
 	at := func(min int) time.Time { return time.Date(2026, 3, 1, 9, min, 0, 0, time.UTC) }
@@ -23,37 +65,51 @@ func TestChooseHost(t *testing.T) {
 	recent, earlier := host("recent", "*", "files", 20, 2), host("earlier", "*", "files", 10, 1)
 	recent.LastAssignedAt, earlier.LastAssignedAt = at(30), at(10)
 	never := host("never", "*", "files", 10, 1)
+	type args = map[string]any
 	tests := []struct {
 		name     string
 		dep      string
 		services []string
 		hosts    []onboarding.HostProfile
-		want     string // "" when none is eligible
-		reason   string // a part of the reason
+		want     string         // "" when none is eligible
+		reason   string         // the reason's message ID
+		args     map[string]any // some of its arguments
 	}{
 		{"a host serving the département is eligible", "69", []string{"files"},
-			[]onboarding.HostProfile{host("lyon", "69,01", "files", 10, 0), host("paris", "75", "files", 10, 0)}, "lyon", "serves 69, offers files, load 0/10, only eligible host"},
+			[]onboarding.HostProfile{host("lyon", "69,01", "files", 10, 0), host("paris", "75", "files", 10, 0)}, "lyon",
+			"match.reason.only", args{"Departement": "69", "AllFrance": false, "Services": services("files"), "Load": 0, "Capacity": 10, "Eligible": 1}},
 		{"a host serving all of France is eligible anywhere", "974", []string{"files"},
-			[]onboarding.HostProfile{host("lyon", "69", "files", 10, 0), host("partout", "*", "files", 10, 5)}, "partout", "serves all of France (974)"},
+			[]onboarding.HostProfile{host("lyon", "69", "files", 10, 0), host("partout", "*", "files", 10, 5)}, "partout",
+			"match.reason.only", args{"Departement": "974", "AllFrance": true}},
 		{"a host must offer every service asked for", "69", []string{"files", "video"},
-			[]onboarding.HostProfile{host("fichiers", "69", "files,calendars", 10, 0), host("complet", "69", "video,files", 10, 9)}, "complet", "offers files+video"},
+			[]onboarding.HostProfile{host("fichiers", "69", "files,calendars", 10, 0), host("complet", "69", "video,files", 10, 9)}, "complet",
+			"match.reason.only", args{"Services": services("files", "video")}},
 		{"a host with no room left is not eligible", "69", []string{"files"},
-			[]onboarding.HostProfile{host("plein", "69", "files", 3, 3), host("libre", "*", "files", 30, 29)}, "libre", "load 29/30"},
+			[]onboarding.HostProfile{host("plein", "69", "files", 3, 3), host("libre", "*", "files", 30, 29)}, "libre",
+			"match.reason.only", args{"Load": 29, "Capacity": 30}},
 		{"a paused host is not eligible", "69", []string{"files"},
-			[]onboarding.HostProfile{paused, host("ouvert", "*", "files", 10, 8)}, "ouvert", "only eligible host"},
+			[]onboarding.HostProfile{paused, host("ouvert", "*", "files", 10, 8)}, "ouvert",
+			"match.reason.only", args{"Eligible": 1}},
 		{"the least loaded relative to capacity wins", "69", []string{"files"},
-			[]onboarding.HostProfile{host("petit", "*", "files", 4, 1), host("grand", "*", "files", 100, 20)}, "grand", "least loaded of 2 eligible"},
+			[]onboarding.HostProfile{host("petit", "*", "files", 4, 1), host("grand", "*", "files", 100, 20)}, "grand",
+			"match.reason.least", args{"Eligible": 2, "Load": 20, "Capacity": 100}},
 		{"on a tie, the host never given a request goes first", "69", []string{"files"},
-			[]onboarding.HostProfile{recent, earlier, never}, "never", "tied with 2, least recently assigned"},
+			[]onboarding.HostProfile{recent, earlier, never}, "never",
+			"match.reason.tied", args{"Eligible": 3, "Tied": 3}},
 		{"on a tie, the least recently assigned host goes first", "69", []string{"files"},
-			[]onboarding.HostProfile{recent, earlier}, "earlier", "load 1/10"},
+			[]onboarding.HostProfile{recent, earlier}, "earlier",
+			"match.reason.tied", args{"Load": 1, "Capacity": 10, "Tied": 2}},
 		{"no host serving the département leaves the request waiting", "2A", []string{"files"},
-			[]onboarding.HostProfile{host("lyon", "69", "files", 10, 0)}, "", "no eligible host: 1 open, none serves 2A"},
+			[]onboarding.HostProfile{host("lyon", "69", "files", 10, 0)}, "",
+			"match.reason.none_serving", args{"Open": 1, "Departement": "2A"}},
 		{"no host offering the services leaves the request waiting", "69", []string{"video"},
-			[]onboarding.HostProfile{host("lyon", "69", "files", 10, 0), paused}, "", "1 open, 1 serve 69, none offers video"},
+			[]onboarding.HostProfile{host("lyon", "69", "files", 10, 0), paused}, "",
+			"match.reason.none_offering", args{"Open": 1, "Serving": 1, "Departement": "69", "Services": services("video")}},
 		{"full hosts leave the request waiting", "69", []string{"files"},
-			[]onboarding.HostProfile{host("plein", "69", "files", 2, 2)}, "", "1 serve 69, 1 of them offer files, all full"},
-		{"no host at all leaves the request waiting", "69", []string{"files"}, nil, "", "0 open, none serves 69"},
+			[]onboarding.HostProfile{host("plein", "69", "files", 2, 2)}, "",
+			"match.reason.all_full", args{"Serving": 1, "Departement": "69", "Offering": 1, "Services": services("files")}},
+		{"no host at all leaves the request waiting", "69", []string{"files"}, nil, "",
+			"match.reason.none_serving", args{"Open": 0, "Departement": "69"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,15 +117,13 @@ func TestChooseHost(t *testing.T) {
 			if ok != (tt.want != "") || got.ID != tt.want {
 				t.Errorf("chose %q (%t), want %q", got.ID, ok, tt.want)
 			}
-			if !strings.Contains(reason, tt.reason) {
-				t.Errorf("reason %q does not say %q", reason, tt.reason)
-			}
+			checkReason(t, reason, tt.reason, tt.args)
 		})
 	}
 }
 
 func TestMatchHost(t *testing.T) {
-	t.Run("a request goes to an eligible host, with the reason in words", func(t *testing.T) {
+	t.Run("a request goes to an eligible host, with the reason for staff", func(t *testing.T) {
 		f := newMatchFixture(t)
 		f.host("paris", "75", "files,calendars", 10)
 		f.host("sans-agenda", "69", "files", 10)
@@ -86,13 +140,15 @@ func TestMatchHost(t *testing.T) {
 		if !m.Found() || m.Host.ID != lyon || a.HostID != lyon {
 			t.Fatalf("match = %+v", m)
 		}
-		want := "serves 69, offers files+calendars, load 0/20, only eligible host"
+		checkReason(t, m.Reason, "match.reason.only", map[string]any{"Departement": "69", "AllFrance": false,
+			"Services": services("files", "calendars"), "Load": 0, "Capacity": 20, "Eligible": 1})
 		stored, _ := f.store.Get(f.ctx, a.ID)
-		if m.Reason != want || stored.MatchReason != want || stored.HostID != lyon || stored.Version != a.Version {
+		if stored.MatchReason != m.Reason || a.MatchReason != m.Reason || stored.HostID != lyon || stored.Version != a.Version {
 			t.Errorf("reason %q, stored %+v", m.Reason, stored)
 		}
-		if got := f.events(a.ID, false); !slices.Contains(got, "host_assigned") {
-			t.Errorf("events %q", got)
+		events, _ := f.store.Events(f.ctx, a.ID, false)
+		if last := events[len(events)-1]; last.Kind != "host_assigned" || last.Detail != m.Reason || last.Actor != onboarding.MatchActor || last.Public {
+			t.Errorf("staff event %+v", last)
 		}
 		if got := f.events(a.ID, true); slices.Contains(got, "host_assigned") || slices.Contains(got, "waiting_host") {
 			t.Errorf("public events %q", got)
@@ -154,9 +210,8 @@ func TestMatchHost(t *testing.T) {
 		if err != nil || m.Found() || a.HostID != "" {
 			t.Fatalf("match = %+v %v", m, err)
 		}
-		if m.Reason != "no eligible host: 2 open, 1 serve 75, 1 of them offer files, all full" {
-			t.Errorf("reason %q", m.Reason)
-		}
+		checkReason(t, m.Reason, "match.reason.all_full", map[string]any{"Open": 2, "Serving": 1, "Departement": "75",
+			"Offering": 1, "Services": services("files")})
 		if got := f.events(a.ID, true); got[len(got)-1] != "waiting_host" {
 			t.Errorf("public events %q", got)
 		}

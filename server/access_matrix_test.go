@@ -267,6 +267,10 @@ func matrixCases() map[string]matrixCase {
 			}
 			return url.Values{"guide_activity": {"Atelier vélo"}}, nil
 		}},
+		"GET /staff/requests/:id/transfer": {setup: noForm},
+		"POST /staff/requests/:id/transfer": {setup: func(m *matrixEnv, a *onboarding.Application) (url.Values, map[string]string) {
+			return url.Values{"change_host": {"host-b"}, "change_reason": {"Plus proche."}}, nil
+		}},
 		"GET /staff/requests/:id/approve": {setup: noForm},
 		"POST /staff/requests/:id/approve": {setup: func(m *matrixEnv, a *onboarding.Application) (url.Values, map[string]string) {
 			return url.Values{"version": {version(a)}, "quota_gb": {"10"}, "plan_accounts": {"5"}, "plan_folders": {"Projets"}}, nil

@@ -17,7 +17,7 @@ func TestMatchingAfterSubmission(t *testing.T) {
 		// load and never given a request; the first by name gets it.
 		b := adminSubmitRequest(t, app, "fr", validAnswers("anne@example.org"))
 		_, host, reason := app.requestOf("anne@example.org")
-		if host != "h-lyon" || !strings.Contains(reason, "serves 69, offers files+calendars, load 0/20") {
+		if host != "h-lyon" || !strings.Contains(loadTemplates(t).Msg("fr", reason), "dessert le 69, propose Partage de fichiers + Agendas, charge 0/20") {
 			t.Errorf("host %q, reason %q", host, reason)
 		}
 		mails := app.mails("anne@example.org")
@@ -49,7 +49,7 @@ func TestMatchingAfterSubmission(t *testing.T) {
 			answers["besoins"]["services"] = []string{"files", "video"}
 			b := adminSubmitRequest(t, app, lang, answers)
 			id, host, reason := app.requestOf(email)
-			if host != "" || !strings.Contains(reason, "no eligible host") {
+			if host != "" || !strings.HasPrefix(reason, `{"id":"match.reason.none_offering"`) {
 				t.Fatalf("host %q, reason %q", host, reason)
 			}
 			mails := app.mails(email)
@@ -68,6 +68,7 @@ func TestMatchingAfterSubmission(t *testing.T) {
 			adminExpect(t, res, http.StatusOK, "")
 			adminHasText(t, res, "table", "Les Amis du Vélo")
 			adminHasText(t, res, "table", "2A")
+			adminHasText(t, res, "table", loadTemplates(t).Msg(lang, reason))
 			if res.Doc.Find(`a[href="/staff/admin/queue/`+id+`"]`).Length() != 1 {
 				t.Fatal("no link to assign the request")
 			}

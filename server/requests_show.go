@@ -64,6 +64,9 @@ func (p *RequestPage) CanRequestInfo() bool {
 	return onboarding.CanMove(p.App.Status, onboarding.StatusInfoRequested)
 }
 
+// CanTransfer reports whether the request may still go to another host.
+func (p *RequestPage) CanTransfer() bool { return p.App.Transferable() }
+
 // CanRetry reports whether the provisioning stopped and may be resumed.
 func (p *RequestPage) CanRetry() bool {
 	return p.Job != nil && (p.Job.Status.Stopped() || p.Job.Status == provisioning.JobRetry)

@@ -25,4 +25,7 @@ func (h *Handler) staffRoutes(g *gin.RouterGroup) {
 	g.GET("/decline-templates", h.declineTemplates)
 	g.POST("/decline-templates", h.declineTemplateSave)
 	g.POST("/decline-templates/:tid/delete", h.declineTemplateDelete)
+	// Staff of the request's host hand it to another host, with a reason.
+	g.GET("/requests/:id/transfer", h.transferPage)
+	g.POST("/requests/:id/transfer", h.transfer)
 }

@@ -86,14 +86,17 @@ func adminRenderCases() []renderCase {
 	at := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 	entries := []accounts.Entry{
 		{ID: 3, At: at, ActorID: "u1", ActorEmail: "admin@archipel.example", Action: "request_assigned", HostID: "h1", ApplicationID: "a1", Detail: "proche"},
-		{ID: 2, At: at, Action: "host_matched", HostID: "h-gone", ApplicationID: "a2", Detail: "serves 69, offers files, load 2/20, only eligible host"},
+		{ID: 2, At: at, Action: "host_matched", HostID: "h-gone", ApplicationID: "a2", Detail: onboarding.StoredMessage("match.reason.only",
+			map[string]any{"Departement": "69", "Services": []onboarding.Message{{ID: "opt.services.files"}}, "Load": 2, "Capacity": 20, "Eligible": 1})},
 		{ID: 1, At: at, ActorID: "u1", ActorEmail: "admin@archipel.example", Action: "host_created", HostID: "h1", Detail: "ile-numerique"},
 	}
 
 	waiting := renderApp(onboarding.StatusSubmitted)
-	waiting.MatchReason = "no eligible host: 3 open, 1 serve 69, none offers files+calendars"
+	waiting.MatchReason = onboarding.StoredMessage("match.reason.none_offering", map[string]any{"Open": 3, "Serving": 1, "Departement": "69",
+		"Services": []onboarding.Message{{ID: "opt.services.files"}, {ID: "opt.services.calendars"}}})
 	assigned := renderApp(onboarding.StatusInterviewPlanned)
-	assigned.HostID, assigned.MatchReason = "h1", "serves 69, offers files+calendars, load 2/20, least loaded of 2 eligible"
+	assigned.HostID, assigned.MatchReason = "h1", onboarding.StoredMessage("match.reason.least", map[string]any{"Departement": "69",
+		"Services": []onboarding.Message{{ID: "opt.services.files"}}, "Load": 2, "Capacity": 20, "Eligible": 2})
 	approved := renderApp(onboarding.StatusApproved)
 	approved.HostID = "h1"
 	change := func(app *onboarding.Application, transfer bool, f *onboarding.HostChange) *server.HostChangePage {

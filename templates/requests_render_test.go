@@ -63,13 +63,14 @@ func reqJob() *provisioning.Job {
 // reqRequestPage is a request's page with everything on it.
 func reqRequestPage(status onboarding.Status, canDecide bool) *server.RequestPage {
 	app := renderApp(status)
-	app.HostID, app.MatchReason = "h1", "Dessert le 69, propose fichiers et agendas"
+	app.HostID, app.MatchReason = "h1", onboarding.StoredMessage("match.reason.tied", map[string]any{"Departement": "69", "AllFrance": true,
+		"Services": []onboarding.Message{{ID: "opt.services.files"}, {ID: "opt.services.calendars"}}, "Load": 2, "Capacity": 20, "Eligible": 3, "Tied": 2})
 	ev := func(kind string, public bool) server.EventLine {
-		key := "event." + kind
+		key, detail := "event."+kind, "détail"
 		if kind == "host_assigned" {
-			key = ""
+			key, detail = "", app.MatchReason
 		}
-		return server.EventLine{Event: onboarding.Event{Kind: kind, Actor: "staff@ile.example", Detail: "détail", Public: public, CreatedAt: reqAt}, Key: key}
+		return server.EventLine{Event: onboarding.Event{Kind: kind, Actor: "staff@ile.example", Detail: detail, Public: public, CreatedAt: reqAt}, Key: key}
 	}
 	return &server.RequestPage{
 		App: app, Host: reqHost(), CanDecide: canDecide, Sections: onboarding.GuideSections,

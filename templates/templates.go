@@ -5,6 +5,7 @@ package templates
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -197,6 +198,72 @@ func (s *Set) MustT(lang, id string, args ...any) string {
 	return msg
 }
 
+// storedMessage is a message kept as text to be translated when shown:
+// {"id":"…","args":{…}}, as onboarding.StoredMessage writes it.
+type storedMessage struct {
+	ID   string         `json:"id"`
+	Args map[string]any `json:"args"`
+}
+
+// decodeStored reads a stored message; ok is false for any other text.
+func decodeStored(text string) (m storedMessage, ok bool) {
+	if !strings.HasPrefix(text, "{") {
+		return m, false
+	}
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil || m.ID == "" || dec.More() {
+		return storedMessage{}, false
+	}
+	return m, true
+}
+
+// Msg shows a stored text in a language: a stored message
+// ({"id":"…","args":{…}}) is translated with its arguments, any other text
+// (such as a reason typed by staff) comes back as it is. Arguments that are
+// themselves messages are translated too, and lists of them joined with
+// " + ". A message whose ID is unknown also comes back as it is, so that
+// stored data never breaks a page.
+func (s *Set) Msg(lang, text string) string {
+	m, ok := decodeStored(text)
+	if !ok {
+		return text
+	}
+	var args []any
+	for k, v := range m.Args {
+		args = append(args, k, s.storedArg(lang, v))
+	}
+	msg, err := s.T(lang, m.ID, args...)
+	if err != nil {
+		return text
+	}
+	return msg
+}
+
+// storedArg turns a decoded argument into a message's value: whole numbers
+// as int (so that they print and compare as such), messages translated.
+func (s *Set) storedArg(lang string, v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		if n, err := v.Int64(); err == nil {
+			return int(n)
+		}
+		f, _ := v.Float64()
+		return f
+	case map[string]any:
+		raw, _ := json.Marshal(v)
+		return s.Msg(lang, string(raw))
+	case []any:
+		parts := make([]string, len(v))
+		for i, item := range v {
+			parts[i] = fmt.Sprint(s.storedArg(lang, item))
+		}
+		return strings.Join(parts, " + ")
+	}
+	return v
+}
+
 // HasPage reports whether a page template exists.
 func (s *Set) HasPage(name string) bool {
 	_, ok := s.pages[Languages[0]][name]
@@ -262,6 +329,7 @@ func (s *Set) funcs(lang string) template.FuncMap {
 		"t": func(id string, args ...any) (string, error) {
 			return s.T(lang, id, args...)
 		},
+		"msg":  func(text string) string { return s.Msg(lang, text) },
 		"lang": func() string { return lang },
 		"date": func(t time.Time) string {
 			if t.IsZero() {

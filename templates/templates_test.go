@@ -146,6 +146,69 @@ func TestT(t *testing.T) {
 	}
 }
 
+func TestMsg(t *testing.T) {
+	s := loadSet(t)
+	files := []onboarding.Message{{ID: "opt.services.files"}, {ID: "opt.services.calendars"}}
+	only := onboarding.StoredMessage("match.reason.only", map[string]any{"Departement": "69", "AllFrance": false,
+		"Services": files, "Load": 0, "Capacity": 20, "Eligible": 1})
+	france := onboarding.StoredMessage("match.reason.tied", map[string]any{"Departement": "974", "AllFrance": true,
+		"Services": files[:1], "Load": 1, "Capacity": 10, "Eligible": 3, "Tied": 2})
+	full := onboarding.StoredMessage("match.reason.all_full", map[string]any{"Open": 2, "Serving": 1, "Offering": 1,
+		"Departement": "75", "Services": files[:1]})
+	tests := []struct {
+		name, lang, text, want string
+	}{
+		{"a stored message is translated into French", "fr", only,
+			"dessert le 69, propose Partage de fichiers + Agendas, charge 0/20, seul hébergeur éligible"},
+		{"the same message is translated into English", "en", only,
+			"serves 69, offers File sharing + Calendars, load 0/20, only eligible host"},
+		{"a condition of the message follows its arguments", "fr", france,
+			"dessert toute la France (974), propose Partage de fichiers, charge 1/10, à égalité de charge avec d'autres (2 sur 3 éligibles), le moins récemment choisi"},
+		{"a reason for waiting is translated into French", "fr", full,
+			"aucun hébergeur éligible — ouverts : 2, desservant le 75 : 1, proposant Partage de fichiers : 1, ayant de la place : 0"},
+		{"a reason for waiting is translated into English", "en", full,
+			"no eligible host — open: 2, serving 75: 1, offering File sharing: 1, with room left: 0"},
+		{"a reason typed by staff stays as typed", "en", "Accord de Lyon par téléphone", "Accord de Lyon par téléphone"},
+		{"empty text stays empty", "fr", "", ""},
+		{"JSON that is not a stored message stays as typed", "fr", `{"id":"match.reason.only","extra":1}`, `{"id":"match.reason.only","extra":1}`},
+		{"a stored message whose ID is unknown stays as stored", "fr", `{"id":"no.such.message"}`, `{"id":"no.such.message"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := s.Msg(tt.lang, tt.text); got != tt.want {
+				t.Errorf("Msg = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	t.Run("pages show stored messages translated and typed text escaped", func(t *testing.T) {
+		hostile := `<script>alert("x")</script> & co`
+		typed, stored := renderApp(onboarding.StatusSubmitted), renderApp(onboarding.StatusSubmitted)
+		typed.MatchReason, stored.MatchReason = hostile, full
+		for _, lang := range templates.Languages {
+			var buf bytes.Buffer
+			p := server.Page{Lang: lang, Path: "/staff/admin/queue", Title: "admin.queue.title", User: renderAdmin,
+				Data: &server.AdminQueuePage{Requests: []onboarding.Application{*typed, *stored}}}
+			if err := s.Render(&buf, lang, "admin_queue", p); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(buf.String(), "<script>") || !strings.Contains(buf.String(), "&lt;script&gt;") {
+				t.Errorf("%s: typed text not escaped", lang)
+			}
+			doc, err := goquery.NewDocumentFromReader(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reasons := doc.Find("tbody td.muted")
+			if got := reasons.Eq(0).Text(); got != hostile {
+				t.Errorf("%s: typed reason shown as %q", lang, got)
+			}
+			if got, want := reasons.Eq(1).Text(), s.Msg(lang, full); got != want || got == full {
+				t.Errorf("%s: stored reason shown as %q, want %q", lang, got, want)
+			}
+		}
+	})
+}
+
 func TestLang(t *testing.T) {
 	tests := []struct {
 		name, tag, want string
@@ -446,12 +509,12 @@ func TestMailsRenderInBothLanguages(t *testing.T) {
 }
 
 // keyRe finds message IDs written literally in Go code.
-var keyRe = regexp.MustCompile(`"((?:err|error|notice|status|step|start|withdraw|link_resent|home|privacy)\.[a-z_]+(?:\.[a-z_]+)*)"`)
+var keyRe = regexp.MustCompile(`"((?:err|error|notice|status|step|start|withdraw|link_resent|home|privacy|match)\.[a-z_]+(?:\.[a-z_]+)*)"`)
 
 func TestMessagesUsedByGoCodeExist(t *testing.T) {
 	fr := readMessages(t, "fr")
 	seen := 0
-	for _, dir := range []string{"../server", "../onboarding", "../apperr", "../database"} {
+	for _, dir := range []string{"..", "../server", "../onboarding", "../apperr", "../database"} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 		for _, f := range files {
 			if strings.HasSuffix(f, "_test.go") {
