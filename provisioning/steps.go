@@ -137,59 +137,122 @@ func (r *run) preflight(ctx context.Context) (string, error) {
 	return fmt.Sprintf("Nextcloud %s, %s", status.VersionString, space), nil
 }
 
-// group ensures the association's group. An id that exists on the host and
-// that this job did not create is never adopted: the next candidate is
-// tried. The only group adopted without a record of its creation is one
-// this job asked for and whose answer was lost (a crash or a timeout), and
-// then only if it has no member yet.
+// group ensures the association's group (display name = its name).
 func (r *run) group(ctx context.Context) (string, error) {
+	outcome, err := r.ensureNamed(ctx, named{
+		kind: "group", id: &r.st.GroupID, try: &r.st.GroupTry, created: &r.st.GroupCreated,
+		candidate: func(n int) string { return GroupIDCandidate(r.plan.AssociationName, n) },
+		look: func(ctx context.Context) (bool, bool, error) {
+			var g nextcloud.Group
+			err := r.do(ctx, func(ctx context.Context) (err error) { g, err = r.c.GetGroup(ctx, r.st.GroupID); return err })
+			// Between our look (absent) and our request, nobody else took
+			// this id: a group we asked for that has no member is ours.
+			return err == nil, err == nil && len(g.Members) == 0, err
+		},
+		create: func(ctx context.Context) error { return r.c.CreateGroup(ctx, r.st.GroupID, r.plan.AssociationName) },
+	})
+	return "group " + r.st.GroupID + outcome.detail(), err
+}
+
+// named is a host object the job names itself (a group, an account): ids
+// are tried in turn, reserved in the database, and one that exists on the
+// host without this job having made it is never adopted.
+type named struct {
+	kind      string // "group" or "user", as reserved
+	id        *string
+	try       *int
+	created   *bool
+	candidate func(n int) string
+	// look reports whether the object exists and whether it carries the
+	// marks of this job's creation, for one whose answer was lost.
+	look   func(ctx context.Context) (exists, ours bool, err error)
+	create func(ctx context.Context) error
+}
+
+// outcome says how a named object came to be the job's.
+type outcome int
+
+const (
+	existed outcome = iota // made by this job on an earlier run
+	adopted                // asked for, answer lost (crash, timeout), recognised
+	made                   // created now
+)
+
+func (o outcome) detail() string {
+	switch o {
+	case adopted:
+		return " (adopted after an interrupted creation)"
+	case made:
+		return " created"
+	}
+	return ""
+}
+
+// ensureNamed makes sure the job owns an object of its own choosing.
+func (r *run) ensureNamed(ctx context.Context, o named) (outcome, error) {
 	for {
-		if r.st.GroupID == "" {
-			if err := r.nextGroupID(ctx); err != nil {
-				return "", err
+		if *o.id == "" {
+			id, err := r.reserveNext(ctx, o.kind, o.try, o.candidate)
+			if err != nil {
+				return 0, err
+			}
+			*o.id, *o.created = id, false
+			if err := r.save(ctx); err != nil {
+				return 0, err
 			}
 		}
-		cctx, cancel := r.call(ctx)
-		g, err := r.c.GetGroup(cctx, r.st.GroupID)
-		cancel()
+		exists, ours, err := o.look(ctx)
 		switch {
-		case err == nil && r.st.GroupCreated:
-			return "group " + r.st.GroupID, nil
-		case err == nil:
-			// Between our look (absent) and our request, nobody else took
-			// this id: a group we asked for and that has no member is ours.
-			if r.attempted("group:"+r.st.GroupID) && len(g.Members) == 0 {
-				r.st.GroupCreated = true
-				return "group " + r.st.GroupID + " (adopted after an interrupted creation)", r.save(ctx)
-			}
-			r.st.GroupID = ""
+		case exists && *o.created:
+			return existed, nil
+		case exists && ours && r.attempted(o.kind+":"+*o.id):
+			*o.created = true
+			return adopted, r.save(ctx)
+		case exists:
+			// Somebody else's: never adopted; try the next id.
+			*o.id = ""
 			if err := r.save(ctx); err != nil {
-				return "", err
+				return 0, err
 			}
 		case errors.Is(err, nextcloud.ErrNotFound):
-			if err := r.markAttempt(ctx, "group:"+r.st.GroupID); err != nil {
-				return "", err
+			if err := r.markAttempt(ctx, o.kind+":"+*o.id); err != nil {
+				return 0, err
 			}
-			cctx, cancel := r.call(ctx)
-			err := r.c.CreateGroup(cctx, r.st.GroupID, r.plan.AssociationName)
-			cancel()
+			err := r.do(ctx, o.create)
 			if errors.Is(err, nextcloud.ErrAlreadyExists) {
 				// Someone created it between our look and our request.
-				r.st.GroupID = ""
+				*o.id = ""
 				if err := r.save(ctx); err != nil {
-					return "", err
+					return 0, err
 				}
 				continue
 			}
 			if err != nil {
-				return "", err
+				return 0, err
 			}
-			r.st.GroupCreated = true
-			return "group " + r.st.GroupID + " created", r.save(ctx)
+			*o.created = true
+			return made, r.save(ctx)
 		default:
-			return "", err
+			return 0, err
 		}
 	}
+}
+
+// reserveNext reserves, for this request on this host, the next candidate
+// id of a kind that no other request holds.
+func (r *run) reserveNext(ctx context.Context, kind string, try *int, candidate func(int) string) (string, error) {
+	for *try < maxTries {
+		*try++
+		id := candidate(*try)
+		ok, err := r.e.Jobs.reserve(ctx, r.h.ID, kind, id, r.plan.ApplicationID)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			return id, nil
+		}
+	}
+	return "", permanent("prov.error.collision", "provisioning: "+kind+" id")
 }
 
 // attempted reports whether this job asked the host to create key (such as
@@ -206,94 +269,36 @@ func (r *run) markAttempt(ctx context.Context, key string) error {
 	return r.save(ctx)
 }
 
-func (r *run) nextGroupID(ctx context.Context) error {
-	for r.st.GroupTry < maxTries {
-		r.st.GroupTry++
-		id := GroupIDCandidate(r.plan.AssociationName, r.st.GroupTry)
-		ok, err := r.e.Jobs.reserve(ctx, r.h.ID, "group", id, r.plan.ApplicationID)
-		if err != nil {
-			return err
-		}
-		if ok {
-			r.st.GroupID, r.st.GroupCreated = id, false
-			return r.save(ctx)
-		}
-	}
-	return permanent("prov.error.collision", "provisioning: group id")
-}
-
-func (r *run) nextUserID(ctx context.Context) error {
-	for r.st.UserTry < maxTries {
-		r.st.UserTry++
-		id := UserIDCandidate(r.plan.ContactName, r.st.GroupID, r.st.UserTry)
-		ok, err := r.e.Jobs.reserve(ctx, r.h.ID, "user", id, r.plan.ApplicationID)
-		if err != nil {
-			return err
-		}
-		if ok {
-			r.st.UserID, r.st.UserCreated = id, false
-			return r.save(ctx)
-		}
-	}
-	return permanent("prov.error.collision", "provisioning: account id")
-}
-
 // account ensures the association's admin account, created with an e-mail
 // and no password: Nextcloud mails its own set-password link, and Archipel
 // never sees a password.
 func (r *run) account(ctx context.Context) (string, error) {
 	quota := strconv.FormatInt(r.plan.QuotaBytes, 10)
-	for {
-		if r.st.UserID == "" {
-			if err := r.nextUserID(ctx); err != nil {
-				return "", err
-			}
-		}
-		cctx, cancel := r.call(ctx)
-		u, err := r.c.GetUser(cctx, r.st.UserID)
-		cancel()
-		switch {
-		case err == nil && (r.st.UserCreated || (r.attempted("user:"+r.st.UserID) && strings.EqualFold(u.Email, r.plan.ContactEmail) && u.DisplayName == r.plan.ContactName)):
-			r.st.UserCreated = true
-			if err := r.save(ctx); err != nil {
-				return "", err
-			}
-			if err := r.alignUser(ctx, u, quota); err != nil {
-				return "", err
-			}
-			return "account " + r.st.UserID, nil
-		case err == nil:
-			// Somebody else's account: never adopted.
-			r.st.UserID = ""
-			if err := r.save(ctx); err != nil {
-				return "", err
-			}
-		case errors.Is(err, nextcloud.ErrNotFound):
-			if err := r.markAttempt(ctx, "user:"+r.st.UserID); err != nil {
-				return "", err
-			}
-			cctx, cancel := r.call(ctx)
-			err := r.c.CreateUser(cctx, nextcloud.NewUser{
+	var u nextcloud.User
+	outcome, err := r.ensureNamed(ctx, named{
+		kind: "user", id: &r.st.UserID, try: &r.st.UserTry, created: &r.st.UserCreated,
+		candidate: func(n int) string { return UserIDCandidate(r.plan.ContactName, r.st.GroupID, n) },
+		look: func(ctx context.Context) (bool, bool, error) {
+			err := r.do(ctx, func(ctx context.Context) (err error) { u, err = r.c.GetUser(ctx, r.st.UserID); return err })
+			return err == nil, err == nil && strings.EqualFold(u.Email, r.plan.ContactEmail) && u.DisplayName == r.plan.ContactName, err
+		},
+		create: func(ctx context.Context) error {
+			return r.c.CreateUser(ctx, nextcloud.NewUser{
 				ID: r.st.UserID, Email: r.plan.ContactEmail, DisplayName: r.plan.ContactName,
 				Language: r.plan.Language, Quota: quota, Groups: []string{r.st.GroupID},
 			})
-			cancel()
-			if errors.Is(err, nextcloud.ErrAlreadyExists) {
-				r.st.UserID = ""
-				if err := r.save(ctx); err != nil {
-					return "", err
-				}
-				continue
-			}
-			if err != nil {
-				return "", err
-			}
-			r.st.UserCreated = true
-			return "account " + r.st.UserID + " created, welcome e-mail sent by Nextcloud", r.save(ctx)
-		default:
-			return "", err
-		}
+		},
+	})
+	if err != nil {
+		return "", err
 	}
+	if outcome == made {
+		return "account " + r.st.UserID + " created, welcome e-mail sent by Nextcloud", nil
+	}
+	if err := r.alignUser(ctx, u, quota); err != nil {
+		return "", err
+	}
+	return "account " + r.st.UserID + outcome.detail(), nil
 }
 
 // alignUser corrects what differs from the plan on an account we made.
@@ -375,19 +380,12 @@ func (r *run) space(ctx context.Context) (string, error) {
 }
 
 func (r *run) nextFolder(ctx context.Context) error {
-	for r.st.FolderTry < maxTries {
-		r.st.FolderTry++
-		name := FolderName(r.plan.AssociationName, r.st.FolderTry)
-		ok, err := r.e.Jobs.reserve(ctx, r.h.ID, "folder", name, r.plan.ApplicationID)
-		if err != nil {
-			return err
-		}
-		if ok {
-			r.st.Folder, r.st.FolderID, r.st.FolderCreated = name, 0, false
-			return r.save(ctx)
-		}
+	name, err := r.reserveNext(ctx, "folder", &r.st.FolderTry, func(n int) string { return FolderName(r.plan.AssociationName, n) })
+	if err != nil {
+		return err
 	}
-	return permanent("prov.error.collision", "provisioning: folder name")
+	r.st.Folder, r.st.FolderID, r.st.FolderCreated = name, 0, false
+	return r.save(ctx)
 }
 
 func (r *run) groupFolder(ctx context.Context) (string, error) {
