@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"archipel/accounts"
 	"archipel/apperr"
-	"archipel/database"
+	"archipel/onboarding"
 	"archipel/provisioning"
 	"archipel/provisioning/nextcloud"
 	"archipel/provisioning/simulator"
@@ -20,28 +21,39 @@ import (
 
 // demoHosts are the partner hosts the demo starts with.
 var demoHosts = []struct {
-	id, slug, name, website, region, deps, services string
+	slug, name, website, region, deps, services string
 }{
-	{"demo-host-ouvaton", "ile-numerique", "L'Île numérique", "https://ile-numerique.example", "Auvergne-Rhône-Alpes", "01,07,26,38,42,69,73,74",
+	{"ile-numerique", "L'Île numérique", "https://ile-numerique.example", "Auvergne-Rhône-Alpes", "01,07,26,38,42,69,73,74",
 		"files,calendars,contacts,video,office,forms,polls,tasks"},
-	{"demo-host-libre", "atoll-libre", "Atoll libre", "https://atoll-libre.example", "Bretagne", "22,29,35,56",
+	{"atoll-libre", "Atoll libre", "https://atoll-libre.example", "Bretagne", "22,29,35,56",
 		"files,calendars,contacts,office,polls"},
-	{"demo-host-france", "recif-solidaire", "Récif solidaire", "https://recif-solidaire.example", "", "*",
+	{"recif-solidaire", "Récif solidaire", "https://recif-solidaire.example", "", "*",
 		"files,calendars,contacts,video,office"},
 }
 
-// seedDemo adds the demo hosts unless they are there already.
-func seedDemo(ctx context.Context, db *database.DB) error {
-	now := time.Now().UTC()
-	for _, h := range demoHosts {
-		_, err := db.ExecContext(ctx, `INSERT INTO hosts (id, slug, name, website, terms_url, help_url, contact_email, region, departements, services, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT (slug) DO NOTHING`,
-			h.id, h.slug, h.name, h.website, h.website+"/cgu", h.website+"/aide", "contact@"+h.slug+".example", h.region, h.deps, h.services, now)
-		if err != nil {
-			return database.MapError(err, "demo: seed hosts")
+// seedDemo adds the demo hosts unless they are there already, through the
+// same rules as the administrators' form, and returns their ids by slug.
+func seedDemo(ctx context.Context, apps *onboarding.Store, hosts *provisioning.Hosts) (map[string]string, error) {
+	ids := map[string]string{}
+	for _, dh := range demoHosts {
+		if h, err := hosts.BySlug(ctx, dh.slug); err == nil {
+			ids[dh.slug] = h.ID
+			continue
+		} else if !errors.Is(err, apperr.ErrNotFound) {
+			return nil, err
 		}
+		id, fe, err := apps.CreateHost(ctx, &onboarding.HostForm{
+			Name: dh.name, Slug: dh.slug, Website: dh.website, ContactEmail: "contact@" + dh.slug + ".example",
+			HelpURL: dh.website + "/aide", TermsURL: dh.website + "/cgu", Region: dh.region, Departements: dh.deps,
+			Services: strings.Split(dh.services, ","), MaxAssociations: "20", StorageBudgetGB: "500",
+			DefaultQuotaGB: "10", DefaultAccounts: "10",
+		})
+		if err != nil || len(fe) > 0 {
+			return nil, errors.Join(err, fmt.Errorf("demo: host %s refused: %v", dh.slug, fe))
+		}
+		ids[dh.slug] = id
 	}
-	return nil
+	return ids, nil
 }
 
 // simulatedHost is a demo host's Nextcloud, simulated in this process on
@@ -58,7 +70,7 @@ type simulatedHost struct {
 // the host to it with an app password, as an operator would. One more
 // simulated Nextcloud is left unconnected, for trying "add a host" in the
 // administrator's pages: its app password is printed.
-func startSimulators(ctx context.Context, hosts *provisioning.Hosts) ([]*simulatedHost, error) {
+func startSimulators(ctx context.Context, hosts *provisioning.Hosts, ids map[string]string) ([]*simulatedHost, error) {
 	var out []*simulatedHost
 	for _, dh := range demoHosts {
 		s, err := startSimulator(ctx, dh.name, dh.slug == "atoll-libre")
@@ -67,7 +79,7 @@ func startSimulators(ctx context.Context, hosts *provisioning.Hosts) ([]*simulat
 			return nil, err
 		}
 		out = append(out, s)
-		if err := hosts.SetConnection(ctx, dh.id, s.url, "admin", s.appPassword); err != nil {
+		if err := hosts.SetConnection(ctx, ids[dh.slug], s.url, "admin", s.appPassword); err != nil {
 			stopSimulators(out)
 			return nil, err
 		}

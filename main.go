@@ -143,17 +143,18 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 	}
 	hosts := provisioning.NewHosts(db, keyring, 10)
 	hosts.UserAgent = nextcloud.UserAgent(version)
+	apps := onboarding.NewStore(db, nil)
 	var sims []*simulatedHost
 	if demo {
-		if err := seedDemo(ctx, db); err != nil {
+		ids, err := seedDemo(ctx, apps, hosts)
+		if err != nil {
 			return err
 		}
-		if sims, err = startSimulators(ctx, hosts); err != nil {
+		if sims, err = startSimulators(ctx, hosts, ids); err != nil {
 			return err
 		}
 		defer stopSimulators(sims)
 	}
-	apps := onboarding.NewStore(db, nil)
 	staff := accounts.NewStore(db, nil)
 	postman := &mail.Postman{Renderer: tpl, Sender: sender}
 	var demoLogin string

@@ -83,15 +83,6 @@ type Event struct {
 	CreatedAt time.Time
 }
 
-// Host is what the sign-up flow knows of a partner host.
-type Host struct {
-	ID           string
-	Slug         string
-	Name         string
-	Website      string
-	TermsURL     string
-	Region       string
-	Departements []string // "*" alone means all of France
-	Services     []string
-	Paused       bool
-}
+// Host is a partner host as the sign-up flow sees it: the same profile the
+// administrators edit (only its public fields are shown to associations).
+type Host = HostProfile

@@ -340,20 +340,17 @@ func (s *Store) Events(ctx context.Context, id string, publicOnly bool) ([]Event
 
 // OpenHosts lists the partner hosts an association may choose, by name.
 func (s *Store) OpenHosts(ctx context.Context) ([]Host, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, slug, name, website, terms_url, region, departements, services, paused
-		FROM hosts WHERE paused = FALSE ORDER BY name`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+hostColumns+` FROM hosts h WHERE h.paused = FALSE ORDER BY h.name, h.id`)
 	if err != nil {
 		return nil, database.MapError(err, "onboarding: hosts")
 	}
 	defer rows.Close()
 	var out []Host
 	for rows.Next() {
-		var h Host
-		var deps, svcs string
-		if err := rows.Scan(&h.ID, &h.Slug, &h.Name, &h.Website, &h.TermsURL, &h.Region, &deps, &svcs, &h.Paused); err != nil {
+		h, err := scanHost(rows)
+		if err != nil {
 			return nil, database.MapError(err, "onboarding: hosts")
 		}
-		h.Departements, h.Services = splitList(deps), splitList(svcs)
 		out = append(out, h)
 	}
 	return out, database.MapError(rows.Err(), "onboarding: hosts")

@@ -362,13 +362,6 @@ type Figures struct {
 	Total  YearCount
 }
 
-var paris = func() *time.Location {
-	if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
-		return loc
-	}
-	return time.UTC
-}()
-
 // Figures counts the associations accompanied per host and per year; every
 // host is listed, even one that has accompanied none yet. One grouped,
 // index-only count per year: a year is a range of opening times.
@@ -404,11 +397,11 @@ func (s *Showcase) Figures(ctx context.Context) (*Figures, error) {
 	if err != nil {
 		return nil, database.MapError(err, "training: figures")
 	}
-	for y := first.In(paris).Year(); y <= last.In(paris).Year(); y++ {
+	for y := first.In(Paris).Year(); y <= last.In(Paris).Year(); y++ {
 		f.Years = append(f.Years, y)
 		total := YearCount{Year: y}
 		byHost := map[int]YearCount{}
-		from, to := time.Date(y, 1, 1, 0, 0, 0, 0, paris).UTC(), time.Date(y+1, 1, 1, 0, 0, 0, 0, paris).UTC()
+		from, to := time.Date(y, 1, 1, 0, 0, 0, 0, Paris).UTC(), time.Date(y+1, 1, 1, 0, 0, 0, 0, Paris).UTC()
 		rows, err := s.db.QueryContext(ctx, `SELECT host_id, COUNT(*), SUM(CASE WHEN outcome = 'success' THEN 1 ELSE 0 END)
 			FROM cases WHERE opened_at >= $1 AND opened_at < $2 GROUP BY host_id`, from, to)
 		if err != nil {
