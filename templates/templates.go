@@ -79,8 +79,17 @@ func Load() (*Set, error) {
 	}
 	var tags []language.Tag
 	for _, lang := range Languages {
-		if _, err := bundle.LoadMessageFileFS(files, "locales/"+lang+".toml"); err != nil {
+		if _, err := MessageIDs(lang); err != nil { // refuses an ID defined twice
 			return nil, fmt.Errorf("templates: load %s messages: %w", lang, err)
+		}
+		names, err := messageFiles(lang)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range names {
+			if _, err := bundle.LoadMessageFileFS(files, name); err != nil {
+				return nil, fmt.Errorf("templates: load %s messages: %w", lang, err)
+			}
 		}
 		tags = append(tags, language.MustParse(lang))
 		s.local[lang] = i18n.NewLocalizer(bundle, lang)
@@ -306,19 +315,43 @@ func (s *Set) Mail(lang, name string, data any) (subject, text, html string, err
 	return strings.TrimSpace(sb.String()), tb.String(), hb.String(), nil
 }
 
-// MessageIDs lists the IDs defined for a language, for consistency tests.
-func MessageIDs(lang string) ([]string, error) {
-	raw, err := fs.ReadFile(files, "locales/"+lang+".toml")
+// messageFiles lists a language's message files: locales/LANG.toml and one
+// locales/AREA.LANG.toml per area (notifications, data rights, …), so that
+// each area keeps its messages beside the others without one long file.
+func messageFiles(lang string) ([]string, error) {
+	more, err := fs.Glob(files, "locales/*."+lang+".toml")
 	if err != nil {
 		return nil, err
 	}
-	var m map[string]any
-	if err := toml.Unmarshal(raw, &m); err != nil {
+	sort.Strings(more)
+	return append([]string{"locales/" + lang + ".toml"}, more...), nil
+}
+
+// MessageIDs lists the IDs defined for a language across its message files,
+// for consistency tests; an ID defined in two files is an error.
+func MessageIDs(lang string) ([]string, error) {
+	names, err := messageFiles(lang)
+	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, 0, len(m))
-	for k := range m {
-		ids = append(ids, k)
+	seen := map[string]string{}
+	var ids []string
+	for _, name := range names {
+		raw, err := fs.ReadFile(files, name)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]any
+		if err := toml.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		for k := range m {
+			if first, ok := seen[k]; ok {
+				return nil, fmt.Errorf("templates: message %s defined in %s and %s", k, first, name)
+			}
+			seen[k] = name
+			ids = append(ids, k)
+		}
 	}
 	sort.Strings(ids)
 	return ids, nil

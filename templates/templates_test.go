@@ -28,16 +28,23 @@ func loadSet(t *testing.T) *templates.Set {
 	return s
 }
 
-// readMessages reads a message file as it is in the repository.
+// readMessages reads a language's message files as they are in the
+// repository: locales/LANG.toml and every locales/AREA.LANG.toml.
 func readMessages(t *testing.T, lang string) map[string]string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("locales", lang+".toml"))
+	names, err := filepath.Glob(filepath.Join("locales", "*."+lang+".toml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m map[string]string
-	if err := toml.Unmarshal(raw, &m); err != nil {
-		t.Fatalf("%s.toml: %v", lang, err)
+	m := map[string]string{}
+	for _, name := range append([]string{filepath.Join("locales", lang+".toml")}, names...) {
+		raw, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := toml.Unmarshal(raw, &m); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
 	}
 	return m
 }
