@@ -2,7 +2,7 @@
 // hosts: the OCS provisioning API (users, groups, subadmins), the groupfolders
 // app, the sharing API, WebDAV files and app passwords.
 //
-// It follows what a real Nextcloud 27.1 answered (see shared/nextcloud/README.md)
+// It follows what a real Nextcloud 27.1 answered (see provisioning/testdata/nextcloud/nc27/README.md)
 // and, where Nextcloud 28–31 are stricter, the stricter rule. Every call takes a
 // context, is bounded by Config.Timeout and returns an *Error whose kind is
 // tested with errors.Is (ErrNotFound, ErrAlreadyExists…). The client never

@@ -18,8 +18,9 @@ import (
 	"time"
 )
 
-// recordedDir holds the exchanges recorded from a real Nextcloud 27.1.
-const recordedDir = "../../../shared/nextcloud/recorded"
+// recordedDir holds the exchanges recorded from a real Nextcloud 27.1
+// (copied into the repository: tests never read outside it).
+const recordedDir = "../testdata/nextcloud/nc27"
 
 // csrfExchange is the recorded answer of a route called without OCS-APIRequest.
 const csrfExchange = "73-getapppassword-no-ocs-header.v2"

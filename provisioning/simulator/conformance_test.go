@@ -14,8 +14,9 @@ import (
 	"testing"
 )
 
-// recordedDir holds the exchanges recorded from a real Nextcloud 27.1.
-const recordedDir = "../../../shared/nextcloud/recorded"
+// recordedDir holds the exchanges recorded from a real Nextcloud 27.1
+// (copied into the repository: tests never read outside it).
+const recordedDir = "../testdata/nextcloud/nc27"
 
 // recordedAdminPassword is the placeholder the recordings use for the
 // administrator's password ("Authorization: Basic <admin:ADMIN-PASSWORD>").

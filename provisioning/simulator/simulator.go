@@ -1,6 +1,6 @@
 // Package simulator is an in-memory stand-in for a partner host's Nextcloud
 // 27.1 server, built to behave like the exchanges recorded in
-// shared/nextcloud/recorded: OCS provisioning (v1 and v2, JSON and XML),
+// provisioning/testdata/nextcloud/nc27: OCS provisioning (v1 and v2, JSON and XML),
 // app passwords, group shares, the groupfolders app and per-user WebDAV.
 //
 // It exists so that Archipel's Nextcloud client and the demo can run without a
