@@ -30,6 +30,8 @@ type Config struct {
 	Migrate         bool
 	TrustedProxies  []string
 	ShutdownTimeout time.Duration
+	StartsPerHour   int
+	MailsPerHour    int
 }
 
 // setting describes one configuration entry; the README's table lists them.
@@ -53,6 +55,8 @@ func (c *Config) settings() []setting {
 		{"migrate", "ARCHIPEL_MIGRATE", "true", "apply pending migrations at start", false, &c.Migrate},
 		{"trusted-proxies", "ARCHIPEL_TRUSTED_PROXIES", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed", false, &c.TrustedProxies},
 		{"shutdown-timeout", "ARCHIPEL_SHUTDOWN_TIMEOUT", "15s", "time given to requests in flight on SIGTERM", false, &c.ShutdownTimeout},
+		{"starts-per-hour", "ARCHIPEL_STARTS_PER_HOUR", "10", "sign-ups one address may start per hour", false, &c.StartsPerHour},
+		{"mails-per-hour", "ARCHIPEL_MAILS_PER_HOUR", "10", "e-mails (links, resends, resets) one address may ask for per hour", false, &c.MailsPerHour},
 	}
 }
 
@@ -60,6 +64,7 @@ func (c *Config) settings() []setting {
 func loadConfig(fs *flag.FlagSet, args []string, defaults map[string]string) (*Config, error) {
 	c := &Config{}
 	values := map[string]*string{}
+	fs.Usage = func() { printSettings(fs, c.settings(), defaults) }
 	for _, s := range c.settings() {
 		def := s.def
 		if d, ok := defaults[s.name]; ok {
@@ -88,6 +93,12 @@ func loadConfig(fs *flag.FlagSet, args []string, defaults map[string]string) (*C
 				return nil, fmt.Errorf("config: %s: %q is not true or false", s.env, raw)
 			}
 			*t = b
+		case *int:
+			n, err := strconv.Atoi(raw)
+			if err != nil {
+				return nil, fmt.Errorf("config: %s: %q is not a whole number", s.env, raw)
+			}
+			*t = n
 		case *time.Duration:
 			d, err := time.ParseDuration(raw)
 			if err != nil {
@@ -104,6 +115,37 @@ func loadConfig(fs *flag.FlagSet, args []string, defaults map[string]string) (*C
 		}
 	}
 	return c, c.validate()
+}
+
+// printSettings is the -h text of a command: every setting with its
+// environment variable and its built-in default. It never prints a value
+// read from the environment, so secrets stay out of terminals and logs.
+func printSettings(fs *flag.FlagSet, settings []setting, defaults map[string]string) {
+	w := fs.Output()
+	fmt.Fprintf(w, "Usage of archipel %s [flags]\n\nEvery flag also reads an environment variable; secrets may also be read from the file named by <VARIABLE>_FILE.\n\n", fs.Name())
+	known := map[string]bool{}
+	for _, s := range settings {
+		known[s.name] = true
+		def := s.def
+		if d, ok := defaults[s.name]; ok {
+			def = d
+		}
+		env := "$" + s.env
+		if s.secret {
+			env += " (or $" + s.env + "_FILE)"
+		}
+		fmt.Fprintf(w, "  --%s  %s\n      %s", s.name, env, s.help)
+		if def != "" {
+			fmt.Fprintf(w, " (default %q)", def)
+		}
+		fmt.Fprintln(w)
+	}
+	// Flags a command adds beside the settings (approve --host, ...).
+	fs.VisitAll(func(f *flag.Flag) {
+		if !known[f.Name] {
+			fmt.Fprintf(w, "  --%s\n      %s\n", f.Name, f.Usage)
+		}
+	})
 }
 
 // envValue reads NAME, or the file named by NAME_FILE for secrets.
@@ -165,6 +207,12 @@ func (c *Config) validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("ARCHIPEL_SHUTDOWN_TIMEOUT must be positive"))
+	}
+	if c.StartsPerHour < 1 {
+		errs = append(errs, errors.New("ARCHIPEL_STARTS_PER_HOUR must be at least 1"))
+	}
+	if c.MailsPerHour < 1 {
+		errs = append(errs, errors.New("ARCHIPEL_MAILS_PER_HOUR must be at least 1"))
 	}
 	return errors.Join(errs...)
 }

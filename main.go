@@ -54,7 +54,11 @@ reads an ARCHIPEL_* environment variable (see README).
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+	err := run(ctx, os.Args[1:], os.Stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return // -h asked for the settings: they were printed
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "archipel:", err)
 		os.Exit(1)
 	}
@@ -71,13 +75,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintln(stdout, "archipel", version)
 		return nil
 	case "serve":
-		cfg, err := loadConfig(flag.NewFlagSet("serve", flag.ContinueOnError), rest, nil)
+		cfg, err := loadConfig(newFlagSet("serve", stdout), rest, nil)
 		if err != nil {
 			return err
 		}
 		return serve(ctx, cfg, stdout, false)
 	case "demo":
-		cfg, err := loadConfig(flag.NewFlagSet("demo", flag.ContinueOnError), rest, map[string]string{
+		cfg, err := loadConfig(newFlagSet("demo", stdout), rest, map[string]string{
 			"addr": "127.0.0.1:8080", "data": filepath.Join(os.TempDir(), "archipel-demo"),
 		})
 		if err != nil {
@@ -85,7 +89,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return serve(ctx, cfg, stdout, true)
 	case "migrate":
-		cfg, err := loadConfig(flag.NewFlagSet("migrate", flag.ContinueOnError), rest, nil)
+		cfg, err := loadConfig(newFlagSet("migrate", stdout), rest, nil)
 		if err != nil {
 			return err
 		}
@@ -107,6 +111,14 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprint(stdout, usage)
 	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// newFlagSet is a command's flag set writing its -h text and flag errors
+// to stdout, so that `archipel serve --help | less` works.
+func newFlagSet(name string, stdout io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	return fs
 }
 
 // serve assembles the service from its configuration and runs it until ctx
@@ -171,6 +183,7 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 	usage := training.NewUsageReader(accompaniment, hosts, logger)
 	handler, err := server.New(server.Options{
 		BaseURL: cfg.BaseURL, Secure: cfg.Secure(), TrustedProxies: cfg.TrustedProxies,
+		StartsPerHour: cfg.StartsPerHour, MailsPerHour: cfg.MailsPerHour,
 	}, server.Deps{
 		DB: db, Templates: tpl, Logger: logger,
 		Onboarding: apps,
