@@ -25,6 +25,7 @@ import (
 	"archipel/onboarding"
 	"archipel/provisioning"
 	"archipel/provisioning/nextcloud"
+	"archipel/rights"
 	"archipel/server"
 	"archipel/templates"
 	"archipel/training"
@@ -224,7 +225,12 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		fmt.Fprintf(stdout, "  approve a submitted request: go run . approve --data %s REQUEST-ID [--host SLUG]\n", cfg.DataDir)
 		fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 	}
-	sched, err := startScheduler(ctx, db, engine.Worker(), logger, purgeTask(apps, logger),
+	outboxDir := ""
+	if cfg.SMTPURL == "" {
+		outboxDir = filepath.Join(cfg.DataDir, "outbox")
+	}
+	retention := &rights.Enforcer{DB: db, OutboxDir: outboxDir, Logger: logger}
+	sched, err := startScheduler(ctx, db, engine.Worker(), logger, retentionTask(retention),
 		dailyTask{name: "usage-readings", hour: 6, minute: 15, run: usage.ReadAll})
 	if err != nil {
 		return err

@@ -9,7 +9,7 @@ import (
 	"github.com/go-co-op/gocron/v2"
 
 	"archipel/database"
-	"archipel/onboarding"
+	"archipel/rights"
 	"archipel/templates"
 )
 
@@ -56,13 +56,11 @@ func startScheduler(ctx context.Context, db *database.DB, worker string, logger 
 	return s, nil
 }
 
-// purgeTask erases requests past their retention period.
-func purgeTask(apps *onboarding.Store, logger *slog.Logger) dailyTask {
-	return dailyTask{name: "purge-requests", hour: 3, minute: 30, run: func(ctx context.Context) error {
-		n, err := apps.Purge(ctx)
-		if err == nil && n > 0 {
-			logger.Info("purged requests past retention", slog.Int64("count", n))
-		}
+// retentionTask applies the retention declared in rights.Retention, the one
+// the privacy page states.
+func retentionTask(e *rights.Enforcer) dailyTask {
+	return dailyTask{name: "retention", hour: 3, minute: 30, run: func(ctx context.Context) error {
+		_, err := e.Run(ctx)
 		return err
 	}}
 }

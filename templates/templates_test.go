@@ -15,6 +15,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"archipel/onboarding"
+	"archipel/rights"
 	"archipel/server"
 	"archipel/templates"
 )
@@ -42,8 +43,23 @@ func readMessages(t *testing.T, lang string) map[string]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := toml.Unmarshal(raw, &m); err != nil {
+		var file map[string]any
+		if err := toml.Unmarshal(raw, &file); err != nil {
 			t.Fatalf("%s: %v", name, err)
+		}
+		for id, v := range file {
+			switch v := v.(type) {
+			case string:
+				m[id] = v
+			case map[string]any: // a plural message: its "other" form stands for it
+				other, ok := v["other"].(string)
+				if !ok {
+					t.Fatalf("%s: plural message %s has no other form", name, id)
+				}
+				m[id] = other
+			default:
+				t.Fatalf("%s: message %s is a %T", name, id, v)
+			}
 		}
 	}
 	return m
@@ -349,7 +365,7 @@ func renderCases() []renderCase {
 	a := &app.Answers
 	cases := []renderCase{
 		{"the home page", "home", server.Page{Path: "/", Title: "home.title"}},
-		{"the privacy page", "privacy", server.Page{Path: "/confidentialite", Title: "privacy.title"}},
+		{"the privacy page", "privacy", server.Page{Path: "/confidentialite", Title: "privacy.title", Data: &server.PrivacyPage{Retention: rights.Retention}}},
 		{"the error page", "error", server.Page{Path: "/x", Title: "error.title", FormError: "error.not_found"}},
 		{"the link resent page", "link_resent", server.Page{Path: "/lien/renvoyer", Title: "link_resent.title"}},
 		{"the start page for a new visitor", "start", server.Page{Path: "/demande", Title: "start.title"}},
