@@ -79,23 +79,23 @@ func TestQueue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			items, err := f.store.Queue(ctx, tt.filter)
+			res, err := f.store.Queue(ctx, queueAdmin, tt.filter)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := queueNames(t, items); !slices.Equal(got, tt.want) {
+			if got := queueNames(t, res.Items); !slices.Equal(got, tt.want) {
 				t.Errorf("queue = %q, want %q", got, tt.want)
 			}
 		})
 	}
 	t.Run("the queue names each request's host", func(t *testing.T) {
-		items, err := f.store.Queue(ctx, onboarding.QueueFilter{HostID: "h-recif"})
-		if err != nil || len(items) != 1 || items[0].HostName != "Récif solidaire" {
-			t.Fatalf("items = %+v, %v", items, err)
+		res, err := f.store.Queue(ctx, queueAdmin, onboarding.QueueFilter{HostID: "h-recif"})
+		if err != nil || len(res.Items) != 1 || res.Items[0].HostName != "Récif solidaire" {
+			t.Fatalf("result = %+v, %v", res, err)
 		}
 	})
 	t.Run("counts are per status whatever status is asked for", func(t *testing.T) {
-		counts, err := f.store.QueueCounts(ctx, onboarding.QueueFilter{HostID: "h-ile", Status: onboarding.StatusSubmitted})
+		counts, err := f.store.QueueCounts(ctx, queueAdmin, onboarding.QueueFilter{HostID: "h-ile", Status: onboarding.StatusSubmitted})
 		if err != nil {
 			t.Fatal(err)
 		}

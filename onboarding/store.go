@@ -74,10 +74,10 @@ func (s *Store) Create(ctx context.Context, lang string, first AssociationStep) 
 	}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO applications
-			(id, status, step, language, answers, association_name, departement, services, legal_id, contact_email, version, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, '', $8, $9, 1, $10, $10)`,
+			(id, status, step, language, answers, association_name, departement, services, legal_id, contact_email, version, created_at, updated_at, search_text)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, '', $8, $9, 1, $10, $10, $11)`,
 			a.ID, a.Status, a.Step, lang, string(answers), first.Name, first.Departement, first.LegalID,
-			strings.ToLower(first.ContactEmail), now); err != nil {
+			strings.ToLower(first.ContactEmail), now, searchText(&a.Answers)); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO application_tokens (hash, application_id, created_at, kind) VALUES ($1, $2, $3, $4)`,
@@ -165,11 +165,11 @@ func (s *Store) Save(ctx context.Context, a *Application, done Step) error {
 	}
 	now := s.now()
 	res, err := s.db.ExecContext(ctx, `UPDATE applications SET answers = $1, step = $2, association_name = $3,
-		departement = $4, services = $5, legal_id = $6, contact_email = $7, version = version + 1, updated_at = $8
+		departement = $4, services = $5, legal_id = $6, contact_email = $7, version = version + 1, updated_at = $8, search_text = $11
 		WHERE id = $9 AND version = $10`,
 		string(answers), a.Step, a.Answers.Association.Name, a.Answers.Association.Departement,
 		strings.Join(a.Answers.Needs.Services, ","), a.Answers.Association.LegalID,
-		strings.ToLower(a.Answers.Association.ContactEmail), now, a.ID, a.Version)
+		strings.ToLower(a.Answers.Association.ContactEmail), now, a.ID, a.Version, searchText(&a.Answers))
 	if err != nil {
 		return database.MapError(err, "onboarding: save")
 	}

@@ -252,6 +252,10 @@ func matrixCases() map[string]matrixCase {
 	return map[string]matrixCase{
 		"GET /staff/requests":     {setup: noForm, trainer: true, ownHost: true},
 		"GET /staff/requests/:id": {setup: noForm, trainer: true},
+		"GET /staff/requests.csv": {setup: noForm, trainer: true, ownHost: true},
+		"POST /staff/requests/:id/assign": {setup: func(m *matrixEnv, a *onboarding.Application) (url.Values, map[string]string) {
+			return url.Values{"assignee": {"me"}}, nil
+		}},
 		"POST /staff/requests/:id/notes": {trainer: true, setup: func(m *matrixEnv, a *onboarding.Application) (url.Values, map[string]string) {
 			return url.Values{"note_body": {"Une note."}}, nil
 		}},

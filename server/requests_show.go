@@ -28,6 +28,10 @@ type RequestPage struct {
 	Workspace *provisioning.Workspace
 	Reopened  []onboarding.Step
 	CanDecide bool
+	// Who follows the request, and whom staff may give it to.
+	AssignedTo onboarding.Assignee
+	Assignees  []onboarding.Assignee
+	Case       string // the accompaniment case opened for it, if any
 }
 
 // EventLine is a timeline entry with the message ID of its label, empty
@@ -127,6 +131,12 @@ func (h *Handler) requestPage(c *gin.Context, app *onboarding.Application) (Page
 	if ws, err := h.Engine.Jobs.Workspace(ctx, app.ID); err == nil {
 		rp.Workspace = ws
 	} else if !errors.Is(err, apperr.ErrNotFound) {
+		return Page{}, err
+	}
+	if rp.AssignedTo, err = h.Onboarding.Assignment(ctx, app.ID); err != nil {
+		return Page{}, err
+	}
+	if rp.Assignees, err = h.Onboarding.Assignees(ctx, app.HostID); err != nil {
 		return Page{}, err
 	}
 	if app.Status == onboarding.StatusInfoRequested {

@@ -28,4 +28,7 @@ func (h *Handler) staffRoutes(g *gin.RouterGroup) {
 	// Staff of the request's host hand it to another host, with a reason.
 	g.GET("/requests/:id/transfer", h.transferPage)
 	g.POST("/requests/:id/transfer", h.transfer)
+	// The queue as CSV, and who follows a request.
+	g.GET("/requests.csv", h.requestQueueCSV)
+	g.POST("/requests/:id/assign", h.requestAssign)
 }
