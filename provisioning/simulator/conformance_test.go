@@ -43,9 +43,12 @@ type exchange struct {
 
 // loadExchanges reads index.jsonl in recording order; a missing directory
 // fails the test.
-func loadExchanges(t *testing.T) []exchange {
+func loadExchanges(t *testing.T) []exchange { return loadExchangesFrom(t, recordedDir) }
+
+// loadExchangesFrom reads the index.jsonl of one recorded set.
+func loadExchangesFrom(t *testing.T, dir string) []exchange {
 	t.Helper()
-	f, err := os.Open(filepath.Join(recordedDir, "index.jsonl"))
+	f, err := os.Open(filepath.Join(dir, "index.jsonl"))
 	if err != nil {
 		t.Fatalf("recordings are required for the conformance test: %v", err)
 	}
@@ -78,7 +81,14 @@ var authLine = regexp.MustCompile(`(?m)^Authorization: Basic <([^:>]*):([^>]*)>\
 // password). ok is false for an anonymous exchange.
 func recordedCredentials(t *testing.T, e exchange) (login, secret string, ok bool) {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(recordedDir, e.Name+".http"))
+	return recordedCredentialsIn(t, recordedDir, e)
+}
+
+// recordedCredentialsIn reads an exchange's Basic credentials from the raw
+// capture of one recorded set.
+func recordedCredentialsIn(t *testing.T, dir string, e exchange) (login, secret string, ok bool) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, e.Name+".http"))
 	if err != nil {
 		t.Fatalf("raw capture of %s: %v", e.Name, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // capabilitiesJSON is the data of the recorded capabilities answer
@@ -31,7 +32,11 @@ var baseCapabilities = func() obj {
 // capabilities answers GET cloud/capabilities: the recorded document with
 // this server's URL, version, brute-force delay and groupfolders state.
 func (s *Simulator) capabilities(c *ocsCall) ocsResult {
-	data := mapStrings(baseCapabilities, func(v string) string {
+	base := baseCapabilities
+	if doc := s.opts.Profile.capabilities; len(doc) > 0 {
+		base = profileCapabilities(doc)
+	}
+	data := mapStrings(base, func(v string) string {
 		return strings.ReplaceAll(v, recordedBaseURL, c.baseURL)
 	}).(obj)
 	v := s.opts.Version
@@ -62,6 +67,34 @@ func (s *Simulator) capabilities(c *ocsCall) ocsResult {
 	res := ok(data)
 	res.header = map[string]string{"ETag": fmt.Sprintf(`"%x"`, md5.Sum(b.Bytes()))}
 	return res
+}
+
+// parsedCapabilities caches the capabilities documents of the profiles.
+var parsedCapabilities sync.Map // *byte → obj
+
+// profileCapabilities parses a profile's capabilities document once.
+func profileCapabilities(doc []byte) obj {
+	if v, ok := parsedCapabilities.Load(&doc[0]); ok {
+		return v.(obj)
+	}
+	v, err := decodeOrdered(bytes.NewReader(doc))
+	if err != nil {
+		panic("simulator: capabilities: " + err.Error())
+	}
+	parsedCapabilities.Store(&doc[0], v.(obj))
+	return v.(obj)
+}
+
+// confirmAppPassword answers PUT core/apppassword/confirm (password=…): the
+// login password confirms the caller's session for management writes. A
+// wrong one is 403 with an empty message and a brute-force hint.
+func (s *Simulator) confirmAppPassword(c *ocsCall) ocsResult {
+	if !s.confirmPassword(c.user, c.php, c.param("password")) {
+		r := fail(http.StatusForbidden, "")
+		r.header = map[string]string{"X-Nextcloud-Bruteforce-Throttled": "200ms"}
+		return r
+	}
+	return ok(obj{{"lastLogin", s.now().Unix()}})
 }
 
 // hasGroupFolder reports whether u sees at least one group folder.

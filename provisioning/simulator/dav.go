@@ -87,7 +87,16 @@ func (s *Simulator) serveDAV(w http.ResponseWriter, r *http.Request, legacy bool
 		davError(w, http.StatusServiceUnavailable, "ServiceUnavailable", msgServiceUnavail)
 		return
 	}
-	ss := s.authenticate(r)
+	ss := s.authenticate(w, r)
+	if ss.throttled {
+		davError(w, http.StatusTooManyRequests, "TooManyRequests", "too many requests")
+		return
+	}
+	if ss.cookie && !hasStrictCookie(r) {
+		setSameSiteCookies(w)
+		writeJSONField(w, http.StatusPreconditionFailed, "error", msgStrictCookie)
+		return
+	}
 	if ss.user == nil {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Nextcloud", charset="UTF-8"`)
 		msg := msgNoHeader

@@ -133,7 +133,13 @@ type groupFolder struct {
 	groups []folderGroup
 	quota  int64
 	acl    bool
+	manage []aclManager
 	root   *node
+}
+
+// aclManager is a user or group allowed to manage a group folder's ACL rules.
+type aclManager struct {
+	kind, id string // kind: "user" or "group"
 }
 
 // folderGroup is a group's access to a group folder.

@@ -21,8 +21,34 @@ func (s *Simulator) folderData(f *groupFolder) obj {
 		groups = append(groups, kv{fg.gid, fg.perms})
 		details = append(details, kv{fg.gid, obj{{"displayName", name}, {"permissions", fg.perms}, {"type", "group"}}})
 	}
+	manage := []any{}
+	for _, m := range f.manage {
+		name := m.id
+		if m.kind == "user" {
+			if u := s.user(m.id); u != nil {
+				name = u.display()
+			}
+		} else if g := s.groups[m.id]; g != nil {
+			name = g.displayName
+		}
+		manage = append(manage, obj{{"type", m.kind}, {"id", m.id}, {"displayname", name}})
+	}
+	if s.opts.Profile.GroupFolderWholeFolder {
+		return obj{{"id", f.id}, {"mount_point", f.mount}, {"quota", f.quota}, {"acl", f.acl},
+			{"acl_default_no_permission", false}, {"size", f.root.size()}, {"groups", groups},
+			{"group_details", details}, {"manage", manage}}
+	}
 	return obj{{"id", f.id}, {"mount_point", f.mount}, {"groups", groups}, {"quota", f.quota},
-		{"size", f.root.size()}, {"acl", f.acl}, {"manage", []any{}}, {"group_details", details}}
+		{"size", f.root.size()}, {"acl", f.acl}, {"manage", manage}, {"group_details", details}}
+}
+
+// written is the answer of a group-folder write: {"success":true}, with the
+// whole folder where the profile says so.
+func (s *Simulator) written(f *groupFolder) ocsResult {
+	if s.opts.Profile.GroupFolderWholeFolder {
+		return ok(obj{{"success", true}, {"folder", s.folderData(f)}})
+	}
+	return ok(success)
 }
 
 // folder returns the group folder named by the {id} route variable.
@@ -41,9 +67,20 @@ func (s *Simulator) listFolders(c *ocsCall) ocsResult {
 		ids = append(ids, id)
 	}
 	sort.Ints(ids)
+	offset, limit := intParam(c, "offset", 0), intParam(c, "limit", -1)
+	if !s.opts.Profile.GroupFolderWholeFolder {
+		offset, limit = 0, -1
+	}
 	out := obj{}
-	for _, id := range ids {
-		out = append(out, kv{strconv.Itoa(id), s.folderData(s.folders[id])})
+	for i, id := range page(ids, limit, offset) {
+		d := s.folderData(s.folders[id])
+		if s.opts.Profile.GroupFolderWholeFolder {
+			d = append(d, kv{"sortIndex", i})
+		}
+		out = append(out, kv{strconv.Itoa(id), d})
+	}
+	if len(out) == 0 && s.opts.Profile.GroupFolderWholeFolder {
+		return ok([]any{})
 	}
 	return ok(out)
 }
@@ -55,9 +92,19 @@ func (s *Simulator) createFolder(c *ocsCall) ocsResult {
 	if mount == "" {
 		return fail(http.StatusBadRequest, "")
 	}
+	if s.opts.Profile.GroupFolderPlainErrors {
+		for _, other := range s.folders {
+			if other.mount == mount {
+				return fail(http.StatusBadRequest, "Mount point already exists")
+			}
+		}
+	}
 	f := &groupFolder{id: s.nextFolder, mount: mount, quota: QuotaUnlimited, root: s.newNode(mount, true, nil)}
 	s.nextFolder++
 	s.folders[f.id] = f
+	if s.opts.Profile.GroupFolderWholeFolder {
+		return ok(s.folderData(f))
+	}
 	if c.format == "xml" {
 		return ok(obj{{"id", f.id}, {"groups", []any{}}})
 	}
@@ -94,11 +141,11 @@ func (s *Simulator) addFolderGroup(c *ocsCall) ocsResult {
 	gid := c.param("group")
 	for _, fg := range f.groups {
 		if fg.gid == gid {
-			return ok(success)
+			return s.written(f)
 		}
 	}
 	f.groups = append(f.groups, folderGroup{gid: gid, perms: permAll})
-	return ok(success)
+	return s.written(f)
 }
 
 // setFolderPermissions answers POST folders/{id}/groups/{group}.
@@ -113,7 +160,7 @@ func (s *Simulator) setFolderPermissions(c *ocsCall) ocsResult {
 			f.groups[i].perms = perms
 		}
 	}
-	return ok(success)
+	return s.written(f)
 }
 
 // removeFolderGroup answers DELETE folders/{id}/groups/{group}.
@@ -129,7 +176,7 @@ func (s *Simulator) removeFolderGroup(c *ocsCall) ocsResult {
 		}
 	}
 	f.groups = kept
-	return ok(success)
+	return s.written(f)
 }
 
 // setFolderQuota answers POST folders/{id}/quota (bytes, -3 unlimited).
@@ -143,7 +190,7 @@ func (s *Simulator) setFolderQuota(c *ocsCall) ocsResult {
 		q = QuotaUnlimited
 	}
 	f.quota = q
-	return ok(success)
+	return s.written(f)
 }
 
 // setFolderACL answers POST folders/{id}/acl (acl=1|0).
@@ -153,7 +200,7 @@ func (s *Simulator) setFolderACL(c *ocsCall) ocsResult {
 		return fail(http.StatusNotFound, "")
 	}
 	f.acl = c.param("acl") == "1" || c.param("acl") == "true"
-	return ok(success)
+	return s.written(f)
 }
 
 // renameFolder answers POST folders/{id}/mountpoint.
@@ -166,5 +213,29 @@ func (s *Simulator) renameFolder(c *ocsCall) ocsResult {
 		f.mount = m
 		f.root.name = m
 	}
-	return ok(success)
+	return s.written(f)
+}
+
+// setFolderManageACL answers POST folders/{id}/manageACL (mappingType,
+// mappingId, manageAcl): who may manage the folder's ACL rules.
+func (s *Simulator) setFolderManageACL(c *ocsCall) ocsResult {
+	f := s.folder(c)
+	if f == nil {
+		return fail(http.StatusNotFound, "")
+	}
+	m := aclManager{kind: c.param("mappingType"), id: c.param("mappingId")}
+	if m.kind != "user" && m.kind != "group" {
+		m.kind = "user"
+	}
+	kept := f.manage[:0]
+	for _, o := range f.manage {
+		if o != m {
+			kept = append(kept, o)
+		}
+	}
+	f.manage = kept
+	if v := c.param("manageAcl"); v == "true" || v == "1" {
+		f.manage = append(f.manage, m)
+	}
+	return s.written(f)
 }

@@ -29,6 +29,8 @@ const (
 	msgInvalidQuery    = "Invalid query, please check the syntax. API specifications are here: http://www.freedesktop.org/wiki/Specifications/open-collaboration-services.\n"
 	msgInternalError   = "Internal Server Error\n"
 	msgServiceUnavail  = "Service unavailable"
+	msgStrictCookie    = "Strict Cookie has not been found in request"
+	msgFolderNotFound  = "Groupfolder not found"
 	contentTypeJSON    = "application/json; charset=utf-8"
 	contentTypeXML     = "application/xml; charset=utf-8"
 	wrongCredentialXML = "<?xml version=\"1.0\"?>\n<ocs>\n <meta>\n  <status>failure</status>\n  <statuscode>997</statuscode>\n  <message>Unauthorised</message>\n </meta>\n <data/>\n</ocs>\n"
@@ -37,7 +39,11 @@ const (
 // translations holds the few messages Nextcloud localises in the recordings,
 // keyed by language then English text.
 var translations = map[string]map[string]string{
-	"de": {msgMustBeAdmin: "Der angemeldete Benutzer muss ein Administrator sein"},
+	"de": {
+		msgMustBeAdmin: "Der angemeldete Benutzer muss ein Administrator sein",
+		"Logged in account must be an admin, a sub admin or gotten special right to access this setting": "Das angemeldete Konto muss ein Administrationskonto sein, ein Unteradministrationskontor sein, oder ein Sonderrecht haben, um auf diese Einstellung zuzugreifen",
+		"No group specified (required for sub-admins)":                                                   "Keine Gruppe angegeben (erforderlich für Unteradministration)",
+	},
 }
 
 // ocsResult is what an OCS handler answers: a status code (ocsOK on success),
@@ -63,8 +69,10 @@ type ocsCall struct {
 	params  map[string][]string
 	vars    map[string]string
 	user    *user
-	token   string // the app password the call authenticated with, if any
+	token   string        // the app password the call authenticated with, if any
+	php     *loginSession // the kept session of the call, if any
 	baseURL string
+	prof    *Profile
 }
 
 // param returns the first value of a request parameter.
@@ -89,8 +97,12 @@ func (c *ocsCall) list(k string) []string {
 	return out
 }
 
-// tr localises msg for the calling user where Nextcloud would.
+// tr rewords msg for the profile and localises it for the calling user
+// where Nextcloud would.
 func (c *ocsCall) tr(msg string) string {
+	if c.prof != nil {
+		msg = c.prof.message(msg)
+	}
 	if c.user != nil {
 		if t, ok := translations[c.user.language][msg]; ok {
 			return t
@@ -266,12 +278,27 @@ func writeBody(w http.ResponseWriter, status int, format string, body []byte) {
 }
 
 // writeWrongCredentials answers a failed Basic login on an OCS route: always
-// XML, whatever format was asked (as recorded).
-func writeWrongCredentials(w http.ResponseWriter) {
+// XML on 27, whatever format was asked; in the format asked on 34.
+func (s *Simulator) writeWrongCredentials(w http.ResponseWriter, r *http.Request, ver int) {
+	if s.opts.Profile.JSONAuthErrors && legacyFormat(r) == "json" {
+		w.Header().Set("WWW-Authenticate", `Basic realm="Authorisation Required"`)
+		writeBody(w, http.StatusUnauthorized, "json", ocsBody("json", ocsUnauthorised, "Unauthorised", obj{}, ver == 1))
+		return
+	}
 	w.Header().Set("WWW-Authenticate", `Basic realm="Authorisation Required"`)
 	w.Header().Set("Content-Type", "text/xml; charset=UTF-8")
 	w.WriteHeader(http.StatusUnauthorized)
 	io.WriteString(w, wrongCredentialXML)
+}
+
+// writeJSONField answers {field: msg}.
+func writeJSONField(w http.ResponseWriter, status int, field, msg string) {
+	var b bytes.Buffer
+	writePHPJSON(&b, obj{{field, msg}})
+	w.Header().Set("Content-Type", contentTypeJSON)
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	w.WriteHeader(status)
+	w.Write(b.Bytes())
 }
 
 // writePlainJSON answers {"message": msg}, the shape of security middleware

@@ -57,10 +57,21 @@ var ocsRoutes = []ocsRoute{
 	{"GET", "cloud/groups/{groupid}/subadmins", adminOnly, false, (*Simulator).groupSubadmins},
 	{"GET", "core/getapppassword", loggedIn, true, (*Simulator).getAppPassword},
 	{"DELETE", "core/apppassword", loggedIn, true, (*Simulator).deleteAppPassword},
+	{"PUT", "core/apppassword/confirm", loggedIn, true, (*Simulator).confirmAppPassword},
 	{"GET", "apps/files_sharing/api/v1/shares", loggedIn, false, (*Simulator).listShares},
 	{"POST", "apps/files_sharing/api/v1/shares", loggedIn, false, (*Simulator).createShare},
 	{"GET", "apps/files_sharing/api/v1/shares/{id}", loggedIn, false, (*Simulator).getShare},
 	{"DELETE", "apps/files_sharing/api/v1/shares/{id}", loggedIn, false, (*Simulator).deleteShare},
+}
+
+// confirm reports whether the route needs a recent password confirmation
+// (#[PasswordConfirmationRequired]): every provisioning write, and
+// getapppassword.
+func (rt ocsRoute) confirm() bool {
+	if rt.pattern == "core/getapppassword" {
+		return true
+	}
+	return rt.method != http.MethodGet && (strings.HasPrefix(rt.pattern, "cloud/users") || strings.HasPrefix(rt.pattern, "cloud/groups"))
 }
 
 // gfRoute is one route of the groupfolders app (index.php/apps/groupfolders).
@@ -81,6 +92,7 @@ var gfRoutes = []gfRoute{
 	{"DELETE", "folders/{id}/groups/{group}", (*Simulator).removeFolderGroup},
 	{"POST", "folders/{id}/quota", (*Simulator).setFolderQuota},
 	{"POST", "folders/{id}/acl", (*Simulator).setFolderACL},
+	{"POST", "folders/{id}/manageACL", (*Simulator).setFolderManageACL},
 	{"POST", "folders/{id}/mountpoint", (*Simulator).renameFolder},
 }
 
@@ -126,14 +138,15 @@ func splitPath(escaped string) []string {
 
 // Route prefixes the simulator answers on.
 const (
-	ocsV1Prefix     = "/ocs/v1.php/"
-	ocsV2Prefix     = "/ocs/v2.php/"
-	davFilesPrefix  = "/remote.php/dav/files/"
-	davLegacyPrefix = "/remote.php/webdav"
-	gfIndexPrefix   = "/index.php/apps/groupfolders/"
-	gfPrefix        = "/apps/groupfolders/"
-	statusPath      = "/status.php"
-	statePagePath   = "/_archipel/state"
+	ocsV1Prefix      = "/ocs/v1.php/"
+	ocsV2Prefix      = "/ocs/v2.php/"
+	davFilesPrefix   = "/remote.php/dav/files/"
+	davLegacyPrefix  = "/remote.php/webdav"
+	gfIndexPrefix    = "/index.php/apps/groupfolders/"
+	gfPrefix         = "/apps/groupfolders/"
+	statusPath       = "/status.php"
+	statePagePath    = "/_archipel/state"
+	loginConfirmPath = "/index.php/login/confirm"
 )
 
 // routeName names the route r falls on, for call counts and fault rules:

@@ -66,6 +66,8 @@ func (s *Simulator) handle(w http.ResponseWriter, r *http.Request) {
 		s.serveDAV(w, r, false, splitPath(p[len(davFilesPrefix):]))
 	case p == davLegacyPrefix || strings.HasPrefix(p, davLegacyPrefix+"/"):
 		s.serveDAV(w, r, true, splitPath(p[len(davLegacyPrefix):]))
+	case p == loginConfirmPath && r.Method == http.MethodPost:
+		s.serveLoginConfirm(w, r)
 	case strings.HasPrefix(p, gfIndexPrefix):
 		s.serveGroupFolders(w, r, splitPath(p[len(gfIndexPrefix):]))
 	case strings.HasPrefix(p, gfPrefix):
@@ -139,9 +141,23 @@ func (s *Simulator) serveOCS(w http.ResponseWriter, r *http.Request, ver int, se
 		writeMaintenanceOCS(w, r, ver)
 		return
 	}
-	ss := s.authenticate(r)
+	ss := s.authenticate(w, r)
+	if ss.throttled {
+		writeThrottled(w, r, ver)
+		return
+	}
 	if ss.failed {
-		writeWrongCredentials(w)
+		s.writeWrongCredentials(w, r, ver)
+		return
+	}
+	if ss.cookie && r.Header.Get("OCS-APIRequest") != "true" {
+		// A browser session needs a CSRF proof; the same-site cookies come first.
+		if !hasStrictCookie(r) {
+			setSameSiteCookies(w)
+			writeJSONField(w, http.StatusPreconditionFailed, "error", msgStrictCookie)
+			return
+		}
+		writePlainJSON(w, http.StatusPreconditionFailed, msgCSRF)
 		return
 	}
 	var route *ocsRoute
@@ -165,14 +181,14 @@ func (s *Simulator) serveOCS(w http.ResponseWriter, r *http.Request, ver int, se
 		}
 		// The legacy responder maps 998 to 404 in the v2 meta as well.
 		f, code := legacyFormat(r), ocsNotFound
-		if ver == 2 {
+		if ver == 2 && !s.opts.Profile.NewStatusCodes {
 			code = http.StatusNotFound
 		}
 		writeBody(w, ocsHTTPStatus(ver, ocsNotFound), f, ocsBody(f, code, msgInvalidQuery, obj{}, ver == 1))
 		return
 	}
 	c := &ocsCall{r: r, ver: ver, format: controllerFormat(r, params), params: params, vars: vars,
-		user: ss.user, token: ss.token, baseURL: baseURL(r)}
+		user: ss.user, token: ss.token, php: ss.php, baseURL: baseURL(r), prof: &s.opts.Profile}
 	if route.access != public && c.user == nil {
 		writeOCS(w, ver, c.format, fail(ocsUnauthorised, msgNotLoggedIn))
 		return
@@ -189,7 +205,13 @@ func (s *Simulator) serveOCS(w http.ResponseWriter, r *http.Request, ver int, se
 		writeOCS(w, ver, c.format, fail(http.StatusForbidden, msgMustBeSubadmin))
 		return
 	}
-	writeOCS(w, ver, c.format, route.handle(s, c))
+	if route.confirm() && !ss.confirmed {
+		writeOCS(w, ver, c.format, fail(http.StatusForbidden, msgConfirmationRequired))
+		return
+	}
+	res := route.handle(s, c)
+	res.msg = c.tr(res.msg)
+	writeOCS(w, ver, c.format, res)
 }
 
 // serveGroupFolders answers the groupfolders app routes. They are not OCS
@@ -214,7 +236,11 @@ func (s *Simulator) serveGroupFolders(w http.ResponseWriter, r *http.Request, se
 		http.NotFound(w, r)
 		return
 	}
-	ss := s.authenticate(r)
+	ss := s.authenticate(w, r)
+	if ss.throttled {
+		writePlainJSON(w, http.StatusTooManyRequests, msgMaxDelay)
+		return
+	}
 	var route *gfRoute
 	var vars map[string]string
 	for i := range gfRoutes {
@@ -239,8 +265,24 @@ func (s *Simulator) serveGroupFolders(w http.ResponseWriter, r *http.Request, se
 		writePlainJSON(w, http.StatusPreconditionFailed, msgCSRF)
 		return
 	}
-	c := &ocsCall{r: r, ver: 1, format: controllerFormat(r, params), params: params, vars: vars, user: ss.user, baseURL: baseURL(r)}
-	writeOCS(w, 1, c.format, route.handle(s, c))
+	c := &ocsCall{r: r, ver: 1, format: controllerFormat(r, params), params: params, vars: vars, user: ss.user,
+		php: ss.php, baseURL: baseURL(r), prof: &s.opts.Profile}
+	if r.Method != http.MethodGet && !ss.confirmed {
+		writeOCS(w, 1, c.format, fail(http.StatusForbidden, msgConfirmationRequired))
+		return
+	}
+	res := route.handle(s, c)
+	if s.opts.Profile.GroupFolderPlainErrors && res.code != ocsOK {
+		// groupfolders 22 throws OCSNotFoundException and friends from a
+		// plain controller: {"message":…} with the HTTP status, no envelope.
+		msg := res.msg
+		if res.code == http.StatusNotFound && msg == "" {
+			msg = msgFolderNotFound
+		}
+		writePlainJSON(w, res.code, msg)
+		return
+	}
+	writeOCS(w, 1, c.format, res)
 }
 
 // discardWriter swallows a response; used when a fault replaces the answer
@@ -250,3 +292,41 @@ type discardWriter struct{ header http.Header }
 func (d *discardWriter) Header() http.Header         { return d.header }
 func (d *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (d *discardWriter) WriteHeader(int)             {}
+
+// serveLoginConfirm answers POST /index.php/login/confirm (password=…): the
+// web interface's password confirmation, which also works in an API session.
+func (s *Simulator) serveLoginConfirm(w http.ResponseWriter, r *http.Request) {
+	params := parseParams(r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.authenticate(w, r)
+	if ss.user == nil {
+		writePlainJSON(w, http.StatusUnauthorized, msgNotLoggedIn)
+		return
+	}
+	var pw string
+	if v := params["password"]; len(v) > 0 {
+		pw = v[0]
+	}
+	if !s.confirmPassword(ss.user, ss.php, pw) {
+		w.Header().Set("Content-Type", contentTypeJSON)
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, "[]")
+		return
+	}
+	var b bytes.Buffer
+	writePHPJSON(&b, obj{{"lastLogin", s.now().Unix()}})
+	w.Header().Set("Content-Type", contentTypeJSON)
+	w.Write(b.Bytes())
+}
+
+// writeThrottled answers a login refused by the blocking brute-force
+// protection: 429 (HTTP 200 on OCS v1) with statuscode 429, no Retry-After.
+func writeThrottled(w http.ResponseWriter, r *http.Request, ver int) {
+	f := legacyFormat(r)
+	status := http.StatusTooManyRequests
+	if ver == 1 {
+		status = http.StatusOK
+	}
+	writeBody(w, status, f, ocsBody(f, http.StatusTooManyRequests, msgMaxDelay, obj{}, ver == 1))
+}

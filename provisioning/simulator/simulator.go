@@ -1,7 +1,10 @@
 // Package simulator is an in-memory stand-in for a partner host's Nextcloud
-// 27.1 server, built to behave like the exchanges recorded in
-// provisioning/testdata/nextcloud/nc27: OCS provisioning (v1 and v2, JSON and XML),
-// app passwords, group shares, the groupfolders app and per-user WebDAV.
+// server, built to behave like the exchanges recorded in
+// provisioning/testdata/nextcloud: OCS provisioning (v1 and v2, JSON and
+// XML), app passwords, password confirmation and login sessions, brute-force
+// protection, group shares, the groupfolders app and per-user WebDAV. One
+// Profile per generation of Nextcloud (Profile27, Profile34) says how it
+// answers.
 //
 // It exists so that Archipel's Nextcloud client and the demo can run without a
 // real server, and so that tests can inject the failures a real host produces
@@ -45,8 +48,11 @@ type Options struct {
 	AdminUser string
 	// AdminPassword is the administrator's password ("admin" when empty).
 	AdminPassword string
-	// Version is the version.php version reported by status.php and the
-	// capabilities ("27.1.0.7" when empty).
+	// Profile is the generation of Nextcloud to behave like; Profile27()
+	// when its Name is empty.
+	Profile Profile
+	// Version overrides the profile's version.php version reported by
+	// status.php and the capabilities.
 	Version string
 	// DisableGroupFolders behaves as if the groupfolders app were disabled;
 	// it is enabled by default, as on the recorded server.
@@ -82,8 +88,11 @@ type Simulator struct {
 	nextFileID  int64
 	nextStorage int
 	etagSeq     int64
-	failures    map[string]int // client IP → failed logins
+	failures    map[string]int            // client IP → failed logins
+	attempts    map[string][]loginAttempt // client IP → failed logins (blocking brute-force protection)
+	sessions    map[string]*loginSession  // session id → PHP session
 	userSeq     int
+	logins      int // password verifications (Basic login password, session login, confirmation)
 
 	statsMu    sync.Mutex
 	calls      int
@@ -108,8 +117,17 @@ func New(opts Options) *Simulator {
 	if opts.AdminPassword == "" {
 		opts.AdminPassword = DefaultAdminPassword
 	}
+	if opts.Profile.Name == "" {
+		opts.Profile = Profile27()
+	}
 	if opts.Version == "" {
-		opts.Version = DefaultVersion
+		opts.Version = opts.Profile.Version
+	}
+	if opts.Profile.ConfirmationWindow <= 0 {
+		opts.Profile.ConfirmationWindow = confirmationWindow
+	}
+	if !opts.Profile.HasApp("groupfolders") {
+		opts.DisableGroupFolders = true
 	}
 	now := opts.Now
 	if now == nil {
@@ -127,6 +145,8 @@ func New(opts Options) *Simulator {
 		nextFileID:  2,
 		nextStorage: 1,
 		failures:    map[string]int{},
+		attempts:    map[string][]loginAttempt{},
+		sessions:    map[string]*loginSession{},
 		routeCalls:  map[string]int{},
 		faultRand:   rand.New(rand.NewSource(0)),
 		closed:      make(chan struct{}),
@@ -397,6 +417,9 @@ func (s *Simulator) createHome(u *user) error {
 	data := []byte(skeletonText)
 	var err error
 	if u.quota >= 0 && int64(len(data)) > u.quota {
+		if s.opts.Profile.SkeletonSkippedOverQuota {
+			return nil
+		}
 		data = data[:u.quota]
 		err = errSkeleton
 	}

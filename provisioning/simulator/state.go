@@ -161,7 +161,7 @@ func (s *Simulator) AddUser(a Account) error {
 	}
 	quota := QuotaUnlimited
 	if a.Quota != "" {
-		q, res := parseQuota(a.Quota)
+		q, res := s.parseQuota(a.Quota)
 		if res != nil {
 			return fmt.Errorf("simulator: add user %q: invalid quota %q", a.ID, a.Quota)
 		}
@@ -229,7 +229,33 @@ func (s *Simulator) ResetBruteForce() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.failures)
+	clear(s.attempts)
 }
+
+// AddAppPassword gives userID an app password, like
+// occ user:auth-tokens:add. ErrNotFound when there is no such user.
+func (s *Simulator) AddAppPassword(userID, token string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.user(userID)
+	if u == nil {
+		return ErrNotFound
+	}
+	s.tokens[token] = u.id
+	return nil
+}
+
+// PasswordVerifications counts the login-password verifications the server
+// made (Basic requests with the login password, session logins,
+// confirmations): each costs Profile.LoginLatency.
+func (s *Simulator) PasswordVerifications() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.logins
+}
+
+// Profile returns the generation the simulator behaves like.
+func (s *Simulator) Profile() Profile { return s.opts.Profile }
 
 // Calls returns the number of calls received (the state page excluded).
 func (s *Simulator) Calls() int {

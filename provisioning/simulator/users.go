@@ -94,6 +94,20 @@ func lastLoginMillis(u *user) int64 {
 // quotaData is the quota object of user details: a short form before the
 // first login, the storage figures afterwards.
 func (s *Simulator) quotaData(u *user) obj {
+	if s.opts.Profile.FullQuotaObject {
+		var used int64
+		if u.home != nil {
+			used = u.home.size()
+		}
+		if u.quota == QuotaUnlimited {
+			return obj{{"free", QuotaUnlimited}, {"used", used}, {"total", QuotaUnlimited}, {"relative", 0}, {"quota", QuotaUnlimited}}
+		}
+		relative := 0.0
+		if u.quota > 0 {
+			relative = math.Round(float64(used)/float64(u.quota)*10000) / 100
+		}
+		return obj{{"free", max(0, u.quota-used)}, {"used", used}, {"total", u.quota}, {"relative", relative}, {"quota", u.quota}}
+	}
 	if u.home == nil {
 		if u.quota == QuotaUnlimited {
 			return obj{{"quota", "none"}, {"used", 0}}
@@ -250,6 +264,9 @@ func (s *Simulator) createUser(c *ocsCall) ocsResult {
 	groups := c.list("groups")
 	for _, gid := range groups {
 		if s.groups[gid] == nil {
+			if s.opts.Profile.NewStatusCodes {
+				return fail(104, "Group "+gid+" does not exist")
+			}
 			return fail(104, "group "+gid+" does not exist")
 		}
 		if !admin && !s.isSubadminOf(c.user, gid) {
@@ -283,6 +300,9 @@ func (s *Simulator) createUser(c *ocsCall) ocsResult {
 	if msg := validateUserID(id); msg != "" {
 		return fail(101, msg)
 	}
+	if max := s.opts.Profile.MaxUserIDLength; max > 0 && len(id) > max {
+		return fail(101, "Username is too long")
+	}
 	if !setPasswordLink {
 		if strings.TrimSpace(password) == "" {
 			return fail(101, "A valid password must be provided")
@@ -311,7 +331,7 @@ func (s *Simulator) createUser(c *ocsCall) ocsResult {
 	}
 	if l := c.param("language"); l != "" {
 		if !validLanguage(l) {
-			return fail(102, "Invalid language")
+			return fail(s.opts.Profile.code(102, 101), "Invalid language")
 		}
 		u.language = l
 	}
@@ -324,7 +344,7 @@ func (s *Simulator) createUser(c *ocsCall) ocsResult {
 
 // setQuota applies a quota value as editUser does; done reports a failure.
 func (s *Simulator) setQuota(u *user, value string) (ocsResult, bool) {
-	q, res := parseQuota(value)
+	q, res := s.parseQuota(value)
 	if res != nil {
 		return *res, true
 	}
@@ -334,17 +354,20 @@ func (s *Simulator) setQuota(u *user, value string) (ocsResult, bool) {
 
 // parseQuota converts an editUser quota value to bytes, reproducing
 // Nextcloud's round trip through a human-readable size ("1.4 MB").
-func parseQuota(value string) (int64, *ocsResult) {
+func (s *Simulator) parseQuota(value string) (int64, *ocsResult) {
 	if value == "none" || value == "default" {
 		return QuotaUnlimited, nil
 	}
 	bytes, ok := computerFileSize(value)
 	if !ok {
 		r := fail(102, "Invalid quota value "+value)
+		if s.opts.Profile.NewStatusCodes {
+			r = fail(101, "Invalid quota value: "+value)
+		}
 		return 0, &r
 	}
 	if bytes < 0 {
-		r := fail(http.StatusInternalServerError, msgInternalError)
+		r := fail(s.opts.Profile.code(http.StatusInternalServerError, ocsServerError), msgInternalError)
 		return 0, &r
 	}
 	human := humanFileSize(bytes)
@@ -456,14 +479,14 @@ func (s *Simulator) editUser(c *ocsCall) ocsResult {
 		return fail(ocsNotFound, "")
 	}
 	if !permitted[key] {
-		return fail(103, "")
+		return fail(s.opts.Profile.code(103, 113), "")
 	}
 	switch key {
 	case "display", "displayname":
 		target.displayName = value
 	case "email":
 		if value != "" && !validEmail(value) {
-			return fail(102, "")
+			return fail(s.opts.Profile.code(102, 101), "")
 		}
 		target.email = value
 	case "password":
@@ -471,12 +494,12 @@ func (s *Simulator) editUser(c *ocsCall) ocsResult {
 			return fail(102, "Invalid password value")
 		}
 		if hint := passwordPolicy(value); hint != "" {
-			return fail(103, hint)
+			return fail(s.opts.Profile.code(103, 107), hint)
 		}
 		target.password = value
 	case "language":
 		if !validLanguage(value) && value != "en" {
-			return fail(102, "Invalid language")
+			return fail(s.opts.Profile.code(102, 101), "Invalid language")
 		}
 		target.language = value
 	case "locale":
