@@ -74,6 +74,9 @@ type Engine struct {
 	now     func() time.Time
 
 	wake    chan struct{}
+	factsMu sync.Mutex
+	facts   map[string]hostFacts     // per host: what preflight read
+	reading map[string]chan struct{} // per host: a preflight reading now
 	mu      sync.Mutex
 	running map[string]int // jobs running per host in this process
 	total   int
@@ -88,7 +91,7 @@ func NewEngine(db *database.DB, hosts *Hosts, apps *onboarding.Store, postman *m
 	}
 	return &Engine{
 		opts: opts, db: db, Jobs: NewStore(db, nil), Hosts: hosts, apps: apps, postman: postman, logger: logger,
-		now: time.Now, wake: make(chan struct{}, 1), running: map[string]int{},
+		now: time.Now, wake: make(chan struct{}, 1), running: map[string]int{}, facts: map[string]hostFacts{}, reading: map[string]chan struct{}{},
 	}
 }
 
@@ -252,6 +255,7 @@ func (e *Engine) fail(ctx context.Context, j *Job, step string, err error, log *
 	if errors.Is(err, errLostClaim) || (ctx.Err() != nil && errors.Is(err, context.Canceled)) {
 		return
 	}
+	e.forgetFacts(j.HostID)
 	kind := Classify(err)
 	attempts := 0
 	for _, st := range j.Steps {
@@ -361,3 +365,49 @@ func (e *Engine) Approve(ctx context.Context, app *onboarding.Application, h *Ho
 
 // Worker is this process's name in claims.
 func (e *Engine) Worker() string { return e.opts.Worker }
+
+// hostFactsTTL is how long what preflight read of a host is trusted: an
+// upgrade or an app disabled is noticed within that time, and at once when
+// a job on that host fails.
+const hostFactsTTL = 10 * time.Minute
+
+// lockFacts makes the jobs of one host read its facts one at a time, so
+// that jobs starting together share one reading; it returns the unlock.
+func (e *Engine) lockFacts(hostID string) func() {
+	for {
+		e.factsMu.Lock()
+		ch, busy := e.reading[hostID]
+		if !busy {
+			ch = make(chan struct{})
+			e.reading[hostID] = ch
+			e.factsMu.Unlock()
+			return func() {
+				e.factsMu.Lock()
+				delete(e.reading, hostID)
+				e.factsMu.Unlock()
+				close(ch)
+			}
+		}
+		e.factsMu.Unlock()
+		<-ch
+	}
+}
+
+func (e *Engine) cachedFacts(hostID, conn string) (hostFacts, bool) {
+	e.factsMu.Lock()
+	defer e.factsMu.Unlock()
+	f, ok := e.facts[hostID]
+	return f, ok && f.conn == conn && e.now().Sub(f.at) < hostFactsTTL
+}
+
+func (e *Engine) rememberFacts(hostID string, f hostFacts) {
+	e.factsMu.Lock()
+	defer e.factsMu.Unlock()
+	e.facts[hostID] = f
+}
+
+func (e *Engine) forgetFacts(hostID string) {
+	e.factsMu.Lock()
+	defer e.factsMu.Unlock()
+	delete(e.facts, hostID)
+}

@@ -60,7 +60,8 @@ func TestApprovedRequestBecomesAWorkspace(t *testing.T) {
 				}
 			}
 			want := workspace{Group: "les-amis-du-velo", User: "anne-martin.les-amis-du-velo", Folder: "Les Amis du Vélo",
-				Name: "Les Amis du Vélo", Contact: "Anne Martin", Email: "anne.martin@amis-velo.example.org", QuotaBytes: 20 * GB}
+				Name: "Les Amis du Vélo", Contact: "Anne Martin", Email: "anne.martin@amis-velo.example.org", QuotaBytes: 20 * GB,
+				AccountQuotaBytes: DefaultAccountQuotaGB * GB}
 			if got := env.workspaceOf(j); got != want {
 				t.Errorf("workspace %+v, want %+v", got, want)
 			}
@@ -184,37 +185,40 @@ type faultTarget struct {
 var firstCalls = map[bool][]faultTarget{
 	true: {
 		{StepPreflight, "GET /status.php", 1},
-		{StepGroup, "GET /ocs/cloud/groups/{groupid}", 1},
-		{StepAccount, "GET /ocs/cloud/users/{userid}", 1},
-		{StepMembership, "GET /ocs/cloud/users/{userid}", 2},
+		{StepGroup, "POST /ocs/cloud/groups", 1},
+		{StepAccount, "POST /ocs/cloud/users", 1},
+		{StepMembership, "POST /ocs/cloud/users/{userid}/subadmins", 1},
 		{StepSpace, "POST /ocs/cloud/groups", 2}, // the provisioning access group
 		{StepTree, "MKCOL /dav/files", 1},
-		{StepDocuments, "PROPFIND /dav/files", 1},
-		{StepRevoke, "GET /apps/groupfolders/folders/{id}", 2},
+		{StepDocuments, "PUT /dav/files", 1},
+		{StepRevoke, "DELETE /apps/groupfolders/folders/{id}/groups/{group}", 1},
 	},
 	false: {
 		{StepPreflight, "GET /status.php", 1},
-		{StepGroup, "GET /ocs/cloud/groups/{groupid}", 1},
-		{StepAccount, "GET /ocs/cloud/users/{userid}", 1},
-		{StepMembership, "GET /ocs/cloud/users/{userid}", 2},
-		{StepSpace, "PROPFIND /dav/files", 1},
+		{StepGroup, "POST /ocs/cloud/groups", 1},
+		{StepAccount, "POST /ocs/cloud/users", 1},
+		{StepMembership, "POST /ocs/cloud/users/{userid}/subadmins", 1},
+		{StepSpace, "MKCOL /dav/files", 1},
 		{StepTree, "MKCOL /dav/files", 2},
-		{StepDocuments, "PROPFIND /dav/files", 2},
+		{StepDocuments, "PUT /dav/files", 1},
 		// Revoke and record make no call on a host without group folders.
 	},
 }
 
 // actingCalls are the calls whose effect stays when their answer is lost:
-// the dangerous moment for duplicates.
+// the dangerous moment for duplicates. Every call the engine makes to act
+// is here: a call that avoids a look before it is covered.
 var actingCalls = map[bool][]faultTarget{
 	true: {
 		{StepPreflight, "GET /ocs/cloud/user", 1},
 		{StepGroup, "POST /ocs/cloud/groups", 1},
-		{StepAccount, "POST /ocs/cloud/users", 1},
-		{StepAccount, "PUT /ocs/cloud/users/{userid}", 1}, // the quota, set once the account exists
+		{StepAccount, "POST /ocs/cloud/users", 1}, // with its group and quota
 		{StepMembership, "POST /ocs/cloud/users/{userid}/subadmins", 1},
+		{StepSpace, "POST /ocs/cloud/groups", 2},                // the access group, once per host
+		{StepSpace, "POST /ocs/cloud/users/{userid}/groups", 1}, // the provisioning account joins it
 		{StepSpace, "POST /apps/groupfolders/folders", 1},
 		{StepSpace, "POST /apps/groupfolders/folders/{id}/groups", 1},
+		{StepSpace, "POST /apps/groupfolders/folders/{id}/groups", 2},
 		{StepSpace, "POST /apps/groupfolders/folders/{id}/quota", 1},
 		{StepTree, "MKCOL /dav/files", 3},
 		{StepDocuments, "PUT /dav/files", 1},
@@ -225,7 +229,6 @@ var actingCalls = map[bool][]faultTarget{
 		{StepPreflight, "GET /ocs/cloud/user", 1},
 		{StepGroup, "POST /ocs/cloud/groups", 1},
 		{StepAccount, "POST /ocs/cloud/users", 1},
-		{StepAccount, "PUT /ocs/cloud/users/{userid}", 1},
 		{StepMembership, "POST /ocs/cloud/users/{userid}/subadmins", 1},
 		{StepSpace, "MKCOL /dav/files", 1},
 		{StepSpace, "POST /ocs/apps/files_sharing/api/v1/shares", 1},
@@ -572,6 +575,9 @@ func TestIDsTakenOnTheHostAreNeverAdopted(t *testing.T) {
 			want:   workspace{Group: "les-amis-du-velo-2", User: "anne-martin.les-amis-du-velo-2-2", Folder: "Les Amis du Vélo"},
 		},
 		{
+			// The app allows two folders with one mount point; looking for
+			// the name would mean reading every folder of the host on every
+			// job. The other folder keeps its groups; ours has its own id.
 			name: "a group folder with the wanted name is left alone", groupFolders: true,
 			seed: func(t *testing.T, h *testHost) {
 				c := h.adminClient(t)
@@ -581,7 +587,7 @@ func TestIDsTakenOnTheHostAreNeverAdopted(t *testing.T) {
 				must(t, c.AddGroupToFolder(context.Background(), id, "velo-club"))
 			},
 			before: seeded{Groups: []string{"velo-club"}, GroupFolders: []string{"Les Amis du Vélo"}},
-			want:   workspace{Group: "les-amis-du-velo", User: "anne-martin.les-amis-du-velo", Folder: "Les Amis du Vélo (2)"},
+			want:   workspace{Group: "les-amis-du-velo", User: "anne-martin.les-amis-du-velo", Folder: "Les Amis du Vélo"},
 		},
 		{
 			name: "a folder of the provisioning account with the wanted name is left alone", groupFolders: false,
@@ -606,6 +612,7 @@ func TestIDsTakenOnTheHostAreNeverAdopted(t *testing.T) {
 			}
 			want := tt.want
 			want.Name, want.Contact, want.Email, want.QuotaBytes = "Les Amis du Vélo", "Anne Martin", email, 20*GB
+			want.AccountQuotaBytes = DefaultAccountQuotaGB * GB
 			if got := env.workspaceOf(j); got != want {
 				t.Fatalf("workspace %+v, want %+v", got, want)
 			}
@@ -806,14 +813,14 @@ func TestCancelAndRetry(t *testing.T) {
 		env := newTestEnv(t, envConfig{RPS: fastRPS})
 		h := env.Host
 		// The account step's first call hangs while staff cancel.
-		h.Sim.SetFaults(simulator.Faults{Rules: []simulator.FaultRule{{Route: "GET /ocs/cloud/users/{userid}", Nth: 1, Action: simulator.Hang}}})
+		h.Sim.SetFaults(simulator.Faults{Rules: []simulator.FaultRule{{Route: "POST /ocs/cloud/users", Nth: 1, Action: simulator.Hang}}})
 		_, id := env.submitAndApprove(h, association{})
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
 			env.Engine.RunDue(env.ctx)
 		}()
-		waitFor(t, func() bool { return h.Sim.RouteCalls()["GET /ocs/cloud/users/{userid}"] == 1 })
+		waitFor(t, func() bool { return h.Sim.RouteCalls()["POST /ocs/cloud/users"] == 1 })
 		must(t, env.Engine.Jobs.Cancel(env.ctx, id))
 		<-done
 		j := env.job(id)
@@ -942,6 +949,16 @@ func comparable(st simulator.State) simulator.State {
 	return st
 }
 
+// The faults that stop a job with its documents in place: the revoke step
+// refused (documents done), the second upload refused (first recorded).
+var (
+	revokeRefused = simulator.FaultRule{Route: "DELETE /apps/groupfolders/folders/{id}/groups/{group}", Nth: 1,
+		Action: simulator.Fail, Status: http.StatusForbidden}
+	// The second upload is made, then refused: placed, yet not recorded.
+	secondUploadRefused = simulator.FaultRule{Route: "PUT /dav/files", Nth: 2, Action: simulator.Fail, Status: http.StatusForbidden,
+		AfterHandling: true}
+)
+
 func TestDocumentsTheAssociationChangedAreNotOverwritten(t *testing.T) {
 	// The association edits a welcome document (or deletes it) between a
 	// run of the documents step and the next one.
@@ -958,17 +975,17 @@ func TestDocumentsTheAssociationChangedAreNotOverwritten(t *testing.T) {
 		delete bool // the association deleted the document instead
 	}{
 		{name: "a document edited after the step was done is left as it is", groupFolders: true,
-			stop: simulator.FaultRule{Route: "GET /apps/groupfolders/folders/{id}", Nth: 2, Action: simulator.Fail, Status: http.StatusForbidden}, reset: true},
+			stop: revokeRefused, reset: true},
 		{name: "a document edited after the step was done is left as it is, even when the job forgot it placed it", groupFolders: true,
-			stop: simulator.FaultRule{Route: "GET /apps/groupfolders/folders/{id}", Nth: 2, Action: simulator.Fail, Status: http.StatusForbidden}, reset: true, forget: true},
+			stop: revokeRefused, reset: true, forget: true},
 		{name: "a document deleted after the step was done is not put back", groupFolders: true,
-			stop: simulator.FaultRule{Route: "GET /apps/groupfolders/folders/{id}", Nth: 2, Action: simulator.Fail, Status: http.StatusForbidden}, reset: true, delete: true},
+			stop: revokeRefused, reset: true, delete: true},
 		{name: "a document edited while the step waits for its retry is left as it is", groupFolders: true,
-			stop: simulator.FaultRule{Route: "PROPFIND /dav/files", Nth: 4, Action: simulator.Fail, Status: http.StatusForbidden}},
+			stop: secondUploadRefused},
 		{name: "a document edited while the step waits for its retry is left as it is, in a shared folder", groupFolders: false,
-			stop: simulator.FaultRule{Route: "PROPFIND /dav/files", Nth: 5, Action: simulator.Fail, Status: http.StatusForbidden}},
+			stop: secondUploadRefused},
 		{name: "a document deleted while the step waits for its retry is not put back, in a shared folder", groupFolders: false,
-			stop: simulator.FaultRule{Route: "PROPFIND /dav/files", Nth: 5, Action: simulator.Fail, Status: http.StatusForbidden}, delete: true},
+			stop: secondUploadRefused, delete: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1121,4 +1138,53 @@ func TestTheRecordStepRetriesTheReadyEmail(t *testing.T) {
 		t.Errorf("%d workspace rows, %d ready events; want 1 and 1", rows, readyEvents)
 	}
 	env.checkHost(env.Host, true, []workspace{env.workspaceOf(j)}, seeded{})
+}
+
+// minimalCalls is the sequence a careful administrator makes by hand for
+// one workspace: group, account (with e-mail, group and quota), sub-admin,
+// group folder, its group, its quota, temporary access, 6 folders, 1
+// document, access removed.
+const minimalCalls = 15
+
+func TestAWorkspaceTakesAboutTheCallsMadeByHand(t *testing.T) {
+	const workspaces = 4
+	env := newTestEnv(t, envConfig{RPS: fastRPS})
+	h := env.Host
+	var ids []string
+	for i := range workspaces {
+		_, id := env.submitAndApprove(h, association{Name: fmt.Sprintf("Association numéro %d", i+1)})
+		ids = append(ids, id)
+	}
+	env.Engine.RunDue(env.ctx)
+	var want []workspace
+	for _, id := range ids {
+		j := env.job(id)
+		if j.Status != JobSucceeded {
+			t.Fatalf("job %s %s", j.Status, j.ErrorKey)
+		}
+		want = append(want, env.workspaceOf(j))
+	}
+	env.checkHost(h, true, want, seeded{})
+	calls := h.Sim.RouteCalls()
+	total := 0
+	for _, n := range calls {
+		total += n
+	}
+	// The plan places two welcome documents (fr, en): one more than the
+	// minimal sequence's one.
+	limit := float64(minimalCalls+1) * 1.2
+	if per := float64(total) / workspaces; per > limit {
+		t.Errorf("%.1f calls per workspace, want at most %.1f: %v", per, limit, calls)
+	}
+	for _, route := range []string{"GET /apps/groupfolders/folders", "PROPFIND /dav/files", "GET /ocs/cloud/groups/{groupid}",
+		"PUT /ocs/cloud/users/{userid}", "GET /ocs/cloud/users/{userid}"} {
+		if calls[route] != 0 {
+			t.Errorf("%d calls %s, want none on a run without failures", calls[route], route)
+		}
+	}
+	for _, route := range []string{"GET /status.php", "GET /ocs/cloud/user", "POST /ocs/cloud/users/{userid}/groups"} {
+		if calls[route] != 1 {
+			t.Errorf("%d calls %s, want one per host", calls[route], route)
+		}
+	}
 }

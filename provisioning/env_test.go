@@ -435,13 +435,24 @@ type workspace struct {
 	Group, User, Folder string
 	Name, Contact       string
 	Email               string
-	QuotaBytes          int64
+	QuotaBytes          int64 // the shared folder's
+	AccountQuotaBytes   int64 // the account's own (1 GB unless a test says otherwise)
+}
+
+// accountQuota is the account quota a workspace should have: the plan's
+// default (1 GB) unless the test set one.
+func (w workspace) accountQuota() int64 {
+	if w.AccountQuotaBytes > 0 {
+		return w.AccountQuotaBytes
+	}
+	return DefaultAccountQuotaGB * GB
 }
 
 // workspaceOf is the workspace a job made, as its state and plan say.
 func (env *testEnv) workspaceOf(j *Job) workspace {
 	return workspace{Group: j.State.GroupID, User: j.State.UserID, Folder: j.State.Folder,
-		Name: j.Plan.AssociationName, Contact: j.Plan.ContactName, Email: j.Plan.ContactEmail, QuotaBytes: j.Plan.QuotaBytes}
+		Name: j.Plan.AssociationName, Contact: j.Plan.ContactName, Email: j.Plan.ContactEmail, QuotaBytes: j.Plan.QuotaBytes,
+		AccountQuotaBytes: j.Plan.accountQuota()}
 }
 
 // seeded lists what a test put on a host before provisioning.
@@ -537,9 +548,9 @@ func hostProblems(st simulator.State, groupFolders bool, folders []string, want 
 		if !slices.Equal(g.Members, []string{w.User}) || !slices.Equal(g.Subadmins, []string{w.User}) {
 			add("group %s: members %q, subadmins %q, want only %q", g.ID, g.Members, g.Subadmins, w.User)
 		}
-		if !strings.EqualFold(u.Email, w.Email) || u.DisplayName != w.Contact || u.Language != "fr" || u.Quota != w.QuotaBytes || !u.Enabled {
+		if !strings.EqualFold(u.Email, w.Email) || u.DisplayName != w.Contact || u.Language != "fr" || u.Quota != w.accountQuota() || !u.Enabled {
 			add("account %s: e-mail %q, name %q, language %q, quota %d, enabled %v; want %q, %q, fr, %d, true",
-				u.ID, u.Email, u.DisplayName, u.Language, u.Quota, u.Enabled, w.Email, w.Contact, w.QuotaBytes)
+				u.ID, u.Email, u.DisplayName, u.Language, u.Quota, u.Enabled, w.Email, w.Contact, w.accountQuota())
 		}
 		if !slices.Equal(u.Groups, []string{w.Group}) || !slices.Equal(u.SubadminOf, []string{w.Group}) {
 			add("account %s: groups %q, administers %q, want %q", u.ID, u.Groups, u.SubadminOf, w.Group)
@@ -559,7 +570,10 @@ func hostProblems(st simulator.State, groupFolders bool, folders []string, want 
 		if groupFolders {
 			var found []simulator.GroupFolder
 			for _, f := range st.GroupFolders {
-				if f.MountPoint == w.Folder {
+				// A folder made outside Archipel may share the mount point
+				// (the app allows it): it is not the workspace's.
+				_, ours := f.Groups[w.Group]
+				if f.MountPoint == w.Folder && (ours || len(f.Groups) == 0 || !slices.Contains(before.GroupFolders, f.MountPoint)) {
 					found = append(found, f)
 				}
 			}

@@ -32,7 +32,13 @@ type Host struct {
 	WelcomeEN      string
 	DefaultQuotaGB int
 	DefaultAccount int
-	hasSecret      bool
+	// DefaultAccountQuotaGB is each new account's personal quota.
+	DefaultAccountQuotaGB int
+	// RequestsPerSecond and JobsAtOnce pace provisioning on this host; 0
+	// takes the service's defaults.
+	RequestsPerSecond float64
+	JobsAtOnce        int
+	hasSecret         bool
 }
 
 // DefaultFolderTemplate is the folder tree of a host that set none.
@@ -66,9 +72,11 @@ func (hs *Hosts) Get(ctx context.Context, id string) (*Host, error) {
 	var tmpl string
 	var secret []byte
 	err := hs.db.QueryRowContext(ctx, `SELECT id, slug, name, website, contact_email, help_url, nextcloud_url, nextcloud_user,
-		folder_template, welcome_fr, welcome_en, default_quota_gb, default_accounts, nextcloud_secret
+		folder_template, welcome_fr, welcome_en, default_quota_gb, default_accounts, nextcloud_secret,
+		default_account_quota_gb, requests_per_second, jobs_at_once
 		FROM hosts WHERE id = $1`, id).Scan(&h.ID, &h.Slug, &h.Name, &h.Website, &h.ContactEmail, &h.HelpURL,
-		&h.NextcloudURL, &h.NextcloudUser, &tmpl, &h.WelcomeFR, &h.WelcomeEN, &h.DefaultQuotaGB, &h.DefaultAccount, &secret)
+		&h.NextcloudURL, &h.NextcloudUser, &tmpl, &h.WelcomeFR, &h.WelcomeEN, &h.DefaultQuotaGB, &h.DefaultAccount, &secret,
+		&h.DefaultAccountQuotaGB, &h.RequestsPerSecond, &h.JobsAtOnce)
 	if err != nil {
 		return nil, database.MapError(err, "provisioning: get host")
 	}
@@ -164,4 +172,18 @@ func (hs *Hosts) BySlug(ctx context.Context, slug string) (*Host, error) {
 		return nil, database.MapError(err, "provisioning: host by slug")
 	}
 	return hs.Get(ctx, id)
+}
+
+// accessGroupFor returns the provisioning account for which the host-wide
+// access group was ensured, or "".
+func (hs *Hosts) accessGroupFor(ctx context.Context, hostID string) (string, error) {
+	var admin string
+	err := hs.db.QueryRowContext(ctx, `SELECT access_group_for FROM hosts WHERE id = $1`, hostID).Scan(&admin)
+	return admin, database.MapError(err, "provisioning: access group")
+}
+
+// setAccessGroupFor records that the access group holds admin ("" forgets).
+func (hs *Hosts) setAccessGroupFor(ctx context.Context, hostID, admin string) error {
+	_, err := hs.db.ExecContext(ctx, `UPDATE hosts SET access_group_for = $1 WHERE id = $2`, admin, hostID)
+	return database.MapError(err, "provisioning: access group")
 }

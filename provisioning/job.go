@@ -103,6 +103,9 @@ type State struct {
 	UserID      string `json:"user_id,omitempty"`
 	UserTry     int    `json:"user_try,omitempty"`
 	UserCreated bool   `json:"user_created,omitempty"`
+	// UserInGroup says the account was created in one request with its
+	// group, so membership need not look at it.
+	UserInGroup bool `json:"user_in_group,omitempty"`
 
 	Folder        string `json:"folder,omitempty"`
 	FolderTry     int    `json:"folder_try,omitempty"`

@@ -13,17 +13,20 @@ import (
 // Plan is what a workspace will be, fixed at approval so that every retry
 // provisions exactly the same thing.
 type Plan struct {
-	ApplicationID   string     `json:"application_id"`
-	HostID          string     `json:"host_id"`
-	AssociationName string     `json:"association_name"`
-	ContactName     string     `json:"contact_name"`
-	ContactEmail    string     `json:"contact_email"`
-	Language        string     `json:"language"`
-	QuotaBytes      int64      `json:"quota_bytes"`
-	Accounts        int        `json:"accounts"`
-	Folders         []string   `json:"folders"`
-	Services        []string   `json:"services"`
-	Documents       []Document `json:"documents"`
+	ApplicationID   string `json:"application_id"`
+	HostID          string `json:"host_id"`
+	AssociationName string `json:"association_name"`
+	ContactName     string `json:"contact_name"`
+	ContactEmail    string `json:"contact_email"`
+	Language        string `json:"language"`
+	QuotaBytes      int64  `json:"quota_bytes"` // the shared folder's quota
+	// AccountQuotaBytes is each account's own quota (its personal files);
+	// plans fixed before it existed have 0 and give QuotaBytes.
+	AccountQuotaBytes int64      `json:"account_quota_bytes,omitempty"`
+	Accounts          int        `json:"accounts"`
+	Folders           []string   `json:"folders"`
+	Services          []string   `json:"services"`
+	Documents         []Document `json:"documents"`
 }
 
 // Document is a welcome document placed in the shared space.
@@ -32,21 +35,39 @@ type Document struct {
 	Content string `json:"content"`
 }
 
+// accountQuota is the quota of each account of the workspace.
+func (p Plan) accountQuota() int64 {
+	if p.AccountQuotaBytes > 0 {
+		return p.AccountQuotaBytes
+	}
+	return p.QuotaBytes
+}
+
 // PlanOptions are what staff may adjust when approving.
 type PlanOptions struct {
-	QuotaGB  int
-	Accounts int
-	Folders  []string
-	Services []string
+	QuotaGB int // the shared folder's quota
+	// AccountQuotaGB is each account's personal quota, small by default:
+	// the association's files live in the shared folder.
+	AccountQuotaGB int
+	Accounts       int
+	Folders        []string
+	Services       []string
 }
 
 // GB is a gigabyte as Nextcloud counts quotas.
 const GB = int64(1) << 30
 
+// DefaultAccountQuotaGB is each account's quota when the host set none.
+const DefaultAccountQuotaGB = 1
+
 // DefaultPlanOptions are the host's defaults, raised to what the association
 // asked for.
 func DefaultPlanOptions(app *onboarding.Application, h *Host) PlanOptions {
-	o := PlanOptions{QuotaGB: h.DefaultQuotaGB, Accounts: h.DefaultAccount, Folders: h.FolderTemplate, Services: app.Answers.Needs.Services}
+	o := PlanOptions{QuotaGB: h.DefaultQuotaGB, AccountQuotaGB: h.DefaultAccountQuotaGB, Accounts: h.DefaultAccount,
+		Folders: h.FolderTemplate, Services: app.Answers.Needs.Services}
+	if o.AccountQuotaGB < 1 {
+		o.AccountQuotaGB = DefaultAccountQuotaGB
+	}
 	if asked := onboarding.Number(app.Answers.Needs.StorageGB); asked > o.QuotaGB {
 		o.QuotaGB = asked
 	}
@@ -61,13 +82,15 @@ func (o PlanOptions) Validate() error {
 	switch {
 	case o.QuotaGB < 1 || o.QuotaGB > 100000:
 		return fmt.Errorf("quota %d GB out of range", o.QuotaGB)
+	case o.AccountQuotaGB < 0 || o.AccountQuotaGB > o.QuotaGB:
+		return fmt.Errorf("account quota %d GB out of range (at most the shared folder's %d GB)", o.AccountQuotaGB, o.QuotaGB)
 	case o.Accounts < 1 || o.Accounts > 10000:
 		return fmt.Errorf("accounts %d out of range", o.Accounts)
 	case len(o.Folders) > 50:
 		return fmt.Errorf("too many folders (%d)", len(o.Folders))
 	}
 	for _, f := range o.Folders {
-		if strings.TrimSpace(f) == "" || strings.ContainsAny(f, `/\`) || len(f) > 100 {
+		if t := strings.TrimSpace(f); t == "" || t == "." || t == ".." || strings.ContainsAny(f, `/\`) || len(f) > 100 {
 			return fmt.Errorf("folder name %q not allowed", f)
 		}
 	}
@@ -82,6 +105,9 @@ type welcomeData struct {
 
 // NewPlan fixes the plan of an approved request on a host.
 func NewPlan(app *onboarding.Application, h *Host, o PlanOptions) (Plan, error) {
+	if o.AccountQuotaGB == 0 {
+		o.AccountQuotaGB = min(DefaultAccountQuotaGB, o.QuotaGB)
+	}
 	if err := o.Validate(); err != nil {
 		return Plan{}, err
 	}
@@ -89,7 +115,7 @@ func NewPlan(app *onboarding.Application, h *Host, o PlanOptions) (Plan, error) 
 		ApplicationID: app.ID, HostID: h.ID,
 		AssociationName: app.Answers.Association.Name, ContactName: app.Answers.Members.ContactName,
 		ContactEmail: app.Answers.Association.ContactEmail, Language: app.Language,
-		QuotaBytes: int64(o.QuotaGB) * GB, Accounts: o.Accounts, Folders: o.Folders, Services: o.Services,
+		QuotaBytes: int64(o.QuotaGB) * GB, AccountQuotaBytes: int64(o.AccountQuotaGB) * GB, Accounts: o.Accounts, Folders: o.Folders, Services: o.Services,
 	}
 	for _, lang := range templates.Languages {
 		text := templates.Welcome(lang)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"archipel/apperr"
 	"archipel/mail"
@@ -64,48 +65,92 @@ func (r *run) do(ctx context.Context, call func(context.Context) error) error {
 // save records the state before an action whose outcome depends on it.
 func (r *run) save(ctx context.Context) error { return r.e.Jobs.saveState(ctx, r.j, r.e.opts.Worker) }
 
+// stepFunc runs one step and returns its detail for staff.
+type stepFunc func(r *run, ctx context.Context) (string, error)
+
+// steps are the functions of the step names; a file adding a step (the
+// services) registers it with addStep.
+var steps = map[string]stepFunc{
+	StepPreflight:  (*run).preflight,
+	StepGroup:      (*run).group,
+	StepAccount:    (*run).account,
+	StepMembership: (*run).membership,
+	StepSpace:      (*run).space,
+	StepTree:       (*run).tree,
+	StepDocuments:  (*run).documents,
+	StepRevoke:     (*run).revoke,
+	StepRecord:     (*run).record,
+}
+
+// addStep registers a step that runs just before the step named before
+// (from an init function): jobs enqueued from then on include it.
+func addStep(name, before string, fn stepFunc) {
+	i := slices.Index(StepNames, before)
+	if i < 0 {
+		panic("provisioning: addStep before unknown step " + before)
+	}
+	StepNames = slices.Insert(StepNames, i, name)
+	steps[name] = fn
+}
+
 func (r *run) step(ctx context.Context, name string) (string, error) {
-	switch name {
-	case StepPreflight:
-		return r.preflight(ctx)
-	case StepGroup:
-		return r.group(ctx)
-	case StepAccount:
-		return r.account(ctx)
-	case StepMembership:
-		return r.membership(ctx)
-	case StepSpace:
-		return r.space(ctx)
-	case StepTree:
-		return r.tree(ctx)
-	case StepDocuments:
-		return r.documents(ctx)
-	case StepRevoke:
-		return r.revoke(ctx)
-	case StepRecord:
-		return r.record(ctx)
+	if fn, ok := steps[name]; ok {
+		return fn(r, ctx)
 	}
 	return "", fmt.Errorf("provisioning: unknown step %q", name)
 }
 
 func permanent(key, op string) error { return apperr.New(apperr.Invalid, key, op) }
 
-// preflight reads the host's version and abilities, and checks that the
-// provisioning account is an administrator.
+// preflight learns the host's version and abilities and checks that the
+// provisioning account is an administrator: three reads, made once per
+// host and connection while they stay fresh (hostFactsTTL), not per job.
 func (r *run) preflight(ctx context.Context) (string, error) {
+	conn := r.h.NextcloudURL + "\x00" + r.h.NextcloudUser
+	// One job of a host reads while the others wait for its answer.
+	unlock := r.e.lockFacts(r.h.ID)
+	f, ok := r.e.cachedFacts(r.h.ID, conn)
+	if !ok {
+		var err error
+		if f, err = r.readFacts(ctx); err != nil {
+			unlock()
+			return "", err
+		}
+		f.conn = conn
+		r.e.rememberFacts(r.h.ID, f)
+	}
+	unlock()
+	r.st.Version, r.st.GroupFolders, r.st.Admin = f.version, f.groupFolders, f.admin
+	space := "share"
+	if f.groupFolders {
+		space = "groupfolder"
+	}
+	return fmt.Sprintf("Nextcloud %s, %s", f.version, space), nil
+}
+
+// hostFacts are what preflight learns of a host.
+type hostFacts struct {
+	version      string
+	groupFolders bool
+	admin        string
+	conn         string // the URL and account they were read with
+	at           time.Time
+}
+
+func (r *run) readFacts(ctx context.Context) (hostFacts, error) {
 	var status nextcloud.Status
 	err := r.do(ctx, func(ctx context.Context) (err error) {
 		status, err = r.c.Status(ctx)
 		return err
 	})
 	if err != nil {
-		return "", err
+		return hostFacts{}, err
 	}
 	if !status.Installed {
-		return "", permanent("prov.error.not_installed", "provisioning: preflight")
+		return hostFacts{}, permanent("prov.error.not_installed", "provisioning: preflight")
 	}
 	if status.Maintenance {
-		return "", &nextcloud.Error{Op: "status", Kind: nextcloud.ErrUnavailable, Maintenance: true}
+		return hostFacts{}, &nextcloud.Error{Op: "status", Kind: nextcloud.ErrUnavailable, Maintenance: true}
 	}
 	var caps nextcloud.Capabilities
 	err = r.do(ctx, func(ctx context.Context) (err error) {
@@ -113,7 +158,7 @@ func (r *run) preflight(ctx context.Context) (string, error) {
 		return err
 	})
 	if err != nil {
-		return "", err
+		return hostFacts{}, err
 	}
 	var me nextcloud.User
 	err = r.do(ctx, func(ctx context.Context) (err error) {
@@ -121,20 +166,15 @@ func (r *run) preflight(ctx context.Context) (string, error) {
 		return err
 	})
 	if err != nil {
-		return "", err
+		return hostFacts{}, err
 	}
 	if !me.Admin {
-		return "", permanent("prov.error.not_admin", "provisioning: preflight")
+		return hostFacts{}, permanent("prov.error.not_admin", "provisioning: preflight")
 	}
 	if !caps.GroupFolders && !(caps.FilesSharingAPI && caps.GroupSharing) {
-		return "", permanent("prov.error.no_sharing", "provisioning: preflight")
+		return hostFacts{}, permanent("prov.error.no_sharing", "provisioning: preflight")
 	}
-	r.st.Version, r.st.GroupFolders, r.st.Admin = caps.VersionString, caps.GroupFolders, me.ID
-	space := "share"
-	if caps.GroupFolders {
-		space = "groupfolder"
-	}
-	return fmt.Sprintf("Nextcloud %s, %s", status.VersionString, space), nil
+	return hostFacts{version: status.VersionString, groupFolders: caps.GroupFolders, admin: me.ID, at: r.e.now()}, nil
 }
 
 // group ensures the association's group (display name = its name).
@@ -188,7 +228,11 @@ func (o outcome) detail() string {
 	return ""
 }
 
-// ensureNamed makes sure the job owns an object of its own choosing.
+// ensureNamed makes sure the job owns an object of its own choosing. A
+// first creation is asked for at once, without a look: the job's record
+// says it never asked for this id, so an "exists" answer means somebody
+// else's and the next id is tried. Only a job resuming after asking (an
+// answer lost, a crash) looks before acting.
 func (r *run) ensureNamed(ctx context.Context, o named) (outcome, error) {
 	for {
 		if *o.id == "" {
@@ -201,11 +245,22 @@ func (r *run) ensureNamed(ctx context.Context, o named) (outcome, error) {
 				return 0, err
 			}
 		}
+		key := o.kind + ":" + *o.id
+		if !*o.created && !r.attempted(key) {
+			if err := r.markAttempt(ctx, key); err != nil {
+				return 0, err
+			}
+			done, err := r.create(ctx, o)
+			if err != nil || done {
+				return made, err
+			}
+			continue
+		}
 		exists, ours, err := o.look(ctx)
 		switch {
 		case exists && *o.created:
 			return existed, nil
-		case exists && ours && r.attempted(o.kind+":"+*o.id):
+		case exists && ours:
 			*o.created = true
 			return adopted, r.save(ctx)
 		case exists:
@@ -215,27 +270,29 @@ func (r *run) ensureNamed(ctx context.Context, o named) (outcome, error) {
 				return 0, err
 			}
 		case errors.Is(err, nextcloud.ErrNotFound):
-			if err := r.markAttempt(ctx, o.kind+":"+*o.id); err != nil {
-				return 0, err
+			done, err := r.create(ctx, o)
+			if err != nil || done {
+				return made, err
 			}
-			err := r.do(ctx, o.create)
-			if errors.Is(err, nextcloud.ErrAlreadyExists) {
-				// Someone created it between our look and our request.
-				*o.id = ""
-				if err := r.save(ctx); err != nil {
-					return 0, err
-				}
-				continue
-			}
-			if err != nil {
-				return 0, err
-			}
-			*o.created = true
-			return made, r.save(ctx)
 		default:
 			return 0, err
 		}
 	}
+}
+
+// create asks the host for a named object; done is false when the id turned
+// out to be taken (the next one is then to be tried).
+func (r *run) create(ctx context.Context, o named) (done bool, err error) {
+	err = r.do(ctx, o.create)
+	if errors.Is(err, nextcloud.ErrAlreadyExists) {
+		*o.id = ""
+		return false, r.save(ctx)
+	}
+	if err != nil {
+		return false, err
+	}
+	*o.created = true
+	return true, r.save(ctx)
 }
 
 // reserveNext reserves, for this request on this host, the next candidate
@@ -271,9 +328,9 @@ func (r *run) markAttempt(ctx context.Context, key string) error {
 
 // account ensures the association's admin account, created with an e-mail
 // and no password: Nextcloud mails its own set-password link, and Archipel
-// never sees a password.
+// never sees a password. One request creates it with its group and quota.
 func (r *run) account(ctx context.Context) (string, error) {
-	quota := strconv.FormatInt(r.plan.QuotaBytes, 10)
+	quota := strconv.FormatInt(r.plan.accountQuota(), 10)
 	var u nextcloud.User
 	outcome, err := r.ensureNamed(ctx, named{
 		kind: "user", id: &r.st.UserID, try: &r.st.UserTry, created: &r.st.UserCreated,
@@ -283,7 +340,7 @@ func (r *run) account(ctx context.Context) (string, error) {
 			return err == nil, err == nil && strings.EqualFold(u.Email, r.plan.ContactEmail) && u.DisplayName == r.plan.ContactName, err
 		},
 		create: func(ctx context.Context) error {
-			return r.c.CreateUser(ctx, nextcloud.NewUser{
+			return r.c.CreateUserWithQuota(ctx, nextcloud.NewUser{
 				ID: r.st.UserID, Email: r.plan.ContactEmail, DisplayName: r.plan.ContactName,
 				Language: r.plan.Language, Quota: quota, Groups: []string{r.st.GroupID},
 			})
@@ -293,16 +350,21 @@ func (r *run) account(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if outcome == made {
+		// Made in one request with its group: membership need not look.
+		r.st.UserInGroup = true
+		if err := r.save(ctx); err != nil {
+			return "", err
+		}
 		return "account " + r.st.UserID + " created, welcome e-mail sent by Nextcloud", nil
 	}
-	if err := r.alignUser(ctx, u, quota); err != nil {
+	if err := r.alignUser(ctx, u, r.plan.accountQuota()); err != nil {
 		return "", err
 	}
 	return "account " + r.st.UserID + outcome.detail(), nil
 }
 
 // alignUser corrects what differs from the plan on an account we made.
-func (r *run) alignUser(ctx context.Context, u nextcloud.User, quota string) error {
+func (r *run) alignUser(ctx context.Context, u nextcloud.User, quota int64) error {
 	edits := []struct {
 		field        nextcloud.UserField
 		value        string
@@ -310,7 +372,7 @@ func (r *run) alignUser(ctx context.Context, u nextcloud.User, quota string) err
 	}{
 		{nextcloud.FieldEmail, r.plan.ContactEmail, !strings.EqualFold(u.Email, r.plan.ContactEmail)},
 		{nextcloud.FieldDisplayName, r.plan.ContactName, u.DisplayName != r.plan.ContactName},
-		{nextcloud.FieldQuota, quota, u.Quota.Unlimited || u.Quota.Limit != r.plan.QuotaBytes},
+		{nextcloud.FieldQuota, strconv.FormatInt(quota, 10), u.Quota.Unlimited || u.Quota.Limit != quota},
 	}
 	for _, ed := range edits {
 		if !ed.wrongAlready {
@@ -327,13 +389,26 @@ func (r *run) alignUser(ctx context.Context, u nextcloud.User, quota string) err
 }
 
 // membership ensures the account is in the association's group, and only
-// in it among associations' groups, and administers it.
+// in it among associations' groups, and administers it. An account this job
+// created with its group in the same request needs no look.
 func (r *run) membership(ctx context.Context) (string, error) {
-	cctx, cancel := r.call(ctx)
-	u, err := r.c.GetUser(cctx, r.st.UserID)
-	cancel()
-	if err != nil {
+	if !r.st.UserInGroup {
+		if err := r.checkMembership(ctx); err != nil {
+			return "", err
+		}
+	}
+	if err := r.do(ctx, func(ctx context.Context) error { return r.c.PromoteSubadmin(ctx, r.st.UserID, r.st.GroupID) }); err != nil {
 		return "", err
+	}
+	return "member and group administrator of " + r.st.GroupID, nil
+}
+
+// checkMembership puts an account the job adopted or found again in its
+// group, refusing one that belongs to another association.
+func (r *run) checkMembership(ctx context.Context) error {
+	var u nextcloud.User
+	if err := r.do(ctx, func(ctx context.Context) (err error) { u, err = r.c.GetUser(ctx, r.st.UserID); return err }); err != nil {
+		return err
 	}
 	for _, g := range u.Groups {
 		if strings.EqualFold(g, r.st.GroupID) {
@@ -341,29 +416,16 @@ func (r *run) membership(ctx context.Context) (string, error) {
 		}
 		owner, err := r.e.Jobs.ownerOf(ctx, r.h.ID, "group", g)
 		if err != nil {
-			return "", err
+			return err
 		}
 		if owner != "" && owner != r.plan.ApplicationID {
-			return "", permanent("prov.error.account_elsewhere", "provisioning: membership")
+			return permanent("prov.error.account_elsewhere", "provisioning: membership")
 		}
 	}
 	if !containsFold(u.Groups, r.st.GroupID) {
-		cctx, cancel := r.call(ctx)
-		err := r.c.AddToGroup(cctx, r.st.UserID, r.st.GroupID)
-		cancel()
-		if err != nil {
-			return "", err
-		}
+		return r.do(ctx, func(ctx context.Context) error { return r.c.AddToGroup(ctx, r.st.UserID, r.st.GroupID) })
 	}
-	if !containsFold(u.SubadminGroups, r.st.GroupID) {
-		cctx, cancel := r.call(ctx)
-		err := r.c.PromoteSubadmin(cctx, r.st.UserID, r.st.GroupID)
-		cancel()
-		if err != nil {
-			return "", err
-		}
-	}
-	return "member and group administrator of " + r.st.GroupID, nil
+	return nil
 }
 
 func containsFold(list []string, v string) bool {
@@ -388,64 +450,55 @@ func (r *run) nextFolder(ctx context.Context) error {
 	return r.save(ctx)
 }
 
+// groupFolder ensures the group folder: created (not looked for first: the
+// job never asked for this mount point), given to the group and to the
+// access group, with the plan's quota. A job resuming after a lost answer
+// looks the folder up (by id when it knows it) and corrects what differs.
 func (r *run) groupFolder(ctx context.Context) (string, error) {
 	if err := r.ensureAccessGroup(ctx); err != nil {
 		return "", err
 	}
-	var folder nextcloud.GroupFolder
+	fresh := false // created by this very run: known to be bare
 	for r.st.FolderID == 0 {
 		if r.st.Folder == "" {
 			if err := r.nextFolder(ctx); err != nil {
 				return "", err
 			}
 		}
-		cctx, cancel := r.call(ctx)
-		all, err := r.c.GroupFolders(cctx)
-		cancel()
-		if err != nil {
-			return "", err
-		}
-		var same []nextcloud.GroupFolder
-		for _, f := range all {
-			if strings.EqualFold(f.MountPoint, r.st.Folder) {
-				same = append(same, f)
-			}
-		}
-		if len(same) > 0 {
-			f := same[0]
-			if r.attempted("folder:"+r.st.Folder) && onlyGroups(f, r.st.GroupID, AccessGroup) {
-				r.st.FolderID, r.st.FolderCreated = f.ID, true
-				if err := r.save(ctx); err != nil {
+		if r.attempted("folder:" + r.st.Folder) {
+			// The creation's answer was lost: the id is unknown, so this
+			// rare case reads the list to recognise the folder.
+			found, err := r.findAskedFolder(ctx)
+			if err != nil || found {
+				if err != nil {
 					return "", err
 				}
 				break
-			}
-			r.st.Folder = ""
-			if err := r.save(ctx); err != nil {
-				return "", err
 			}
 			continue
 		}
 		if err := r.markAttempt(ctx, "folder:"+r.st.Folder); err != nil {
 			return "", err
 		}
-		cctx, cancel = r.call(ctx)
-		id, err := r.c.CreateGroupFolder(cctx, r.st.Folder)
-		cancel()
+		var id int
+		err := r.do(ctx, func(ctx context.Context) (err error) { id, err = r.c.CreateGroupFolder(ctx, r.st.Folder); return err })
 		if err != nil {
 			return "", err
 		}
-		r.st.FolderID, r.st.FolderCreated = id, true
+		r.st.FolderID, r.st.FolderCreated, fresh = id, true, true
 		if err := r.save(ctx); err != nil {
 			return "", err
 		}
 	}
-	err := r.do(ctx, func(ctx context.Context) (err error) {
-		folder, err = r.c.GroupFolder(ctx, r.st.FolderID)
-		return err
-	})
-	if err != nil {
-		return "", err
+	var folder nextcloud.GroupFolder
+	if fresh {
+		// Just created: no group, no quota. Nothing to read.
+		folder = nextcloud.GroupFolder{ID: r.st.FolderID, Groups: map[string]nextcloud.Permission{}, Quota: nextcloud.QuotaUnlimited}
+	} else {
+		err := r.do(ctx, func(ctx context.Context) (err error) { folder, err = r.c.GroupFolder(ctx, r.st.FolderID); return err })
+		if err != nil {
+			return "", err
+		}
 	}
 	for _, g := range []string{r.st.GroupID, AccessGroup} {
 		perms, ok := folder.Groups[g]
@@ -471,6 +524,30 @@ func (r *run) groupFolder(ctx context.Context) (string, error) {
 	return fmt.Sprintf("group folder %q (%d)", r.st.Folder, r.st.FolderID), nil
 }
 
+// findAskedFolder looks for the folder this job asked for and whose answer
+// was lost. found is false when the mount point is free (the creation never
+// happened: the job may ask again) or somebody else's (the next name is
+// then taken).
+func (r *run) findAskedFolder(ctx context.Context) (found bool, err error) {
+	var all []nextcloud.GroupFolder
+	if err := r.do(ctx, func(ctx context.Context) (err error) { all, err = r.c.GroupFolders(ctx); return err }); err != nil {
+		return false, err
+	}
+	for _, f := range all {
+		if !strings.EqualFold(f.MountPoint, r.st.Folder) {
+			continue
+		}
+		if onlyGroups(f, r.st.GroupID, AccessGroup) {
+			r.st.FolderID, r.st.FolderCreated = f.ID, true
+			return true, r.save(ctx)
+		}
+		r.st.Folder = ""
+		return false, r.save(ctx)
+	}
+	delete(r.st.Asked, "folder:"+r.st.Folder)
+	return false, r.save(ctx)
+}
+
 // onlyGroups reports whether a folder is reachable by no other group than
 // the given ones.
 func onlyGroups(f nextcloud.GroupFolder, groups ...string) bool {
@@ -482,29 +559,27 @@ func onlyGroups(f nextcloud.GroupFolder, groups ...string) bool {
 	return true
 }
 
-// ensureAccessGroup makes sure the provisioning account is in AccessGroup.
+// ensureAccessGroup makes sure the provisioning account is in AccessGroup:
+// done once per host and provisioning account, and recorded on the host.
 func (r *run) ensureAccessGroup(ctx context.Context) error {
+	if done, err := r.e.Hosts.accessGroupFor(ctx, r.h.ID); err != nil || strings.EqualFold(done, r.st.Admin) {
+		return err
+	}
 	err := r.do(ctx, func(ctx context.Context) error { return r.c.CreateGroup(ctx, AccessGroup, "Archipel (provisioning)") })
 	if err != nil && !errors.Is(err, nextcloud.ErrAlreadyExists) {
 		return err
 	}
-	var me nextcloud.User
-	err = r.do(ctx, func(ctx context.Context) (err error) {
-		me, err = r.c.GetUser(ctx, r.st.Admin)
-		return err
-	})
-	if err != nil {
+	// Adding a member is idempotent: no need to read the account first.
+	if err := r.do(ctx, func(ctx context.Context) error { return r.c.AddToGroup(ctx, r.st.Admin, AccessGroup) }); err != nil {
 		return err
 	}
-	if !containsFold(me.Groups, AccessGroup) {
-		return r.do(ctx, func(ctx context.Context) error { return r.c.AddToGroup(ctx, r.st.Admin, AccessGroup) })
-	}
-	return nil
+	return r.e.Hosts.setAccessGroupFor(ctx, r.h.ID, r.st.Admin)
 }
 
 // sharedFolder is the space of hosts without group folders: a folder of the
 // provisioning account shared with the group. The account owns it, so it
-// keeps access: the README says so to hosts.
+// keeps access: the README says so to hosts. As for named objects, a first
+// creation is asked for at once; only a resumed job looks.
 func (r *run) sharedFolder(ctx context.Context) (string, error) {
 	for !r.st.FolderCreated {
 		if r.st.Folder == "" {
@@ -512,68 +587,86 @@ func (r *run) sharedFolder(ctx context.Context) (string, error) {
 				return "", err
 			}
 		}
-		cctx, cancel := r.call(ctx)
-		_, err := r.c.Stat(cctx, r.st.Admin, "/"+r.st.Folder)
-		cancel()
-		switch {
-		case err == nil && r.attempted("folder:"+r.st.Folder):
-			r.st.FolderCreated = true
-		case err == nil:
-			r.st.Folder = ""
-		case errors.Is(err, nextcloud.ErrNotFound):
-			if err := r.markAttempt(ctx, "folder:"+r.st.Folder); err != nil {
-				return "", err
-			}
-			cctx, cancel := r.call(ctx)
-			err := r.c.Mkdir(cctx, r.st.Admin, "/"+r.st.Folder)
-			cancel()
-			if err != nil && !errors.Is(err, nextcloud.ErrAlreadyExists) {
-				return "", err
-			}
-			if errors.Is(err, nextcloud.ErrAlreadyExists) {
-				r.st.Folder = ""
-			} else {
+		key := "folder:" + r.st.Folder
+		if r.attempted(key) {
+			_, err := r.statAdmin(ctx, "/"+r.st.Folder)
+			switch {
+			case err == nil:
 				r.st.FolderCreated = true
+				if err := r.save(ctx); err != nil {
+					return "", err
+				}
+				continue
+			case !errors.Is(err, nextcloud.ErrNotFound):
+				return "", err
 			}
-		default:
+		} else if err := r.markAttempt(ctx, key); err != nil {
 			return "", err
+		}
+		err := r.do(ctx, func(ctx context.Context) error { return r.c.Mkdir(ctx, r.st.Admin, "/"+r.st.Folder) })
+		switch {
+		case errors.Is(err, nextcloud.ErrAlreadyExists):
+			r.st.Folder = "" // somebody else's folder: the next name
+		case err != nil:
+			return "", err
+		default:
+			r.st.FolderCreated = true
 		}
 		if err := r.save(ctx); err != nil {
 			return "", err
 		}
 	}
-	var shares []nextcloud.Share
-	err := r.do(ctx, func(ctx context.Context) (err error) {
-		shares, err = r.c.Shares(ctx, "/"+r.st.Folder)
-		return err
-	})
-	if err != nil {
-		return "", err
+	done := fmt.Sprintf("folder %q shared with %s", r.st.Folder, r.st.GroupID)
+	if r.st.ShareID != "" {
+		return done, nil
 	}
-	for _, s := range shares {
-		if strings.EqualFold(s.ShareWith, r.st.GroupID) {
-			r.st.ShareID = s.ID
-			return fmt.Sprintf("folder %q shared with %s", r.st.Folder, r.st.GroupID), r.save(ctx)
+	if r.attempted("share:" + r.st.Folder) {
+		var shares []nextcloud.Share
+		if err := r.do(ctx, func(ctx context.Context) (err error) { shares, err = r.c.Shares(ctx, "/"+r.st.Folder); return err }); err != nil {
+			return "", err
 		}
+		for _, s := range shares {
+			if strings.EqualFold(s.ShareWith, r.st.GroupID) {
+				r.st.ShareID = s.ID
+				return done, r.save(ctx)
+			}
+		}
+	} else if err := r.markAttempt(ctx, "share:"+r.st.Folder); err != nil {
+		return "", err
 	}
-	var s nextcloud.Share
-	err = r.do(ctx, func(ctx context.Context) (err error) {
-		s, err = r.c.CreateGroupShare(ctx, "/"+r.st.Folder, r.st.GroupID, nextcloud.PermAll)
+	var sh nextcloud.Share
+	err := r.do(ctx, func(ctx context.Context) (err error) {
+		sh, err = r.c.CreateGroupShare(ctx, "/"+r.st.Folder, r.st.GroupID, nextcloud.PermAll)
 		return err
 	})
 	if err != nil {
 		return "", err
 	}
-	r.st.ShareID = s.ID
-	return fmt.Sprintf("folder %q shared with %s", r.st.Folder, r.st.GroupID), r.save(ctx)
+	r.st.ShareID = sh.ID
+	return done, r.save(ctx)
 }
 
-// tree ensures the host's folder template inside the shared space.
+func (r *run) statAdmin(ctx context.Context, p string) (info nextcloud.FileInfo, err error) {
+	err = r.do(ctx, func(ctx context.Context) (err error) { info, err = r.c.Stat(ctx, r.st.Admin, p); return err })
+	return info, err
+}
+
+// tree ensures the host's folder template inside the shared space. A
+// missing space on a group-folder host means the provisioning account lost
+// its access group: it is ensured again, once.
 func (r *run) tree(ctx context.Context) (string, error) {
-	for _, f := range r.plan.Folders {
-		cctx, cancel := r.call(ctx)
-		err := r.c.Mkdir(cctx, r.st.Admin, path.Join("/", r.st.Folder, f))
-		cancel()
+	for i, f := range r.plan.Folders {
+		p := path.Join("/", r.st.Folder, f)
+		err := r.do(ctx, func(ctx context.Context) error { return r.c.Mkdir(ctx, r.st.Admin, p) })
+		if i == 0 && errors.Is(err, nextcloud.ErrNotFound) && r.st.GroupFolders {
+			if err := r.e.Hosts.setAccessGroupFor(ctx, r.h.ID, ""); err != nil {
+				return "", err
+			}
+			if err := r.ensureAccessGroup(ctx); err != nil {
+				return "", err
+			}
+			err = r.do(ctx, func(ctx context.Context) error { return r.c.Mkdir(ctx, r.st.Admin, p) })
+		}
 		if err != nil && !errors.Is(err, nextcloud.ErrAlreadyExists) {
 			return "", err
 		}
@@ -582,61 +675,58 @@ func (r *run) tree(ctx context.Context) (string, error) {
 }
 
 // documents places the welcome documents, never overwriting one the
-// association changed: a document is uploaded only where none is, and its
-// ETag remembered.
+// association changed. A first upload is made at once (the job never asked
+// for it, and the space is its own), its ETag taken from the answer; a job
+// resuming after asking looks at what is there first.
 func (r *run) documents(ctx context.Context) (string, error) {
 	placed := 0
+	if r.st.Documents == nil {
+		r.st.Documents = map[string]string{}
+	}
 	for _, d := range r.plan.Documents {
+		if _, known := r.st.Documents[d.Name]; known {
+			continue // ours, possibly changed or deleted since: left alone
+		}
 		content, err := renderDocument(d, r.plan, r.h, r.st)
 		if err != nil {
 			return "", permanent("prov.error.template", "provisioning: documents")
 		}
 		p := path.Join("/", r.st.Folder, d.Name)
-		cctx, cancel := r.call(ctx)
-		info, err := r.c.Stat(cctx, r.st.Admin, p)
-		cancel()
-		switch {
-		case err == nil:
-			if _, known := r.st.Documents[d.Name]; known {
-				continue // ours, possibly changed since: left alone
-			}
-			// There before any record: ours if identical (an upload whose
-			// answer was lost), else the association's: kept either way.
-			cctx, cancel := r.call(ctx)
-			got, err := r.c.Download(cctx, r.st.Admin, p)
-			cancel()
-			if err != nil {
+		key := "doc:" + d.Name
+		if r.attempted(key) {
+			info, err := r.statAdmin(ctx, p)
+			switch {
+			case err == nil:
+				// There before any record: ours if identical (an upload
+				// whose answer was lost), else the association's: kept
+				// either way.
+				var got []byte
+				if err := r.do(ctx, func(ctx context.Context) (err error) { got, err = r.c.Download(ctx, r.st.Admin, p); return err }); err != nil {
+					return "", err
+				}
+				r.st.Documents[d.Name] = "kept"
+				if bytes.Equal(got, content) {
+					r.st.Documents[d.Name] = info.ETag
+				}
+				if err := r.save(ctx); err != nil {
+					return "", err
+				}
+				continue
+			case !errors.Is(err, nextcloud.ErrNotFound):
 				return "", err
 			}
-			if r.st.Documents == nil {
-				r.st.Documents = map[string]string{}
-			}
-			r.st.Documents[d.Name] = "kept"
-			if bytes.Equal(got, content) {
-				r.st.Documents[d.Name] = info.ETag
-			}
-		case errors.Is(err, nextcloud.ErrNotFound):
-			if _, known := r.st.Documents[d.Name]; known {
-				continue // placed by this job, deleted since by the association
-			}
-			err := r.do(ctx, func(ctx context.Context) error { return r.c.Upload(ctx, r.st.Admin, p, content) })
-			if err == nil {
-				err = r.do(ctx, func(ctx context.Context) (err error) {
-					info, err = r.c.Stat(ctx, r.st.Admin, p)
-					return err
-				})
-			}
-			if err != nil {
-				return "", err
-			}
-			if r.st.Documents == nil {
-				r.st.Documents = map[string]string{}
-			}
-			r.st.Documents[d.Name] = info.ETag
-			placed++
-		default:
+		} else if err := r.markAttempt(ctx, key); err != nil {
 			return "", err
 		}
+		var etag string
+		if err := r.do(ctx, func(ctx context.Context) (err error) {
+			etag, err = r.c.UploadETag(ctx, r.st.Admin, p, content)
+			return err
+		}); err != nil {
+			return "", err
+		}
+		r.st.Documents[d.Name] = etag
+		placed++
 		if err := r.save(ctx); err != nil {
 			return "", err
 		}
@@ -644,24 +734,16 @@ func (r *run) documents(ctx context.Context) (string, error) {
 	return fmt.Sprintf("%d documents placed", placed), nil
 }
 
-// revoke removes the provisioning account's access to the group folder.
+// revoke removes the provisioning account's access to the group folder; a
+// folder without it already answers as success.
 func (r *run) revoke(ctx context.Context) (string, error) {
 	if !r.st.GroupFolders {
 		return "no group folder: the provisioning account owns the shared folder", nil
 	}
-	var folder nextcloud.GroupFolder
-	err := r.do(ctx, func(ctx context.Context) (err error) {
-		folder, err = r.c.GroupFolder(ctx, r.st.FolderID)
-		return err
-	})
-	if err != nil {
+	// Removing a group the folder does not have answers success: no need
+	// to read the folder first. A missing folder is an error (not found).
+	if err := r.do(ctx, func(ctx context.Context) error { return r.c.RemoveGroupFromFolder(ctx, r.st.FolderID, AccessGroup) }); err != nil {
 		return "", err
-	}
-	if _, ok := folder.Groups[AccessGroup]; ok {
-		err := r.do(ctx, func(ctx context.Context) error { return r.c.RemoveGroupFromFolder(ctx, r.st.FolderID, AccessGroup) })
-		if err != nil && !errors.Is(err, nextcloud.ErrNotFound) {
-			return "", err
-		}
 	}
 	return "provisioning access removed", nil
 }
@@ -672,9 +754,11 @@ func (r *run) record(ctx context.Context) (string, error) {
 	loginURL := strings.TrimRight(r.h.NextcloudURL, "/") + "/index.php/login"
 	now := r.e.Jobs.now()
 	err := r.e.db.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO workspaces (application_id, host_id, login_url, account_id, group_id, folder, quota_bytes, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (application_id) DO NOTHING`,
-			r.plan.ApplicationID, r.h.ID, loginURL, r.st.UserID, r.st.GroupID, r.st.Folder, r.plan.QuotaBytes, now)
+		_, err := tx.ExecContext(ctx, `INSERT INTO workspaces (application_id, host_id, login_url, account_id, group_id, folder, quota_bytes,
+			created_at, folder_id, account_quota_bytes)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (application_id) DO NOTHING`,
+			r.plan.ApplicationID, r.h.ID, loginURL, r.st.UserID, r.st.GroupID, r.st.Folder, r.plan.QuotaBytes, now,
+			r.st.FolderID, r.plan.accountQuota())
 		return err
 	})
 	if err != nil {
