@@ -259,7 +259,9 @@ func matrixCases() map[string]matrixCase {
 		"POST /staff/requests/:id/notes": {trainer: true, setup: func(m *matrixEnv, a *onboarding.Application) (url.Values, map[string]string) {
 			return url.Values{"note_body": {"Une note."}}, nil
 		}},
-		"GET /staff/requests/:id/interview": {setup: noForm},
+		"GET /staff/requests/:id/interview":    {setup: noForm},
+		"GET /staff/requests/:id/donnees":      {setup: noForm},
+		"GET /staff/requests/:id/donnees.json": {setup: noForm},
 		"POST /staff/requests/:id/interview": {setup: func(m *matrixEnv, a *onboarding.Application) (url.Values, map[string]string) {
 			return url.Values{"version": {version(a)}, "interview_date": {date}, "interview_time": {"14:30"},
 				"interview_duration": {"60"}, "interview_mode": {"phone"}}, nil

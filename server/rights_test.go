@@ -1,6 +1,9 @@
 package server_test
 
 import (
+	"encoding/json"
+
+	"archipel/accounts"
 	"net/http"
 	"strings"
 	"testing"
@@ -35,5 +38,85 @@ func TestPrivacyPageStatesEveryRetentionRuleInBothLanguages(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+func TestAssociationAndItsHostsStaffExportTheRequest(t *testing.T) {
+	app := newTestApp(t)
+	assoc, id := app.reqSubmit("fr", "export@example.org", "Les Exportateurs")
+	_, other := app.reqSubmit("fr", "autre@example.org", "Les Autres")
+
+	t.Run("the status page links to the association's data", func(t *testing.T) {
+		res := assoc.get("/suivi")
+		if res.Doc.Find(`a[href="/suivi/donnees"]`).Length() != 1 {
+			t.Fatal("no link to /suivi/donnees on the status page")
+		}
+	})
+	t.Run("the association reads its data from its private link", func(t *testing.T) {
+		res := assoc.get("/suivi/donnees")
+		if res.Status != http.StatusOK {
+			t.Fatalf("status %d", res.Status)
+		}
+		if !strings.Contains(res.Body, "Les Exportateurs") || strings.Contains(res.Body, "Les Autres") {
+			t.Error("the page does not show its own request alone")
+		}
+		if res.Doc.Find(`a[href="/suivi/donnees.json"]`).Length() != 1 {
+			t.Error("no JSON download link")
+		}
+	})
+	t.Run("and downloads it as JSON", func(t *testing.T) {
+		res := assoc.get("/suivi/donnees.json")
+		if res.Status != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+			t.Fatalf("status %d, type %q", res.Status, res.Header.Get("Content-Type"))
+		}
+		if !strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
+			t.Error("not offered as a download")
+		}
+		var e rights.Export
+		if err := json.Unmarshal([]byte(res.Body), &e); err != nil {
+			t.Fatal(err)
+		}
+		if e.Request.ID != id || e.Format != rights.ExportFormat || e.Request.ContactEmail != "export@example.org" {
+			t.Errorf("export of %s (%s, %s)", e.Request.ID, e.Format, e.Request.ContactEmail)
+		}
+	})
+	t.Run("a browser without a link gets nothing", func(t *testing.T) {
+		if res := app.browser("fr").get("/suivi/donnees.json"); res.Status != http.StatusNotFound {
+			t.Errorf("status %d, want 404", res.Status)
+		}
+	})
+	t.Run("the schema is published", func(t *testing.T) {
+		res := app.browser("fr").get("/donnees/schema/v1.json")
+		if res.Status != http.StatusOK || !strings.Contains(res.Body, "archipel-export") {
+			t.Errorf("status %d", res.Status)
+		}
+	})
+	for _, tc := range []struct {
+		name   string
+		role   accounts.Role
+		host   string
+		status int
+	}{
+		{"staff of the request's host export it from the request page", accounts.RoleStaff, "h-lyon", http.StatusOK},
+		{"an administrator exports it", accounts.RoleAdmin, "", http.StatusOK},
+		{"staff of another host get not found", accounts.RoleStaff, "h-all", http.StatusNotFound},
+		{"a trainer of the host gets not found", accounts.RoleTrainer, "h-lyon", http.StatusNotFound},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := app.staffBrowser(tc.role, tc.host)
+			for _, path := range []string{"/staff/requests/" + id + "/donnees", "/staff/requests/" + id + "/donnees.json"} {
+				if res := b.get(path); res.Status != tc.status {
+					t.Errorf("%s: status %d, want %d", path, res.Status, tc.status)
+				}
+			}
+			if tc.status == http.StatusOK {
+				if res := b.get("/staff/requests/" + id); res.Doc.Find(`a[href="/staff/requests/`+id+`/donnees"]`).Length() != 1 {
+					t.Error("the request page does not link to the export")
+				}
+				if res := b.get("/staff/requests/" + id + "/donnees"); strings.Contains(res.Body, other) {
+					t.Error("the export mentions the other request")
+				}
+			}
+		})
 	}
 }

@@ -36,6 +36,7 @@ func (h *Handler) routes(r *gin.Engine) {
 	r.POST("/suivi/entretien", h.askAnotherTime)
 
 	h.checkinRoutes(r)
+	h.rightsRoutes(r)
 
 	// Staff sign-in, open to all.
 	r.GET("/staff/login", h.loginPage)
@@ -55,6 +56,7 @@ func (h *Handler) routes(r *gin.Engine) {
 	h.staffRoutes(staff)
 	h.caseRoutes(staff)
 	h.showcaseStaffRoutes(staff)
+	h.rightsStaffRoutes(staff)
 
 	// The archipelago's administration.
 	admin := staff.Group("/admin", h.adminOnly)

@@ -15,6 +15,7 @@ import (
 	"archipel/mail"
 	"archipel/onboarding"
 	"archipel/provisioning"
+	"archipel/rights"
 	"archipel/templates"
 	"archipel/training"
 )
@@ -40,6 +41,7 @@ type Deps struct {
 	Postman    *mail.Postman
 	Training   *training.Store
 	Showcase   *training.Showcase
+	Rights     *rights.Store // made from DB when nil
 	Logger     *slog.Logger
 	Now        func() time.Time
 }
@@ -63,6 +65,9 @@ func New(opts Options, deps Deps) (http.Handler, error) {
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
+	}
+	if deps.Rights == nil {
+		deps.Rights = rights.NewStore(deps.DB, deps.Now)
 	}
 	h := &Handler{opts: opts, Deps: deps}
 	gin.SetMode(gin.ReleaseMode)

@@ -414,7 +414,35 @@ func renderCases() []renderCase {
 		cases = append(cases, renderCase{"the status page of a request " + string(st), "status",
 			server.Page{Path: "/suivi", Title: "status.title", Flash: "notice.submitted", Data: sp}})
 	}
+	cases = append(cases, renderCase{"the export of a request's data", "export", server.Page{Path: "/suivi/donnees", Title: "rights.export.title", Data: renderExport()}})
 	return append(cases, staffRenderCases()...)
+}
+
+// renderExport is an export with every section filled.
+func renderExport() *server.ExportPage {
+	at := time.Date(2026, 11, 21, 10, 15, 0, 0, time.UTC)
+	e := &rights.Export{Format: rights.ExportFormat, Version: rights.ExportVersion, GeneratedAt: at,
+		Host:    &rights.ExportHost{Name: "Récif", Website: "https://recif.example", ContactEmail: "contact@recif.example"},
+		Request: rights.ExportRequest{ID: "r1", Status: "ready", Language: "fr", AssociationName: "Les Amis du Vélo", ContactEmail: "anne@example.org", CreatedAt: at, SubmittedAt: &at},
+		Timeline: []rights.ExportEvent{{Kind: "submitted", At: at}, {Kind: "reschedule_requested", At: at, Detail: "Plutôt mardi"}},
+		Emails:   []rights.ExportEmail{{Subject: "Votre lien", To: "anne@example.org", SentAt: &at}, {Subject: "En attente", To: "anne@example.org"}},
+		Interviews: []rights.ExportInterview{{ScheduledAt: at, DurationMinutes: 45, Mode: "video", Link: "https://visio.example/x"}},
+		Workspace:  &rights.ExportWorkspace{LoginURL: "https://cloud.example", AccountID: "amisvelo", GroupID: "amisvelo", Folder: "/Amis du Vélo", CreatedAt: at},
+		Case:       &rights.ExportCase{Stage: "closed", Goals: "Partager les plannings", OpenedAt: at, ClosedAt: &at},
+		Sessions:   []rights.ExportSession{{StartsAt: at, DurationMinutes: 90, Format: "visio", Topics: []string{"files"}, Attendees: 3, NextSteps: "Agenda"}},
+		CheckIns:   []rights.ExportCheckIn{{OffsetDays: 7, DueAt: at, Status: "answered", AnsweredAt: &at, Rating: 4, Works: "Tout", Blocks: "Rien"}},
+		UsageReadings: []rights.ExportUsage{{TakenAt: at, OK: true, Accounts: 3, UsedBytes: 1024}},
+		Showcase: &rights.ExportShowcase{AssociationName: "Les Amis du Vélo", Town: "Lyon", Story: "Histoire", Quote: "Citation", Status: "published",
+			Logo: &rights.ExportLogo{MediaType: "image/png", Data: []byte("x")}},
+		Consents: []rights.ExportConsent{{EntryVersion: 1, Decision: "given", At: at}, {EntryVersion: 1, Decision: "withdrawn", At: at}},
+	}
+	e.Request.Answers = []byte(`{"association":{"name":"Les Amis du Vélo"},"members":{"contact_name":"Anne"},"tools":{"tools":["mail","other"]}}`)
+	p := &server.ExportPage{Export: e, JSONURL: "/suivi/donnees.json", Back: "/suivi"}
+	for _, ev := range e.Timeline {
+		p.Timeline = append(p.Timeline, server.ExportEventLine{ExportEvent: ev, Key: "event." + ev.Kind})
+	}
+	p.Answers = server.AnswerSectionsOf(e.Request.Answers)
+	return p
 }
 
 func TestEveryPageRendersInBothLanguages(t *testing.T) {

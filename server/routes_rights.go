@@ -1,0 +1,18 @@
+package server
+
+import "github.com/gin-gonic/gin"
+
+// rightsRoutes are the data-rights pages: the association's, from its
+// private link, and the export schema, open to all.
+func (h *Handler) rightsRoutes(r *gin.Engine) {
+	r.GET("/suivi/donnees", h.exportAssociation)
+	r.GET("/suivi/donnees.json", h.exportAssociation)
+	r.GET("/donnees/schema/v1.json", h.exportSchema)
+}
+
+// rightsStaffRoutes are the data-rights pages of staff: what is held about
+// a request of their host.
+func (h *Handler) rightsStaffRoutes(g *gin.RouterGroup) {
+	g.GET("/requests/:id/donnees", h.exportStaff)
+	g.GET("/requests/:id/donnees.json", h.exportStaff)
+}
