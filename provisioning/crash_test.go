@@ -15,18 +15,23 @@ import (
 	"time"
 
 	"archipel/database"
+	"archipel/database/dbtest"
 	"archipel/mail"
 	"archipel/onboarding"
 	"archipel/provisioning/simulator"
 )
 
-// The crash test runs the engine in a child process (this test binary run
+// The crash test runs the engine in child processes (this test binary run
 // again with -test.run=^TestCrashChild$) against simulators served by the
-// parent, so that their state survives the child, and a SQLite file both
-// processes open. The parent kills the child with SIGKILL at random moments
-// and starts another, until every workspace is provisioned.
+// parent, so that their state survives the children, and a database they
+// all open (a SQLite file, or PostgreSQL through dbtest, where several
+// replicas claim jobs at once). The parent kills a child with SIGKILL once
+// it has seen that child claim a job and the hosts answer a few (random)
+// of further calls, and starts another, until every workspace is
+// provisioned.
 const (
 	crashDirEnv    = "ARCHIPEL_CRASH_DIR"
+	crashDBEnv     = "ARCHIPEL_CRASH_DB"
 	crashKeyEnv    = "ARCHIPEL_CRASH_KEY"
 	crashWorkerEnv = "ARCHIPEL_CRASH_WORKER"
 	// crashSeedEnv replays a run: its seed is logged.
@@ -44,7 +49,7 @@ func TestCrashChild(t *testing.T) {
 	// A child whose parent died does not linger.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	db, err := database.Open(ctx, "", dir)
+	db, err := database.Open(ctx, os.Getenv(crashDBEnv), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,13 +92,17 @@ func TestProvisioningSurvivesCrashes(t *testing.T) {
 
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := database.Open(ctx, "", dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	must(t, db.Migrate(ctx))
+	db, dsn := func() (*database.DB, string) {
+		migrating.Lock()
+		defer migrating.Unlock()
+		return dbtest.OpenURL(t)
+	}()
 	installClaimAudit(t, db)
+	// SQLite serves one process well; PostgreSQL is where replicas run.
+	replicas := 1
+	if db.Dialect == database.Postgres {
+		replicas = 3
+	}
 
 	key := NewKey()
 	parsed, err := ParseKey(key)
@@ -127,31 +136,45 @@ func TestProvisioningSurvivesCrashes(t *testing.T) {
 			h.Sim.SetFaults(simulator.Faults{Latency: time.Duration(5+rng.IntN(16)) * time.Millisecond})
 		}
 	}
-
-	var children []string // log files
-	var child *exec.Cmd
-	start := func() {
-		n := len(children) + 1
-		logPath := filepath.Join(dir, fmt.Sprintf("child-%02d.log", n))
-		logFile, err := os.Create(logPath)
-		must(t, err)
-		child = exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1", "-test.timeout=3m")
-		child.Env = append(os.Environ(), crashDirEnv+"="+dir, crashKeyEnv+"="+key, crashWorkerEnv+"=child-"+strconv.Itoa(n))
-		child.Stdout, child.Stderr = logFile, logFile
-		must(t, child.Start())
-		logFile.Close()
-		children = append(children, logPath)
+	hostCalls := func() int {
+		n := 0
+		for _, h := range env.hosts {
+			n += h.Sim.Calls()
+		}
+		return n
 	}
-	kill := func() {
-		child.Process.Kill() // SIGKILL: no deferred call, no graceful stop
-		child.Wait()
+
+	type child struct {
+		name string
+		cmd  *exec.Cmd
+		log  string
+	}
+	var logs []string // every child's log file
+	live := map[string]*child{}
+	start := func() {
+		n := len(logs) + 1
+		c := &child{name: "child-" + strconv.Itoa(n), log: filepath.Join(dir, fmt.Sprintf("child-%02d.log", n))}
+		logFile, err := os.Create(c.log)
+		must(t, err)
+		c.cmd = exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1", "-test.timeout=3m")
+		c.cmd.Env = append(os.Environ(), crashDirEnv+"="+dir, crashDBEnv+"="+dsn, crashKeyEnv+"="+key, crashWorkerEnv+"="+c.name)
+		c.cmd.Stdout, c.cmd.Stderr = logFile, logFile
+		must(t, c.cmd.Start())
+		logFile.Close()
+		logs = append(logs, c.log)
+		live[c.name] = c
+	}
+	kill := func(c *child) {
+		c.cmd.Process.Kill() // SIGKILL: no deferred call, no graceful stop
+		c.cmd.Wait()
+		delete(live, c.name)
 	}
 	t.Cleanup(func() {
-		if child != nil && child.ProcessState == nil {
-			kill()
+		for _, c := range live {
+			kill(c)
 		}
-		if t.Failed() && len(children) > 0 {
-			b, _ := os.ReadFile(children[len(children)-1])
+		if t.Failed() && len(logs) > 0 {
+			b, _ := os.ReadFile(logs[len(logs)-1])
 			t.Logf("last child's log:\n%s", tail(string(b), 4000))
 		}
 	})
@@ -160,19 +183,64 @@ func TestProvisioningSurvivesCrashes(t *testing.T) {
 		must(t, db.QueryRowContext(ctx, `SELECT COUNT(*) FROM provisioning_steps WHERE status <> 'done'`).Scan(&steps))
 		return jobs, steps
 	}
+	// claimer returns a live child holding a job right now, or nil.
+	claimer := func() *child {
+		rows, err := db.QueryContext(ctx, `SELECT claimed_by FROM provisioning_jobs WHERE status = 'running' AND claimed_by <> ''`)
+		must(t, err)
+		defer rows.Close()
+		for rows.Next() {
+			var by string
+			must(t, rows.Scan(&by))
+			if c := live[strings.SplitN(by, "/", 2)[0]]; c != nil {
+				return c
+			}
+		}
+		must(t, rows.Err())
+		return nil
+	}
+	// waitUntil polls an observed condition; the deadline only bounds a
+	// test that went wrong.
+	waitUntil := func(what string, cond func() bool) {
+		deadline := time.Now().Add(time.Minute)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s within a minute", what)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
 
-	// Kill the children while work remains; a kill after the last step
-	// does not count.
+	// Kill children while work remains, each after it was seen holding a
+	// job and the hosts answered 0 to 7 more calls (a workspace takes about 16).
 	kills := 20 + rng.IntN(21)
 	var progress []string
 	killed := 0
 	began := time.Now()
 	for range kills {
 		latency()
-		start()
-		time.Sleep(time.Duration(100+rng.IntN(800)) * time.Millisecond)
+		for len(live) < replicas {
+			start()
+		}
+		var victim *child
+		done := false
+		waitUntil("claimed job", func() bool {
+			if jobs, _ := remaining(); jobs == 0 {
+				done = true
+				return true
+			}
+			victim = claimer()
+			return victim != nil
+		})
+		if done {
+			break
+		}
+		calls, more := hostCalls(), rng.IntN(8)
+		waitUntil("progress", func() bool {
+			jobs, _ := remaining()
+			return jobs == 0 || hostCalls() >= calls+more
+		})
 		_, before := remaining()
-		kill()
+		kill(victim)
 		jobs, steps := remaining()
 		progress = append(progress, strconv.Itoa(steps))
 		if before > 0 {
@@ -182,23 +250,18 @@ func TestProvisioningSurvivesCrashes(t *testing.T) {
 			break
 		}
 	}
-	t.Logf("%d kills during work in %v; steps left after each kill: %s", killed, time.Since(began).Round(time.Millisecond), strings.Join(progress, " "))
+	t.Logf("%d kills during work (%d replicas) in %v; steps left after each kill: %s", killed, replicas,
+		time.Since(began).Round(time.Millisecond), strings.Join(progress, " "))
 
-	// The last child finishes the work.
+	// The last children finish the work.
 	latency()
-	start()
-	deadline := time.Now().Add(40 * time.Second)
-	for {
-		jobs, _ := remaining()
-		if jobs == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d jobs still unfinished 40 s after the last restart", jobs)
-		}
-		time.Sleep(50 * time.Millisecond)
+	for len(live) < replicas {
+		start()
 	}
-	kill()
+	waitUntil("end of the work", func() bool { jobs, _ := remaining(); return jobs == 0 })
+	for _, c := range live {
+		kill(c)
+	}
 	// The schedule aims at 20 to 40 kills; fewer than 15 during work means
 	// the work outran the kills and the test proved little.
 	if killed < 15 {
@@ -263,7 +326,7 @@ func TestProvisioningSurvivesCrashes(t *testing.T) {
 	if reclaims == 0 {
 		t.Error("no job was ever reclaimed from a dead worker: the kills never hit a running job")
 	}
-	t.Logf("%d jobs reclaimed after their worker died, over %d children", reclaims, len(children))
+	t.Logf("%d jobs reclaimed after their worker died, over %d children", reclaims, len(logs))
 }
 
 // installClaimAudit records every claim of a job (an update setting it
@@ -271,7 +334,7 @@ func TestProvisioningSurvivesCrashes(t *testing.T) {
 // tell whether a job was ever taken from a worker whose lease still held.
 func installClaimAudit(t *testing.T, db *database.DB) {
 	t.Helper()
-	for _, q := range []string{
+	queries := []string{
 		`CREATE TABLE claim_audit (job_id TEXT NOT NULL, old_status TEXT NOT NULL, old_worker TEXT NOT NULL,
 			old_lease TIMESTAMP, new_worker TEXT NOT NULL, claimed_at TIMESTAMP NOT NULL)`,
 		`CREATE TRIGGER claim_audit AFTER UPDATE OF claimed_by ON provisioning_jobs
@@ -279,7 +342,21 @@ func installClaimAudit(t *testing.T, db *database.DB) {
 			BEGIN
 				INSERT INTO claim_audit VALUES (OLD.id, OLD.status, OLD.claimed_by, OLD.lease_until, NEW.claimed_by, NEW.updated_at);
 			END`,
-	} {
+	}
+	if db.Dialect == database.Postgres {
+		queries = []string{
+			`CREATE TABLE claim_audit (job_id TEXT NOT NULL, old_status TEXT NOT NULL, old_worker TEXT NOT NULL,
+				old_lease TIMESTAMPTZ, new_worker TEXT NOT NULL, claimed_at TIMESTAMPTZ NOT NULL)`,
+			`CREATE FUNCTION claim_audit_row() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				INSERT INTO claim_audit VALUES (OLD.id, OLD.status, OLD.claimed_by, OLD.lease_until, NEW.claimed_by, NEW.updated_at);
+				RETURN NULL;
+			END $$`,
+			`CREATE TRIGGER claim_audit AFTER UPDATE OF claimed_by ON provisioning_jobs FOR EACH ROW
+				WHEN (NEW.status = 'running' AND NEW.claimed_by <> '') EXECUTE FUNCTION claim_audit_row()`,
+		}
+	}
+	for _, q := range queries {
 		if _, err := db.ExecContext(context.Background(), q); err != nil {
 			t.Fatalf("claim audit: %v", err)
 		}

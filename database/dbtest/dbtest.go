@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -25,10 +26,19 @@ const EnvPostgres = "ARCHIPEL_TEST_POSTGRES"
 // the test rather than skipping it.
 func Open(t testing.TB) *database.DB {
 	t.Helper()
+	db, _ := OpenURL(t)
+	return db
+}
+
+// OpenURL is Open that also returns the database's URL, for a test that
+// starts other processes on the same database (sqlite://path on SQLite).
+func OpenURL(t testing.TB) (*database.DB, string) {
+	t.Helper()
 	ctx := context.Background()
 	pgURL := os.Getenv(EnvPostgres)
 	if pgURL == "" {
-		db, err := database.Open(ctx, "", t.TempDir())
+		path := filepath.Join(t.TempDir(), "archipel.db")
+		db, err := database.Open(ctx, "sqlite://"+path, "")
 		if err != nil {
 			t.Fatalf("open sqlite: %v", err)
 		}
@@ -36,7 +46,7 @@ func Open(t testing.TB) *database.DB {
 		if err := db.Migrate(ctx); err != nil {
 			t.Fatalf("migrate sqlite: %v", err)
 		}
-		return db
+		return db, "sqlite://" + path
 	}
 	admin, err := database.Open(ctx, pgURL, "")
 	if err != nil {
@@ -68,5 +78,5 @@ func Open(t testing.TB) *database.DB {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate postgres: %v", err)
 	}
-	return db
+	return db, u.String()
 }
