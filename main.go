@@ -169,7 +169,8 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		defer stopSimulators(sims)
 	}
 	staff := accounts.NewStore(db, nil)
-	postman := &mail.Postman{Renderer: tpl, Sender: sender}
+	outbox := mail.NewQueue(db, sender, logger, mail.QueueOptions{})
+	postman := &mail.Postman{Renderer: tpl, Queue: outbox}
 	var demoLogin string
 	if demo {
 		if demoLogin, err = demoAdmin(ctx, staff); err != nil {
@@ -247,6 +248,12 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		defer close(engineDone)
 		engine.Run(ctx)
 	}()
+	// Sends the outbox's messages, one at a time, claimed across replicas.
+	mailDone := make(chan struct{})
+	go func() {
+		defer close(mailDone)
+		outbox.Run(ctx)
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -261,6 +268,7 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	<-engineDone
+	<-mailDone
 	return nil
 }
 

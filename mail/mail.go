@@ -37,6 +37,12 @@ type Message struct {
 	HTML        string       // optional HTML alternative of Text
 	Attachments []Attachment // e.g. an .ics invitation
 	Tag         string       // short kind of message, e.g. "interview-invitation"; sent as TagHeader
+	// ID makes the Message-ID "<ID@sender's domain>", the same on every
+	// attempt, so a message sent twice is recognisable; random when empty.
+	ID string
+	// RequestID is the request the message is about, if any: the queued
+	// copy goes when the request is erased.
+	RequestID string
 }
 
 // Attachment is a file sent along with a Message.
@@ -91,6 +97,8 @@ func (m Message) Validate() error {
 		return invalid("subject contains control characters")
 	case strings.TrimSpace(m.Text) == "":
 		return invalid("plain-text body is missing")
+	case m.ID != "" && !validTag(m.ID):
+		return invalid("message id %q must be at most 64 letters, digits or any of . - _ /", m.ID)
 	case !validTag(m.Tag):
 		return invalid("tag %q must be at most 64 letters, digits or any of . - _ /", m.Tag)
 	}
@@ -165,7 +173,11 @@ func build(m Message, from *netmail.Address, now time.Time) (*gomail.Msg, error)
 	msg.Subject(m.Subject)
 	msg.SetDateWithValue(now)
 	// go-mail would use the host name, which in a container is a random ID.
-	msg.SetMessageIDWithValue(randomHex(16) + "@" + domainOf(from.Address))
+	id := m.ID
+	if id == "" {
+		id = randomHex(16)
+	}
+	msg.SetMessageIDWithValue(id + "@" + domainOf(from.Address))
 	if m.Tag != "" {
 		msg.SetGenHeader(TagHeader, m.Tag)
 	}

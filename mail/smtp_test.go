@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"strings"
 	"sync"
@@ -33,17 +34,28 @@ type testServer struct {
 
 	mu       sync.Mutex
 	messages []received
+
+	// For the crash test: events gets "mail" at MAIL FROM and "data" once a
+	// message is stored, whose acceptance is then delayed by delay.
+	events chan string
+	delay  time.Duration
 }
 
 // startTestServer runs a testServer until the test ends.
 func startTestServer(t *testing.T) *testServer {
 	t.Helper()
-	ts := &testServer{}
+	return startServer(t, &testServer{})
+}
+
+// startServer runs ts until the test ends.
+func startServer(t *testing.T, ts *testServer) *testServer {
+	t.Helper()
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
 		return &testSession{server: ts}, nil
 	}))
 	srv.Domain = "localhost"
-	srv.AllowInsecureAuth = true // PLAIN over a plain connection, for the test only
+	srv.ErrorLog = log.New(io.Discard, "", 0) // killed clients reset their connections
+	srv.AllowInsecureAuth = true              // PLAIN over a plain connection, for the test only
 	srv.ReadTimeout = 10 * time.Second
 	srv.WriteTimeout = 10 * time.Second
 
@@ -91,6 +103,7 @@ func (s *testSession) Auth(string) (sasl.Server, error) {
 
 func (s *testSession) Mail(from string, _ *smtp.MailOptions) error {
 	s.cur.from = from
+	s.server.event("mail")
 	return nil
 }
 
@@ -108,7 +121,18 @@ func (s *testSession) Data(r io.Reader) error {
 	s.server.mu.Lock()
 	s.server.messages = append(s.server.messages, s.cur)
 	s.server.mu.Unlock()
+	s.server.event("data")
+	time.Sleep(s.server.delay)
 	return nil
+}
+
+func (ts *testServer) event(e string) {
+	if ts.events != nil {
+		select {
+		case ts.events <- e:
+		default:
+		}
+	}
 }
 
 func (s *testSession) Reset() {

@@ -37,7 +37,7 @@ type testEnv struct {
 	Apps   *onboarding.Store
 	Hosts  *Hosts
 	Engine *Engine
-	Outbox *mail.Outbox
+	Outbox *testOutbox
 	Log    *logRecorder
 	// Host is the first partner host; more are added with addHost.
 	Host  *testHost
@@ -135,15 +135,12 @@ func newTestEnv(tb testing.TB, cfg envConfig) *testEnv {
 		defer migrating.Unlock()
 		return dbtest.Open(tb)
 	}()
-	outbox, err := mail.NewOutbox(filepath.Join(tb.TempDir(), "outbox"), "Archipel <noreply@archipel.test>", slog.New(slog.DiscardHandler))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	outbox := newTestOutbox(tb, db, tb.TempDir())
 	env := &testEnv{tb: tb, ctx: ctx, DB: db, Outbox: outbox, Log: &logRecorder{}, cfg: cfg}
 	env.Apps = onboarding.NewStore(db, nil)
 	env.Hosts = NewHosts(db, testKeyring(tb), cfg.RPS)
 	env.Hosts.Transport = cfg.Transport
-	postman := &mail.Postman{Renderer: loadTemplates(tb), Sender: outbox}
+	postman := outbox.Postman(loadTemplates(tb))
 	env.Engine = NewEngine(db, env.Hosts, env.Apps, postman, slog.New(env.Log), testOptions(cfg.Options))
 	env.Host = env.addHost("ile-numerique", "L'Île numérique", cfg.NoGroupFolders)
 	return env
@@ -638,4 +635,34 @@ func (env *testEnv) checkHost(h *testHost, groupFolders bool, want []workspace, 
 	for _, p := range hostProblems(h.Sim.Snapshot(), groupFolders, h.FolderTemplate, want, before) {
 		env.tb.Error(p)
 	}
+}
+
+// testOutbox is the tests' mail: an outbox directory fed by the engine's
+// queue, which it empties each time a test reads it, as the dispatcher of
+// a running service would.
+type testOutbox struct {
+	*mail.Outbox
+	Queue *mail.Queue
+}
+
+func newTestOutbox(tb testing.TB, db *database.DB, dir string) *testOutbox {
+	tb.Helper()
+	outbox, err := mail.NewOutbox(filepath.Join(dir, "outbox"), "Archipel <noreply@archipel.test>", slog.New(slog.DiscardHandler))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &testOutbox{Outbox: outbox, Queue: mail.NewQueue(db, outbox, slog.New(slog.DiscardHandler), mail.QueueOptions{})}
+}
+
+// List sends what the queue holds, then lists the messages sent.
+func (o *testOutbox) List() ([]string, error) {
+	if _, err := o.Queue.DeliverDue(context.Background()); err != nil {
+		return nil, err
+	}
+	return o.Outbox.List()
+}
+
+// Postman composes with tpl into the queue.
+func (o *testOutbox) Postman(tpl mail.Renderer) *mail.Postman {
+	return &mail.Postman{Renderer: tpl, Queue: o.Queue}
 }

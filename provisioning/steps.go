@@ -768,14 +768,21 @@ func (r *run) record(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if app.Status != onboarding.StatusReady {
-		if err := r.e.apps.Transition(ctx, nil, app, onboarding.StatusReady, "", ""); err != nil {
-			return "", err
-		}
+	if app.Status == onboarding.StatusReady {
+		return "workspace recorded, association told", nil
 	}
-	if !r.st.Mailed && r.e.postman != nil {
-		err := r.e.postman.Send(ctx, mail.Letter{
+	// Ready and its e-mail commit together: the request never shows ready
+	// without the e-mail on its way, and a retried step never sends it twice.
+	err = r.e.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := r.e.apps.Transition(ctx, tx, app, onboarding.StatusReady, "", ""); err != nil {
+			return err
+		}
+		if r.e.postman == nil {
+			return nil
+		}
+		err := r.e.postman.Enqueue(ctx, tx, mail.Letter{
 			Lang: r.plan.Language, Template: "workspace_ready", To: r.plan.ContactEmail, ToName: r.plan.ContactName,
+			RequestID: app.ID,
 			Data: map[string]any{
 				"Name": r.plan.AssociationName, "Host": r.h.Name, "LoginURL": loginURL, "Account": r.st.UserID,
 				"Folder": r.st.Folder, "HelpURL": r.h.HelpURL, "HostEmail": r.h.ContactEmail,
@@ -783,12 +790,13 @@ func (r *run) record(ctx context.Context) (string, error) {
 			},
 		})
 		if err != nil {
-			return "", apperr.Wrap(apperr.Unavailable, "prov.error.mail", "provisioning: ready e-mail", err)
+			return apperr.Wrap(apperr.Unavailable, "prov.error.mail", "provisioning: ready e-mail", err)
 		}
-		r.st.Mailed = true
-		if err := r.save(ctx); err != nil {
-			return "", err
-		}
+		return nil
+	})
+	if err != nil {
+		return "", err
 	}
+	r.e.postman.Wake()
 	return "workspace recorded, association told", nil
 }

@@ -81,7 +81,7 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 	m := &matrixEnv{t: t, ctx: ctx, db: db, apps: onboarding.NewStore(db, nil), accts: accounts.NewStore(db, nil), sessions: map[string]string{}}
 	m.hosts = provisioning.NewHosts(db, keyring, 100)
 	logger := slog.New(slog.DiscardHandler)
-	postman := &mail.Postman{Renderer: tpl, Sender: outbox}
+	postman := &mail.Postman{Renderer: tpl, Queue: mail.NewQueue(db, outbox, logger, mail.QueueOptions{})}
 	m.engine = provisioning.NewEngine(db, m.hosts, m.apps, postman, logger, provisioning.Options{})
 	now := time.Now().UTC()
 	for _, h := range [][3]string{{"host-a", "hote-a", "Hôte A"}, {"host-b", "hote-b", "Hôte B"}} {

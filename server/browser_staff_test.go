@@ -33,7 +33,6 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"archipel/accounts"
-	"archipel/mail"
 	"archipel/onboarding"
 	"archipel/provisioning/nextcloud"
 	"archipel/provisioning/simulator"
@@ -88,7 +87,7 @@ func TestBrowserStaffJourneys(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(app.Logs, nil))
 	// The dispatcher is not running in the test app: it ticks when told,
 	// on the store's clock, reading usage as the service's does.
-	j.disp = training.NewDispatcher(app.Training, &mail.Postman{Renderer: loadTemplates(t), Sender: app.Outbox},
+	j.disp = training.NewDispatcher(app.Training, app.Postman,
 		training.NewUsageReader(app.Training, app.Hosts, logger), logger,
 		training.DispatcherOptions{BaseURL: app.Server.URL, Worker: "browser-staff-test"})
 

@@ -18,7 +18,6 @@ import (
 	"github.com/google/uuid"
 
 	"archipel/accounts"
-	"archipel/mail"
 	"archipel/training"
 )
 
@@ -86,8 +85,7 @@ func (a *testApp) caseSeed(hostID, name, email string, ago time.Duration) *train
 func (a *testApp) caseSendDue(ahead time.Duration) training.TickResult {
 	a.t.Helper()
 	store := training.NewStore(a.DB, func() time.Time { return time.Now().Add(ahead) })
-	tpl := loadTemplates(a.t)
-	d := training.NewDispatcher(store, &mail.Postman{Renderer: tpl, Sender: a.Outbox}, nil, slog.New(slog.DiscardHandler),
+	d := training.NewDispatcher(store, a.Postman, nil, slog.New(slog.DiscardHandler),
 		training.DispatcherOptions{BaseURL: a.Server.URL, Worker: "test"})
 	r, err := d.Tick(context.Background())
 	if err != nil {

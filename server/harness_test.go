@@ -10,7 +10,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -36,7 +35,8 @@ type testApp struct {
 	t        *testing.T
 	DB       *database.DB
 	Server   *httptest.Server
-	Outbox   *mail.Outbox
+	Outbox   *testOutbox
+	Postman  *mail.Postman
 	Accounts *accounts.Store
 	Hosts    *provisioning.Hosts
 	Engine   *provisioning.Engine // not running: tests call RunDue
@@ -88,10 +88,7 @@ func newTestApp(t *testing.T) *testApp {
 func newTestAppWith(t *testing.T, opts server.Options) *testApp {
 	t.Helper()
 	db := dbtest.Open(t)
-	outbox, err := mail.NewOutbox(filepath.Join(t.TempDir(), "outbox"), "Archipel <noreply@archipel.test>", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	outbox := newTestOutbox(t, db)
 	tpl := loadTemplates(t)
 	app := &testApp{t: t, DB: db, Outbox: outbox}
 	var handler http.Handler
@@ -114,7 +111,8 @@ func newTestAppWith(t *testing.T, opts server.Options) *testApp {
 	app.Accounts, app.Hosts, app.Logs = accounts.NewStore(db, nil), provisioning.NewHosts(db, keyring, 100), &logBuffer{}
 	app.Training = training.NewStore(db, nil)
 	logger := slog.New(slog.NewTextHandler(app.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	postman := &mail.Postman{Renderer: tpl, Sender: outbox}
+	postman := outbox.Postman(tpl)
+	app.Postman = postman
 	app.Engine = provisioning.NewEngine(db, app.Hosts, apps, postman, logger, provisioning.Options{BaseURL: app.Server.URL,
 		BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, CallTimeout: 5 * time.Second})
 	handler, err = server.New(opts, server.Deps{

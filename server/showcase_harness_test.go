@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -37,7 +36,7 @@ type showcaseEnv struct {
 	ctx      context.Context
 	db       *database.DB
 	handler  http.Handler
-	outbox   *mail.Outbox
+	outbox   *testOutbox
 	sc       *training.Showcase
 	cases    *training.Store
 	apps     *onboarding.Store
@@ -52,10 +51,8 @@ const showcaseBase = "https://archipel.test"
 func newShowcaseEnv(tb testing.TB) *showcaseEnv {
 	tb.Helper()
 	e := &showcaseEnv{tb: tb, ctx: context.Background(), db: dbtest.Open(tb), clock: time.Now().UTC().Add(-time.Hour)}
-	outbox, err := mail.NewOutbox(filepath.Join(tb.TempDir(), "outbox"), "Archipel <noreply@archipel.test>", nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	outbox := newTestOutbox(tb, e.db)
+	var err error
 	tpl := loadTemplates(tb)
 	e.outbox = outbox
 	e.sc = training.NewShowcase(e.db, e.now)
@@ -64,7 +61,7 @@ func newShowcaseEnv(tb testing.TB) *showcaseEnv {
 	e.accounts = accounts.NewStore(e.db, nil)
 	e.handler, err = server.New(server.Options{BaseURL: showcaseBase, StartsPerHour: 1000, MailsPerHour: 1000}, server.Deps{
 		DB: e.db, Templates: tpl, Onboarding: e.apps, Accounts: e.accounts, Showcase: e.sc,
-		Postman: &mail.Postman{Renderer: tpl, Sender: outbox},
+		Postman: outbox.Postman(tpl),
 	})
 	if err != nil {
 		tb.Fatal(err)

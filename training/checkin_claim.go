@@ -10,93 +10,66 @@ import (
 	"archipel/database"
 )
 
-// Sending a check-in is claimed in the database first, so that several
-// replicas (or a restarted one) never send the same check-in twice:
+// Sending a check-in and queueing its e-mail are one transaction: the
+// check-in is marked sent (with the hash of its new link) and the e-mail is
+// written to the outbox together, or neither is. Several replicas (or a
+// restarted one) therefore never send the same check-in twice, and a crash
+// loses none; the outbox (package mail) then delivers the e-mail, at least
+// once. A row left "sending" or "reminding" by an older version, whose lease
+// ran out, is taken again.
 //
-//	scheduled --claim--> sending --sent--> sent --claim--> reminding --sent--> reminded --(days)--> expired
-//
-// A claim holds a lease; a row whose lease ran out (its worker died) is
-// claimed again. That leaves one at-least-once window: a worker that dies
-// after the mail server accepted a message but before recording it makes
-// the next worker send that message again, once the lease is over. The
-// association then gets two e-mails and only the newer link opens the form
-// (a first send stores the link's hash when claiming; a reminder replaces it
-// once sent).
+//	scheduled --sent--> sent --reminded--> reminded --(days)--> expired
 
-// claimDue claims the next due check-in of a case whose check-ins go on,
-// storing the hash of the link about to be sent; nil when none is due.
-func (s *Store) claimDue(ctx context.Context, worker, hash string, lease time.Duration) (*CheckIn, error) {
+// Queuer writes a check-in's e-mail in the transaction that marks it sent.
+type Queuer func(tx *sql.Tx, k *CheckIn) error
+
+// sendDue marks the next due check-in of a case whose check-ins go on as
+// sent with the hash of the link about to be e-mailed, and lets queue write
+// the e-mail, in one transaction; nil when none is due.
+func (s *Store) sendDue(ctx context.Context, hash string, queue Queuer) (*CheckIn, error) {
 	now := s.now()
-	const due = `((status = 'scheduled' AND due_at <= $4) OR (status = 'sending' AND lease_until < $4))`
-	var id string
-	err := s.db.QueryRowContext(ctx, `UPDATE checkins SET status = 'sending', claimed_by = $1, lease_until = $2, token_hash = $3
+	const due = `((status = 'scheduled' AND due_at <= $3) OR (status = 'sending' AND lease_until < $3))`
+	return s.mark(ctx, queue, "training: send check-in", `UPDATE checkins SET status = 'sent', sent_at = $1, token_hash = $2, claimed_by = '', lease_until = NULL
 		WHERE id = (SELECT k.id FROM checkins k JOIN cases c ON c.id = k.case_id
-			WHERE c.checkins_stopped = FALSE AND ((k.status = 'scheduled' AND k.due_at <= $4) OR (k.status = 'sending' AND k.lease_until < $4))
+			WHERE c.checkins_stopped = FALSE AND ((k.status = 'scheduled' AND k.due_at <= $3) OR (k.status = 'sending' AND k.lease_until < $3))
 			ORDER BY k.due_at, k.id LIMIT 1)
-		AND `+due+` RETURNING id`, worker, now.Add(lease), hash, now).Scan(&id)
-	return s.claimed(ctx, id, err, "training: claim check-in")
+		AND `+due+` RETURNING id, case_id, offset_days`, now, hash, now)
 }
 
-// claimReminder claims the next check-in sent before sentBefore and still
-// unanswered, to remind the association; nil when none.
-func (s *Store) claimReminder(ctx context.Context, worker string, sentBefore time.Time, lease time.Duration) (*CheckIn, error) {
+// remindNext marks the next check-in sent before sentBefore and still
+// unanswered as reminded, with the hash of the new link that replaces the
+// first, and lets queue write the reminder, in one transaction; nil when none.
+func (s *Store) remindNext(ctx context.Context, sentBefore time.Time, hash string, queue Queuer) (*CheckIn, error) {
 	now := s.now()
-	const due = `((status = 'sent' AND sent_at <= $3) OR (status = 'reminding' AND lease_until < $4))`
-	var id string
-	err := s.db.QueryRowContext(ctx, `UPDATE checkins SET status = 'reminding', claimed_by = $1, lease_until = $2
+	const due = `((status = 'sent' AND sent_at <= $3) OR (status = 'reminding' AND lease_until < $1))`
+	return s.mark(ctx, queue, "training: remind check-in", `UPDATE checkins SET status = 'reminded', reminded_at = $1, token_hash = $2, claimed_by = '', lease_until = NULL
 		WHERE id = (SELECT k.id FROM checkins k JOIN cases c ON c.id = k.case_id
-			WHERE c.checkins_stopped = FALSE AND ((k.status = 'sent' AND k.sent_at <= $3) OR (k.status = 'reminding' AND k.lease_until < $4))
+			WHERE c.checkins_stopped = FALSE AND ((k.status = 'sent' AND k.sent_at <= $3) OR (k.status = 'reminding' AND k.lease_until < $1))
 			ORDER BY k.sent_at, k.id LIMIT 1)
-		AND `+due+` RETURNING id`, worker, now.Add(lease), sentBefore.UTC(), now).Scan(&id)
-	return s.claimed(ctx, id, err, "training: claim reminder")
+		AND `+due+` RETURNING id, case_id, offset_days`, now, hash, sentBefore.UTC())
 }
 
-func (s *Store) claimed(ctx context.Context, id string, err error, op string) (*CheckIn, error) {
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
+func (s *Store) mark(ctx context.Context, queue Queuer, op, query string, args ...any) (*CheckIn, error) {
+	var k *CheckIn
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var got CheckIn
+		err := tx.QueryRowContext(ctx, query, args...).Scan(&got.ID, &got.CaseID, &got.OffsetDays)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := queue(tx, &got); err != nil {
+			return err
+		}
+		k = &got
+		return nil
+	})
 	if err != nil {
 		return nil, database.MapError(err, op)
 	}
-	ks, err := s.checkins(ctx, `k.id = $1`, id)
-	if err != nil {
-		return nil, err
-	}
-	if len(ks) == 0 {
-		return nil, apperr.New(apperr.NotFound, "error.not_found", op)
-	}
-	return &ks[0], nil
-}
-
-// markSent records that a claimed check-in went out. When it was answered
-// or stopped meanwhile, only its sending date is kept.
-func (s *Store) markSent(ctx context.Context, id, worker string) error {
-	now := s.now()
-	res, err := s.db.ExecContext(ctx, `UPDATE checkins SET status = 'sent', sent_at = $1, claimed_by = '', lease_until = NULL
-		WHERE id = $2 AND claimed_by = $3 AND status = 'sending'`, now, id, worker)
-	if err != nil {
-		return database.MapError(err, "training: check-in sent")
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		_, err = s.db.ExecContext(ctx, `UPDATE checkins SET sent_at = $1 WHERE id = $2 AND sent_at IS NULL`, now, id)
-	}
-	return database.MapError(err, "training: check-in sent")
-}
-
-// markReminded records that a reminder went out with a new link, which
-// replaces the first one.
-func (s *Store) markReminded(ctx context.Context, id, worker, hash string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE checkins SET status = 'reminded', reminded_at = $1, token_hash = $2, claimed_by = '', lease_until = NULL
-		WHERE id = $3 AND claimed_by = $4 AND status = 'reminding'`, s.now(), hash, id, worker)
-	return database.MapError(err, "training: check-in reminded")
-}
-
-// release gives a claimed check-in back after a failed send, to be tried
-// again at the next tick.
-func (s *Store) release(ctx context.Context, id, worker string, from, to CheckinStatus) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE checkins SET status = $1, claimed_by = '', lease_until = NULL
-		WHERE id = $2 AND claimed_by = $3 AND status = $4`, to, id, worker, from)
-	return database.MapError(err, "training: release check-in")
+	return k, nil
 }
 
 // expireUnanswered closes the check-ins reminded before remindedBefore and

@@ -2,6 +2,7 @@ package training
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,10 +22,8 @@ type DispatcherOptions struct {
 	Worker      string          // this process's name in claims; hostname-pid-random by default
 	BaseURL     string          // Archipel's public URL, for the links in e-mails
 	Interval    time.Duration   // how often it ticks (1 minute)
-	Lease       time.Duration   // how long a claim lasts (2 minutes)
 	RemindAfter time.Duration   // unanswered this long after sending: one reminder (5 days)
 	ExpireAfter time.Duration   // unanswered this long after the reminder: the case is flagged (5 days)
-	SendTimeout time.Duration   // bound on handing one e-mail to the mail server (30 s)
 	Batch       int             // check-ins sent (and reminded) per tick at most (200)
 	Clock       clockwork.Clock // the scheduler's clock; tests pass a fake one (the Store's clock must agree)
 	// OnTick, when set, is called after every scheduled tick (tests wait on it).
@@ -39,7 +38,7 @@ func (o *DispatcherOptions) defaults() {
 	for _, d := range []struct {
 		v *time.Duration
 		d time.Duration
-	}{{&o.Interval, time.Minute}, {&o.Lease, 2 * time.Minute}, {&o.RemindAfter, 5 * day}, {&o.ExpireAfter, 5 * day}, {&o.SendTimeout, 30 * time.Second}} {
+	}{{&o.Interval, time.Minute}, {&o.RemindAfter, 5 * day}, {&o.ExpireAfter, 5 * day}} {
 		if *d.v <= 0 {
 			*d.v = d.d
 		}
@@ -63,7 +62,8 @@ type TickResult struct {
 
 // Dispatcher opens cases for ready workspaces and sends check-ins and their
 // reminders when due, every minute, driven by gocron. Every replica may run
-// one: each check-in is claimed in the database before it is sent.
+// one: each check-in is marked sent in the transaction that queues its
+// e-mail in the outbox.
 type Dispatcher struct {
 	store   *Store
 	postman *mail.Postman
@@ -89,7 +89,7 @@ func (d *Dispatcher) Worker() string { return d.opts.Worker }
 // Start ticks every Interval until ctx ends or Shutdown is called; one tick
 // at a time (a tick still running when the next is due makes it wait).
 func (d *Dispatcher) Start(ctx context.Context) error {
-	s, err := gocron.NewScheduler(gocron.WithClock(d.opts.Clock), gocron.WithLocation(time.UTC), gocron.WithStopTimeout(d.opts.SendTimeout+5*time.Second))
+	s, err := gocron.NewScheduler(gocron.WithClock(d.opts.Clock), gocron.WithLocation(time.UTC), gocron.WithStopTimeout(30*time.Second))
 	if err != nil {
 		return fmt.Errorf("training: dispatcher: %w", err)
 	}
@@ -136,32 +136,22 @@ func (d *Dispatcher) Tick(ctx context.Context) (TickResult, error) {
 	var checkedIn []string
 	for res.Sent < d.opts.Batch {
 		token, hash := privlink.New()
-		k, err := d.store.claimDue(ctx, d.opts.Worker, hash, d.opts.Lease)
+		k, err := d.store.sendDue(ctx, hash, d.queue(ctx, token, false))
 		if err != nil {
+			// The check-in stays due: the next tick tries again.
 			errs = append(errs, err)
 			break
 		}
 		if k == nil {
 			break
-		}
-		if err := d.deliver(ctx, k, token, false); err != nil {
-			// Most likely the mail server is down: give it back and let
-			// the next tick try again, rather than trying every other one.
-			errs = append(errs, err)
-			if rerr := d.store.release(context.WithoutCancel(ctx), k.ID, d.opts.Worker, CheckinSending, CheckinScheduled); rerr != nil {
-				errs = append(errs, rerr)
-			}
-			break
-		}
-		if err := d.store.markSent(context.WithoutCancel(ctx), k.ID, d.opts.Worker); err != nil {
-			errs = append(errs, err)
 		}
 		res.Sent++
 		checkedIn = append(checkedIn, k.CaseID)
 	}
 	now := d.store.now()
 	for res.Reminded < d.opts.Batch {
-		k, err := d.store.claimReminder(ctx, d.opts.Worker, now.Add(-d.opts.RemindAfter), d.opts.Lease)
+		token, hash := privlink.New()
+		k, err := d.store.remindNext(ctx, now.Add(-d.opts.RemindAfter), hash, d.queue(ctx, token, true))
 		if err != nil {
 			errs = append(errs, err)
 			break
@@ -169,18 +159,10 @@ func (d *Dispatcher) Tick(ctx context.Context) (TickResult, error) {
 		if k == nil {
 			break
 		}
-		token, hash := privlink.New()
-		if err := d.deliver(ctx, k, token, true); err != nil {
-			errs = append(errs, err)
-			if rerr := d.store.release(context.WithoutCancel(ctx), k.ID, d.opts.Worker, CheckinReminding, CheckinSent); rerr != nil {
-				errs = append(errs, rerr)
-			}
-			break
-		}
-		if err := d.store.markReminded(context.WithoutCancel(ctx), k.ID, d.opts.Worker, hash); err != nil {
-			errs = append(errs, err)
-		}
 		res.Reminded++
+	}
+	if res.Sent+res.Reminded > 0 {
+		d.postman.Wake()
 	}
 	if res.Expired, err = d.store.expireUnanswered(ctx, now.Add(-d.opts.ExpireAfter)); err != nil {
 		errs = append(errs, err)
@@ -199,23 +181,25 @@ func (d *Dispatcher) Tick(ctx context.Context) (TickResult, error) {
 	return res, errors.Join(errs...)
 }
 
-// deliver e-mails a check-in (or its reminder) to the association.
-func (d *Dispatcher) deliver(ctx context.Context, k *CheckIn, token string, reminder bool) error {
-	if d.postman == nil {
-		return errors.New("training: no postman to send check-ins")
+// queue writes a check-in's e-mail (or its reminder), carrying the link
+// whose hash the check-in stores, in the transaction that marks it sent.
+func (d *Dispatcher) queue(ctx context.Context, token string, reminder bool) Queuer {
+	return func(tx *sql.Tx, k *CheckIn) error {
+		if d.postman == nil {
+			return errors.New("training: no postman to send check-ins")
+		}
+		c, err := d.store.Get(ctx, k.CaseID)
+		if err != nil {
+			return err
+		}
+		link := d.opts.BaseURL + "/bilan/" + token
+		err = d.postman.Enqueue(ctx, tx, mail.Letter{Lang: c.Language, Template: "checkin", To: c.ContactEmail, ToName: c.ContactName,
+			RequestID: c.ApplicationID,
+			Data: map[string]any{"Name": c.Association, "Host": c.HostName, "Link": link, "StopLink": link + "/arreter",
+				"Days": k.OffsetDays, "Reminder": reminder}})
+		if err != nil {
+			return fmt.Errorf("training: queue check-in %s: %w", k.ID, err)
+		}
+		return nil
 	}
-	c, err := d.store.Get(ctx, k.CaseID)
-	if err != nil {
-		return err
-	}
-	link := d.opts.BaseURL + "/bilan/" + token
-	ctx, cancel := context.WithTimeout(ctx, d.opts.SendTimeout)
-	defer cancel()
-	err = d.postman.Send(ctx, mail.Letter{Lang: c.Language, Template: "checkin", To: c.ContactEmail, ToName: c.ContactName,
-		Data: map[string]any{"Name": c.Association, "Host": c.HostName, "Link": link, "StopLink": link + "/arreter",
-			"Days": k.OffsetDays, "Reminder": reminder}})
-	if err != nil {
-		return fmt.Errorf("training: send check-in %s: %w", k.ID, err)
-	}
-	return nil
 }

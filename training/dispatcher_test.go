@@ -2,6 +2,7 @@ package training
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"slices"
 	"sync"
@@ -134,7 +135,7 @@ func TestSchedulerSendsEachCheckinAtItsTimeExactlyOnce(t *testing.T) {
 	})
 }
 
-func TestARestartLosesNoCheckinAndSendsNoneTwice(t *testing.T) {
+func TestACrashLosesNoCheckinAndSendsNoneTwice(t *testing.T) {
 	e := newEnv(t)
 	e.seedHost("h1", "L'Île numérique", "7")
 	for _, w := range []workspace{
@@ -150,22 +151,18 @@ func TestARestartLosesNoCheckinAndSendsNoneTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Seven days later the first process claims one check-in and dies
-	// before sending it: its claim stays, with a lease.
+	// Seven days later the first process dies while sending one check-in:
+	// its transaction never commits.
 	e.clock.Advance(7 * day)
-	if k, err := e.store.claimDue(e.ctx, "replica-a", "deadbeef", 2*time.Minute); err != nil || k == nil {
-		t.Fatalf("claim: %v, %v", k, err)
+	crash := errors.New("killed")
+	if _, err := e.store.sendDue(e.ctx, "deadbeef", func(*sql.Tx, *CheckIn) error { return crash }); !errors.Is(err, crash) {
+		t.Fatalf("send: %v", err)
 	}
 
 	// A new process, with its own store and dispatcher, on the same database.
 	second := e.schedule(e.newStore(), "replica-b")
-	t.Run("the new process sends what is due but leaves a live claim alone", func(t *testing.T) {
-		if r := second.advance(time.Minute); r.Sent != 2 {
-			t.Fatalf("tick = %+v", r)
-		}
-	})
-	t.Run("once the dead claim's lease is over, its check-in goes out", func(t *testing.T) {
-		if r := second.advance(2 * time.Minute); r.Sent != 1 {
+	t.Run("the new process sends every due check-in, the crashed one too", func(t *testing.T) {
+		if r := second.advance(time.Minute); r.Sent != 3 {
 			t.Fatalf("tick = %+v", r)
 		}
 	})
@@ -177,6 +174,26 @@ func TestARestartLosesNoCheckinAndSendsNoneTwice(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestACheckinLeftSendingByAnOlderVersionGoesOnceItsLeaseIsOver(t *testing.T) {
+	e := newEnv(t)
+	e.seedHost("h1", "L'Île numérique", "7")
+	app := e.seedWorkspace(workspace{host: "h1", name: "Asso Une", email: "une@asso.example"})
+	d := e.dispatcher(e.store, "replica-a", DispatcherOptions{})
+	e.tick(d)
+	e.clock.Advance(7 * day)
+	e.exec(`UPDATE checkins SET status = 'sending', claimed_by = 'old', lease_until = $1`, e.clock.Now().Add(time.Minute).UTC())
+	if r := e.tick(d); r.Sent != 0 {
+		t.Fatalf("sent under a live lease: %+v", r)
+	}
+	e.clock.Advance(2 * time.Minute)
+	if r := e.tick(d); r.Sent != 1 {
+		t.Fatalf("tick = %+v", r)
+	}
+	if got := e.statuses(e.caseOf(app).ID); !slices.Equal(got, []CheckinStatus{CheckinSent}) {
+		t.Errorf("check-ins %v", got)
+	}
 }
 
 func TestTwoDispatchersRacingSendEachCheckinOnce(t *testing.T) {
@@ -347,7 +364,7 @@ func TestStoppedAndClosedCasesGetNoMoreCheckins(t *testing.T) {
 	}
 }
 
-func TestAFailedSendIsRetriedAtTheNextTick(t *testing.T) {
+func TestACheckinWaitsInTheOutboxWhileTheMailServerFails(t *testing.T) {
 	e := newEnv(t)
 	e.seedHost("h1", "L'Île numérique", "7")
 	app := e.seedWorkspace(workspace{host: "h1", name: "Les Amis du Vélo", email: "anne@velo.example"})
@@ -355,19 +372,21 @@ func TestAFailedSendIsRetriedAtTheNextTick(t *testing.T) {
 	e.tick(d)
 	e.clock.Advance(7 * day)
 	e.mails.setFail(true)
-	if r, err := d.Tick(e.ctx); err == nil || r.Sent != 0 {
+	if r, err := d.Tick(e.ctx); err != nil || r.Sent != 1 {
 		t.Fatalf("tick = %+v, %v", r, err)
 	}
-	if got := e.statuses(e.caseOf(app).ID); !slices.Equal(got, []CheckinStatus{CheckinScheduled}) {
+	if n := len(e.mails.to("anne@velo.example")); n != 0 {
+		t.Fatalf("%d messages through a failing server", n)
+	}
+	if got := e.statuses(e.caseOf(app).ID); !slices.Equal(got, []CheckinStatus{CheckinSent}) {
 		t.Fatalf("check-ins %v", got)
 	}
 	e.mails.setFail(false)
-	e.clock.Advance(time.Minute)
-	if r := e.tick(d); r.Sent != 1 {
-		t.Fatalf("tick = %+v", r)
-	}
 	if n := len(e.mails.to("anne@velo.example")); n != 1 {
-		t.Errorf("%d messages", n)
+		t.Errorf("%d messages once the server answers, want 1", n)
+	}
+	if r := e.tick(d); r.Sent != 0 {
+		t.Errorf("sent again: %+v", r)
 	}
 }
 

@@ -44,10 +44,18 @@ func loadTemplates(t testing.TB) *templates.Set {
 }
 
 // memSender keeps the messages it is given; it fails while fail is set.
+// Reading it first sends what the outbox holds, as a running service would.
 type memSender struct {
-	mu   sync.Mutex
-	msgs []mail.Message
-	fail bool
+	mu    sync.Mutex
+	msgs  []mail.Message
+	fail  bool
+	queue *mail.Queue
+}
+
+func (m *memSender) deliver() {
+	if m.queue != nil {
+		_, _ = m.queue.DeliverDue(context.Background())
+	}
 }
 
 func (m *memSender) Send(ctx context.Context, msg mail.Message) error {
@@ -68,6 +76,7 @@ func (m *memSender) setFail(on bool) {
 
 // to returns the messages sent to addr, oldest first.
 func (m *memSender) to(addr string) []mail.Message {
+	m.deliver()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []mail.Message
@@ -80,6 +89,7 @@ func (m *memSender) to(addr string) []mail.Message {
 }
 
 func (m *memSender) count() int {
+	m.deliver()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.msgs)
@@ -111,7 +121,8 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{t: t, ctx: context.Background(), db: dbtest.Open(t), clock: clockwork.NewFakeClockAt(t0), mails: &memSender{}}
 	e.store = NewStore(e.db, e.clock.Now)
-	e.postman = &mail.Postman{Renderer: loadTemplates(t), Sender: e.mails}
+	e.mails.queue = mail.NewQueue(e.db, e.mails, slog.New(slog.DiscardHandler), mail.QueueOptions{FirstRetry: time.Nanosecond, MaxRetry: time.Nanosecond})
+	e.postman = &mail.Postman{Renderer: loadTemplates(t), Queue: e.mails.queue}
 	return e
 }
 
