@@ -9,6 +9,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 
@@ -81,8 +82,9 @@ const (
 
 // Store keeps staff accounts, sessions and one-time links.
 type Store struct {
-	db  *database.DB
-	now func() time.Time
+	db   *database.DB
+	now  func() time.Time
+	gate *Gate
 }
 
 // NewStore returns a Store; now may be nil.
@@ -90,8 +92,16 @@ func NewStore(db *database.DB, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, now: func() time.Time { return now().UTC() }}
+	return &Store{db: db, now: func() time.Time { return now().UTC() },
+		gate: NewGate(DefaultPasswordChecks, DefaultPasswordWaiting, DefaultPasswordWait)}
 }
+
+// SetGate replaces the gate bounding password hashes (its size comes from
+// the configuration; tests watch it).
+func (s *Store) SetGate(g *Gate) { s.gate = g }
+
+// Gate returns the gate bounding password hashes.
+func (s *Store) Gate() *Gate { return s.gate }
 
 const userColumns = `id, email, name, role, COALESCE(host_id, ''), language, active, password_hash <> '', created_at, last_login_at`
 
@@ -120,7 +130,7 @@ func (n *NewUser) Validate() map[string]string {
 	errs := map[string]string{}
 	n.Email = strings.TrimSpace(n.Email)
 	at := strings.LastIndexByte(n.Email, '@')
-	if at < 1 || !strings.Contains(n.Email[at:], ".") || len(n.Email) > 254 || strings.ContainsAny(n.Email, " <>\"") {
+	if at < 1 || !strings.Contains(n.Email[at:], ".") || len(n.Email) > 254 || strings.ContainsAny(n.Email, " <>\"") || HasControl(n.Email) {
 		errs["email"] = "err.contact_email.invalid"
 	} else {
 		n.Email = n.Email[:at] + strings.ToLower(n.Email[at:])
@@ -133,8 +143,12 @@ func (n *NewUser) Validate() map[string]string {
 	} else if n.HostID == "" {
 		errs["host"] = "err.staff.host_required"
 	}
-	if len(n.Name) > 200 {
+	n.Name = strings.TrimSpace(n.Name)
+	switch {
+	case len(n.Name) > 200:
 		errs["name"] = "err.too_long"
+	case HasControl(n.Name):
+		errs["name"] = "err.control_chars"
 	}
 	if n.Language != "en" {
 		n.Language = "fr"
@@ -210,22 +224,42 @@ func (s *Store) SetActive(ctx context.Context, id string, active bool) error {
 	})
 }
 
-// SetPassword gives an account a new password and ends its sessions.
+// SetPassword gives an account a new password, ends its sessions and
+// voids every invitation or reset link it still has.
 func (s *Store) SetPassword(ctx context.Context, u *User, password string) error {
-	if key := ValidatePassword(password, u.Email); key != "" {
-		return apperr.New(apperr.Invalid, key, "accounts: set password")
-	}
-	hash, err := HashPassword(password)
+	hash, err := s.hash(ctx, u, password)
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE staff_users SET password_hash = $1, updated_at = $2 WHERE id = $3`, hash, s.now(), u.ID); err != nil {
-			return database.MapError(err, "accounts: set password")
-		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM staff_sessions WHERE user_id = $1`, u.ID)
-		return database.MapError(err, "accounts: set password")
-	})
+	return database.MapError(s.db.Tx(ctx, func(tx *sql.Tx) error { return s.setPassword(ctx, tx, u, hash) }), "accounts: set password")
+}
+
+// hash checks a new password and hashes it through the gate.
+func (s *Store) hash(ctx context.Context, u *User, password string) (string, error) {
+	if key := ValidatePassword(password, u.Email); key != "" {
+		return "", apperr.New(apperr.Invalid, key, "accounts: set password")
+	}
+	var hash string
+	var herr error
+	if err := s.gate.Do(ctx, func() { hash, herr = HashPassword(password) }); err != nil {
+		return "", err
+	}
+	return hash, herr
+}
+
+func (s *Store) setPassword(ctx context.Context, tx *sql.Tx, u *User, hash string) error {
+	now := s.now()
+	if _, err := tx.ExecContext(ctx, `UPDATE staff_users SET password_hash = $1, updated_at = $2 WHERE id = $3`, hash, now, u.ID); err != nil {
+		return err
+	}
+	// A reset proves the address again: any other link sent to it, perhaps
+	// to an address that was leaked, stops working.
+	if _, err := tx.ExecContext(ctx, `UPDATE staff_tokens SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL AND purpose IN ($3, $4)`,
+		now, u.ID, PurposeInvite, PurposeReset); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM staff_sessions WHERE user_id = $1`, u.ID)
+	return err
 }
 
 // NewLink creates a one-time link (invitation or reset) for an account and
@@ -256,27 +290,53 @@ func (s *Store) LinkUser(ctx context.Context, token, purpose string) (*User, err
 	return s.Get(ctx, userID)
 }
 
-// UseLink sets the password through a link, which then stops working.
+// UseLink sets the password through a link, which then stops working, as
+// do the account's other links; the name, when given, is the account's.
+// Not found (err.staff.link_invalid) for a link unknown, used or expired.
 func (s *Store) UseLink(ctx context.Context, token, purpose, password, name string) (*User, error) {
 	u, err := s.LinkUser(ctx, token, purpose)
 	if err != nil {
 		return nil, err
 	}
-	if key := ValidatePassword(password, u.Email); key != "" {
-		return nil, apperr.New(apperr.Invalid, key, "accounts: use link")
+	if name = strings.TrimSpace(name); name != "" {
+		if len(name) > 200 {
+			return nil, apperr.New(apperr.Invalid, "err.too_long", "accounts: use link")
+		}
+		if HasControl(name) {
+			return nil, apperr.New(apperr.Invalid, "err.control_chars", "accounts: use link")
+		}
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE staff_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL`, s.now(), privlink.Hash(token))
+	hash, err := s.hash(ctx, u, password)
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE staff_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1`, s.now(), privlink.Hash(token))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.NotFound, "err.staff.link_invalid", "accounts: use link")
+		}
+		if name != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE staff_users SET name = $1 WHERE id = $2`, name, u.ID); err != nil {
+				return err
+			}
+		}
+		return s.setPassword(ctx, tx, u, hash)
+	})
 	if err != nil {
 		return nil, database.MapError(err, "accounts: use link")
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, apperr.New(apperr.NotFound, "err.staff.link_invalid", "accounts: use link")
-	}
-	if name = strings.TrimSpace(name); name != "" && len(name) <= 200 {
-		if _, err := s.db.ExecContext(ctx, `UPDATE staff_users SET name = $1 WHERE id = $2`, name, u.ID); err != nil {
-			return nil, database.MapError(err, "accounts: use link")
-		}
+	if name != "" {
 		u.Name = name
 	}
-	return u, s.SetPassword(ctx, u, password)
+	return u, nil
+}
+
+// HasControl reports whether a single-line value holds a control character
+// (a tab, a line break, …): such a value would break the e-mail headers and
+// the lines it is written into.
+func HasControl(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }) >= 0
 }

@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"time"
@@ -12,20 +13,31 @@ import (
 )
 
 // Login checks an address and password and opens a session, returning its
-// token for the cookie. Failures are counted per account and per address
-// of the client: past the limits, even a right password waits. The answer
-// never tells whether the address has an account.
+// token for the cookie. Every try is counted per account and per network
+// of the client (database.AddressKey) before the password is hashed, in one
+// statement each, so that tries sent together cannot all slip under the
+// limit: past it, even a right password is refused without being checked.
+// A right password gives its try back. Hashes run through the store's
+// gate: when it is full the answer is unavailable (err.login.busy) and the
+// try is given back. The answer never tells whether the address has an
+// account.
 func (s *Store) Login(ctx context.Context, email, password, clientIP string) (*User, string, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	now := s.now()
-	accountKey, ipKey := "login-account:"+email, "login-ip:"+clientIP
-	if blocked, err := s.blocked(ctx, ipKey, maxFailsAddress); err != nil || blocked {
-		return nil, "", errors.Join(err, apperr.New(apperr.Forbidden, "err.login.throttled", "accounts: login"))
+	accountKey, ipKey := "login-account:"+email, "login-ip:"+database.AddressKey(clientIP)
+	refund := func() error {
+		return errors.Join(s.db.Refund(ctx, accountKey), s.db.Refund(ctx, ipKey))
 	}
-	if blocked, err := s.blocked(ctx, accountKey, maxFailsAccount); err != nil || blocked {
-		// A try on a locked account still counts against the address.
-		_, aerr := s.db.Allow(ctx, ipKey, 1<<30, throttleWindow, now)
-		return nil, "", errors.Join(err, aerr, apperr.New(apperr.Forbidden, "err.login.throttled", "accounts: login"))
+	ipOK, err := s.db.Allow(ctx, ipKey, maxFailsAddress, throttleWindow, now)
+	if err != nil {
+		return nil, "", err
+	}
+	accountOK, err := s.db.Allow(ctx, accountKey, maxFailsAccount, throttleWindow, now)
+	if err != nil {
+		return nil, "", err
+	}
+	if !ipOK || !accountOK {
+		return nil, "", apperr.New(apperr.Forbidden, "err.login.throttled", "accounts: login")
 	}
 	var hash string
 	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM staff_users WHERE email = $1`, email))
@@ -36,47 +48,52 @@ func (s *Store) Login(ctx context.Context, email, password, clientIP string) (*U
 		return nil, "", database.MapError(err, "accounts: login")
 	}
 	ok := false
-	if u != nil && hash != "" {
-		ok = CheckPassword(hash, password)
-	} else {
-		CheckPassword(dummyHash, password)
+	gerr := s.gate.Do(ctx, func() {
+		if u != nil && hash != "" {
+			ok = CheckPassword(hash, password)
+		} else {
+			CheckPassword(dummyHash, password)
+		}
+	})
+	if gerr != nil {
+		return nil, "", errors.Join(gerr, refund())
 	}
 	if !ok || !u.Active {
-		for _, key := range []string{accountKey, ipKey} {
-			if _, err := s.db.Allow(ctx, key, 1<<30, throttleWindow, now); err != nil {
-				return nil, "", err
-			}
-		}
 		return nil, "", apperr.New(apperr.Forbidden, "err.login.failed", "accounts: login")
 	}
-	token, th := privlink.New()
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO staff_sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)`,
-		th, u.ID, now, now.Add(SessionMax)); err != nil {
-		return nil, "", database.MapError(err, "accounts: login")
+	if err := refund(); err != nil {
+		return nil, "", err
 	}
-	if _, err := s.db.ExecContext(ctx, `UPDATE staff_users SET last_login_at = $1 WHERE id = $2`, now, u.ID); err != nil {
-		return nil, "", database.MapError(err, "accounts: login")
+	token, err := s.OpenSession(ctx, u)
+	if err != nil {
+		return nil, "", err
 	}
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM rate_limits WHERE key = $1`, accountKey); err != nil {
-		return nil, "", database.MapError(err, "accounts: login")
-	}
-	u.LastLoginAt = now
 	return u, token, nil
 }
 
-// blocked reports whether a throttling counter reached its limit within the
-// current window.
-func (s *Store) blocked(ctx context.Context, key string, limit int) (bool, error) {
-	var count int
-	var start time.Time
-	err := s.db.QueryRowContext(ctx, `SELECT count, window_start FROM rate_limits WHERE key = $1`, key).Scan(&count, &start)
-	if err != nil {
-		if errors.Is(database.MapError(err, ""), apperr.ErrNotFound) {
-			return false, nil
-		}
-		return false, database.MapError(err, "accounts: throttle")
+// OpenSession opens a session for an account whose identity was proven
+// (by a password, or by a single sign-on provider) and returns its token
+// for the cookie; the account's last sign-in is recorded. A disabled
+// account is refused (forbidden).
+func (s *Store) OpenSession(ctx context.Context, u *User) (string, error) {
+	if !u.Active {
+		return "", apperr.New(apperr.Forbidden, "err.login.failed", "accounts: open session")
 	}
-	return count >= limit && s.now().Sub(start) < throttleWindow, nil
+	now := s.now()
+	token, th := privlink.New()
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO staff_sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)`,
+			th, u.ID, now, now.Add(SessionMax)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE staff_users SET last_login_at = $1 WHERE id = $2`, now, u.ID)
+		return err
+	})
+	if err != nil {
+		return "", database.MapError(err, "accounts: open session")
+	}
+	u.LastLoginAt = now
+	return token, nil
 }
 
 // Session returns the account of a session token and keeps the session

@@ -77,6 +77,9 @@ func Open(ctx context.Context, rawURL, dataDir string) (*DB, error) {
 		}
 		path = filepath.Join(dataDir, "archipel.db")
 	}
+	if err := ownerOnly(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -201,4 +204,25 @@ func Placeholders(from, n int) string {
 		fmt.Fprintf(&b, "$%d", from+i)
 	}
 	return b.String()
+}
+
+// ownerOnly creates the SQLite file readable by its owner alone (like
+// secret.key), or narrows an existing one: it holds personal data. SQLite
+// gives its -wal and -shm files the same permissions.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("database: create %s: %w", path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("database: stat %s: %w", path, err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		if err := f.Chmod(0o600); err != nil {
+			return fmt.Errorf("database: restrict %s to its owner: %w", path, err)
+		}
+	}
+	return nil
 }

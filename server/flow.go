@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin/binding"
 
 	"archipel/apperr"
+	"archipel/database"
 	"archipel/mail"
 	"archipel/onboarding"
 )
@@ -312,7 +313,7 @@ func (h *Handler) refuseErr(c *gin.Context, step onboarding.Step, app *onboardin
 
 // allow counts an action of this address against an hourly limit.
 func (h *Handler) allow(c *gin.Context, kind string, limit int) (bool, error) {
-	return h.DB.Allow(c.Request.Context(), kind+":"+c.ClientIP(), limit, time.Hour, h.Now())
+	return h.DB.Allow(c.Request.Context(), kind+":"+database.AddressKey(c.ClientIP()), limit, time.Hour, h.Now())
 }
 
 func (h *Handler) saveAssociation(c *gin.Context, app *onboarding.Application, f *onboarding.AssociationStep) {
@@ -322,27 +323,9 @@ func (h *Handler) saveAssociation(c *gin.Context, app *onboarding.Application, f
 		h.refuse(c, step, app, f, nil, "err.robot")
 		return
 	}
-	exceptID := ""
-	if app != nil {
-		exceptID = app.ID
-	}
-	dup, err := h.Onboarding.FindDuplicate(c.Request.Context(), f.LegalID, f.ContactEmail, exceptID)
-	switch {
-	case err == nil:
-		p, perr := h.stepPage(c, step, app, f)
-		if perr != nil {
-			h.fail(c, perr)
-			return
-		}
-		p.Data.(*StepPage).Duplicate = &DuplicateOffer{LegalID: f.LegalID, Email: f.ContactEmail}
-		_ = dup
-		p.FormError = "err.duplicate"
-		h.render(c, http.StatusConflict, "step_association", p)
-		return
-	case !errors.Is(err, apperr.ErrNotFound):
-		h.fail(c, err)
-		return
-	}
+	// Whether another request exists for this association or address is
+	// not said here, where anyone may type anything: only once the address
+	// is confirmed, on sending (see submit).
 	if app == nil {
 		ok, err := h.allow(c, "start", h.opts.StartsPerHour)
 		if err != nil {
@@ -427,6 +410,34 @@ func (h *Handler) submit(c *gin.Context, app *onboarding.Application, f *onboard
 	if missing := app.Answers.Complete(hosts); missing != 0 {
 		redirect(c, "/demande/"+missing.Slug(), "")
 		return
+	}
+	if app.Verified() && app.Status == onboarding.StatusDraft {
+		// Another open request for the same association or address is told
+		// only to someone who proved an address, and only so often.
+		ok, err := h.allow(c, "duplicate", h.opts.StartsPerHour)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		if !ok {
+			h.refuse(c, onboarding.StepReview, app, f, nil, "err.rate_limited")
+			return
+		}
+		a := app.Answers.Association
+		if _, err := h.Onboarding.FindDuplicate(c.Request.Context(), a.LegalID, a.ContactEmail, app.ID); err == nil {
+			p, perr := h.stepPage(c, onboarding.StepReview, app, f)
+			if perr != nil {
+				h.fail(c, perr)
+				return
+			}
+			p.Data.(*StepPage).Duplicate = &DuplicateOffer{LegalID: a.LegalID, Email: a.ContactEmail}
+			p.FormError = "err.duplicate"
+			h.render(c, http.StatusConflict, "step_"+onboarding.StepReview.Slug(), p)
+			return
+		} else if !errors.Is(err, apperr.ErrNotFound) {
+			h.fail(c, err)
+			return
+		}
 	}
 	if err := h.Onboarding.Submit(c.Request.Context(), app, hosts); err != nil {
 		h.refuseErr(c, onboarding.StepReview, app, f, err)

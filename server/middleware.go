@@ -101,7 +101,7 @@ func (h *Handler) recoverer(c *gin.Context) {
 			if err, ok := rec.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(rec)
 			}
-			h.Logger.Error("panic serving request", slog.Any("panic", rec), slog.String("path", c.Request.URL.Path),
+			h.Logger.Error("panic serving request", slog.Any("panic", rec), slog.String("path", loggedPath(c)),
 				slog.String("stack", string(debug.Stack())))
 			h.renderError(c, http.StatusInternalServerError, "error.internal")
 		}

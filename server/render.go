@@ -107,7 +107,7 @@ func (h *Handler) fail(c *gin.Context, err error) {
 		return
 	}
 	if code == apperr.Internal {
-		h.Logger.Error("request failed", slog.String("path", c.Request.URL.Path), slog.Any("err", err))
+		h.Logger.Error("request failed", slog.String("path", loggedPath(c)), slog.Any("err", err))
 		h.renderError(c, http.StatusInternalServerError, "error.internal")
 		return
 	}

@@ -87,8 +87,15 @@ func (h *Handler) login(c *gin.Context) {
 		p := h.page(c, "staff.login.title", f)
 		p.FormError = apperr.KeyOf(err)
 		status := http.StatusUnauthorized
-		if p.FormError == "err.login.throttled" {
-			status = http.StatusTooManyRequests
+		switch apperr.CodeOf(err) {
+		case apperr.Unavailable:
+			// Every password check is busy: say when to come back.
+			status = http.StatusServiceUnavailable
+			c.Header("Retry-After", "5")
+		default:
+			if p.FormError == "err.login.throttled" {
+				status = http.StatusTooManyRequests
+			}
 		}
 		h.render(c, status, "staff_login", p)
 		return
