@@ -37,7 +37,7 @@ func eraseRequest(ctx context.Context, tx *sql.Tx, id string, now time.Time, kee
 // with the association's consent (retention); an erasure removes it too.
 func anonymise(ctx context.Context, tx *sql.Tx, id string, now time.Time, keepPublished bool) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE applications SET answers = '{}', association_name = '', legal_id = '',
-		contact_email = '', match_reason = '', reopened_steps = '', version = version + 1, erased_at = $1
+		contact_email = '', match_reason = '', reopened_steps = '', search_text = '', version = version + 1, erased_at = $1
 		WHERE id = $2`, now, id); err != nil {
 		return err
 	}

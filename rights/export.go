@@ -233,7 +233,7 @@ func (s *Store) ExportFor(ctx context.Context, who Requester, id string) (*Expor
 		if err != nil {
 			return err
 		}
-		return record(ctx, tx, registerLine{Kind: KindExport, ApplicationID: id, HostID: hostID, By: who.by(),
+		return record(ctx, tx, &registerLine{Kind: KindExport, ApplicationID: id, HostID: hostID, By: who.by(),
 			At: s.now(), Status: StatusDone, AnsweredBy: who.by()})
 	})
 	if err != nil {

@@ -49,7 +49,7 @@ type registerLine struct {
 
 // record appends a line to the register; a line whose status is not open
 // is answered at once (an export is answered when it is downloaded).
-func record(ctx context.Context, tx *sql.Tx, l registerLine) error {
+func record(ctx context.Context, tx *sql.Tx, l *registerLine) error {
 	if l.ID == "" {
 		l.ID = uuid.NewString()
 	}

@@ -262,6 +262,10 @@ func matrixCases() map[string]matrixCase {
 		"GET /staff/requests/:id/interview":    {setup: noForm},
 		"GET /staff/requests/:id/donnees":      {setup: noForm},
 		"GET /staff/requests/:id/donnees.json": {setup: noForm},
+		"GET /staff/requests/:id/effacer":      {setup: noForm},
+		"POST /staff/requests/:id/effacer": {setup: func(m *matrixEnv, a *onboarding.Application) (url.Values, map[string]string) {
+			return url.Values{"erasure_nextcloud": {"keep"}}, nil
+		}},
 		"POST /staff/requests/:id/interview": {setup: func(m *matrixEnv, a *onboarding.Application) (url.Values, map[string]string) {
 			return url.Values{"version": {version(a)}, "interview_date": {date}, "interview_time": {"14:30"},
 				"interview_duration": {"60"}, "interview_mode": {"phone"}}, nil

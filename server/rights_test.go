@@ -1,6 +1,9 @@
 package server_test
 
 import (
+	"net/url"
+
+	"archipel/onboarding"
 	"encoding/json"
 
 	"archipel/accounts"
@@ -119,4 +122,69 @@ func TestAssociationAndItsHostsStaffExportTheRequest(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestAssociationAsksErasureAndItsHostConfirmsIt(t *testing.T) {
+	app := newTestApp(t)
+	sim := app.reqConnect("h-lyon")
+	assoc, id := app.reqSubmit("fr", "efface@example.org", "Les Effacés")
+	page := "/staff/requests/" + id
+	staff := app.staffBrowser(accounts.RoleStaff, "h-lyon")
+	res := staff.get(page + "/approve")
+	form := url.Values{"version": {reqVersion(t, res)}, "quota_gb": {"5"}, "plan_accounts": {"3"}, "plan_folders": {"Projets"}, "plan_services": {"files"}}
+	reqExpect(t, staff.post(page+"/approve", form), http.StatusSeeOther, page+"?notice=approved")
+	app.reqRunDue()
+	if st := app.reqStatus(id); st != onboarding.StatusReady {
+		t.Fatalf("status %s", st)
+	}
+
+	t.Run("the association asks from its private link, with its wish for the workspace", func(t *testing.T) {
+		res := assoc.get("/suivi/effacer")
+		if res.Status != http.StatusOK || res.Doc.Find(`input[name="erasure_nextcloud"][value="disable"]`).Length() != 1 {
+			t.Fatalf("status %d, no workspace choice", res.Status)
+		}
+		reqExpect(t, assoc.post("/suivi/effacer", url.Values{"erasure_nextcloud": {"disable"}}), http.StatusSeeOther, "/suivi/effacer?notice=erasure_requested")
+		if assoc.get("/suivi/effacer").Doc.Find("#pending").Length() != 1 {
+			t.Error("the page does not say the request is pending")
+		}
+	})
+	t.Run("staff of another host cannot see or confirm it", func(t *testing.T) {
+		other := app.staffBrowser(accounts.RoleStaff, "h-all")
+		if res := other.get(page + "/effacer"); res.Status != http.StatusNotFound {
+			t.Errorf("page: %d", res.Status)
+		}
+		if res := other.post(page+"/effacer", url.Values{"erasure_nextcloud": {"keep"}}); res.Status != http.StatusNotFound {
+			t.Errorf("post: %d", res.Status)
+		}
+	})
+	t.Run("staff of its host see the wish preselected and confirm", func(t *testing.T) {
+		res := staff.get(page + "/effacer")
+		if v := res.Doc.Find(`input[name="erasure_nextcloud"]:checked`).AttrOr("value", ""); v != "disable" {
+			t.Errorf("preselected %q, want the association's wish", v)
+		}
+		reqExpect(t, staff.post(page+"/effacer", url.Values{"erasure_nextcloud": {"disable"}}), http.StatusSeeOther, "/staff/requests?notice=erased")
+	})
+	t.Run("the workspace's account is disabled on the host", func(t *testing.T) {
+		var account string
+		if err := app.DB.QueryRow(`SELECT account_id FROM workspaces WHERE application_id = $1`, id).Scan(&account); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range sim.Snapshot().Users {
+			if u.ID == account && u.Enabled {
+				t.Errorf("account %s still enabled", account)
+			}
+		}
+	})
+	t.Run("nothing of the association is left and its link no longer works", func(t *testing.T) {
+		if n := app.reqCount(`SELECT COUNT(*) FROM applications WHERE contact_email = 'efface@example.org' OR association_name = 'Les Effacés'
+			OR answers LIKE '%Effacés%' OR search_text LIKE '%efface%'`); n != 0 {
+			t.Errorf("%d requests still name it", n)
+		}
+		if res := assoc.get("/suivi/donnees"); res.Status != http.StatusNotFound {
+			t.Errorf("export after erasure: %d", res.Status)
+		}
+		if n := app.reqCount(`SELECT COUNT(*) FROM rights_requests WHERE application_id = $1 AND status = 'done'`, id); n != 1 {
+			t.Errorf("%d register lines answered", n)
+		}
+	})
 }

@@ -8,6 +8,8 @@ func (h *Handler) rightsRoutes(r *gin.Engine) {
 	r.GET("/suivi/donnees", h.exportAssociation)
 	r.GET("/suivi/donnees.json", h.exportAssociation)
 	r.GET("/donnees/schema/v1.json", h.exportSchema)
+	r.GET("/suivi/effacer", h.erasureAskPage)
+	r.POST("/suivi/effacer", h.erasureAsk)
 }
 
 // rightsStaffRoutes are the data-rights pages of staff: what is held about
@@ -15,4 +17,6 @@ func (h *Handler) rightsRoutes(r *gin.Engine) {
 func (h *Handler) rightsStaffRoutes(g *gin.RouterGroup) {
 	g.GET("/requests/:id/donnees", h.exportStaff)
 	g.GET("/requests/:id/donnees.json", h.exportStaff)
+	g.GET("/requests/:id/effacer", h.erasureConfirmPage)
+	g.POST("/requests/:id/effacer", h.erasureConfirm)
 }

@@ -415,6 +415,24 @@ func renderCases() []renderCase {
 			server.Page{Path: "/suivi", Title: "status.title", Flash: "notice.submitted", Data: sp}})
 	}
 	cases = append(cases, renderCase{"the export of a request's data", "export", server.Page{Path: "/suivi/donnees", Title: "rights.export.title", Data: renderExport()}})
+	asked := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
+	pending := &rights.ErasureRequest{ID: "e1", ApplicationID: "r1", RequestedBy: "association", RequestedAt: asked, Status: rights.StatusOpen, Nextcloud: rights.NextcloudDisable}
+	erasure := func(st *rights.ErasureState) *server.ErasurePage {
+		return &server.ErasurePage{State: st, Name: "Les Amis du Vélo", AppID: "r1", Choices: []string{"keep", "disable"}, Choice: "keep", Now: asked.AddDate(0, 2, 0)}
+	}
+	for _, st := range []struct {
+		name  string
+		state *rights.ErasureState
+	}{
+		{"a draft", &rights.ErasureState{Status: "draft"}},
+		{"a request with a workspace", &rights.ErasureState{Status: "ready", Workspace: true}},
+		{"a request whose erasure is pending", &rights.ErasureState{Status: "ready", Workspace: true, WorkspaceDisabled: true, Pending: pending}},
+	} {
+		cases = append(cases,
+			renderCase{"the erasure request page for " + st.name, "erasure_ask", server.Page{Path: "/suivi/effacer", Title: "rights.erasure.title", Data: erasure(st.state)}},
+			renderCase{"the erasure confirmation for " + st.name, "erasure_confirm", server.Page{Path: "/staff/requests/r1/effacer", Title: "rights.erasure.confirm_title",
+				FormError: "rights.err.provisioning", Data: erasure(st.state)}})
+	}
 	return append(cases, staffRenderCases()...)
 }
 

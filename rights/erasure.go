@@ -1,0 +1,261 @@
+package rights
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"archipel/accounts"
+	"archipel/apperr"
+	"archipel/database"
+)
+
+// NextcloudChoice is what an erasure does on the host's Nextcloud, a
+// separate and explicit choice: the workspace may hold files the
+// association still needs.
+type NextcloudChoice string
+
+// The Nextcloud choices of an erasure.
+const (
+	// NextcloudKeep leaves the workspace as it is: the association keeps
+	// its accounts and files on the host, whose own terms then apply.
+	NextcloudKeep NextcloudChoice = "keep"
+	// NextcloudDisable disables the association's accounts: nobody can sign
+	// in any more; files stay on the host until the association asks it.
+	NextcloudDisable NextcloudChoice = "disable"
+	// NextcloudDelete deletes the association's accounts, group and group
+	// folder with every file in it. Not offered yet: it needs a clean-up
+	// job of the provisioning engine, resumable like provisioning.
+	NextcloudDelete NextcloudChoice = "delete"
+)
+
+// NextcloudChoices lists the choices offered, the mildest first.
+var NextcloudChoices = []NextcloudChoice{NextcloudKeep, NextcloudDisable}
+
+// ParseNextcloudChoice checks a choice sent by a form.
+func ParseNextcloudChoice(s string) (NextcloudChoice, bool) {
+	for _, c := range NextcloudChoices {
+		if string(c) == s {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+// ErasureRequest is a request for erasure, open or answered.
+type ErasureRequest struct {
+	ID            string
+	ApplicationID string
+	HostID        string
+	RequestedBy   string
+	RequestedAt   time.Time
+	Status        Status
+	AnsweredAt    time.Time
+	Nextcloud     NextcloudChoice // the association's wish while open, what was done once answered
+}
+
+// Overdue reports whether an open request has waited longer than the law
+// allows at now.
+func (r *ErasureRequest) Overdue(now time.Time) bool {
+	return r.Status == StatusOpen && now.Sub(r.RequestedAt) > AnswerWithin
+}
+
+// AskErasure records the association's request to erase its request id,
+// with its wish for the Nextcloud workspace. A draft, which no host has
+// seen, is erased at once (done is then true); any other request waits for
+// the confirmation of its host's staff. Asking twice returns the open
+// request. Errors: not found (erased already), invalid (unknown choice).
+func (s *Store) AskErasure(ctx context.Context, id string, wish NextcloudChoice) (req *ErasureRequest, done bool, err error) {
+	if _, ok := ParseNextcloudChoice(string(wish)); !ok {
+		return nil, false, apperr.New(apperr.Invalid, "rights.err.choice", "rights: ask erasure")
+	}
+	now := s.now()
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		hostID, status, err := requestState(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if open, err := openErasure(ctx, tx, id); err == nil {
+			req = open
+			return nil
+		} else if err != sql.ErrNoRows {
+			return err
+		}
+		line := registerLine{Kind: KindErasure, ApplicationID: id, HostID: hostID, By: "association", At: now,
+			Status: StatusOpen, Nextcloud: string(wish)}
+		if status == "draft" {
+			line.Status, line.AnsweredBy, line.Nextcloud, done = StatusDone, "association", string(NextcloudKeep), true
+			if err := eraseRequest(ctx, tx, id, now, false); err != nil {
+				return err
+			}
+		} else if _, err := tx.ExecContext(ctx, `INSERT INTO application_events (application_id, kind, actor, detail, public, created_at)
+			VALUES ($1, 'erasure_requested', '', '', TRUE, $2)`, id, now); err != nil {
+			return err
+		}
+		if err := record(ctx, tx, &line); err != nil {
+			return err
+		}
+		req, err = openErasureByID(ctx, tx, line.ID)
+		return err
+	})
+	if err != nil {
+		return nil, false, database.MapError(err, "rights: ask erasure")
+	}
+	return req, done, nil
+}
+
+// PendingErasure returns the open erasure request of request id; not found
+// when there is none.
+func (s *Store) PendingErasure(ctx context.Context, id string) (*ErasureRequest, error) {
+	var req *ErasureRequest
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		req, err = openErasure(ctx, tx, id)
+		return err
+	})
+	return req, database.MapError(err, "rights: pending erasure")
+}
+
+// Erased is what a confirmed erasure did and leaves to do on Nextcloud.
+type Erased struct {
+	Request *ErasureRequest
+	// Workspace is true when the request had a workspace, which
+	// Request.Nextcloud says what to do with.
+	Workspace bool
+}
+
+// ConfirmErasure erases request id and everything hanging from it, on the
+// decision of actor: staff of the request's host, or an administrator. The
+// erasure, its register line (the minimal record that stays: what, when, at
+// whose request, answered by whom) and its audit line commit together.
+// Without an open request from the association (one received by letter or
+// e-mail), the register says staff asked on its behalf. Errors: not found
+// (also for a request actor may not see), conflict (a workspace is being
+// created: wait or cancel it), invalid (unknown choice).
+func (s *Store) ConfirmErasure(ctx context.Context, actor *accounts.User, id string, nc NextcloudChoice) (*Erased, error) {
+	if _, ok := ParseNextcloudChoice(string(nc)); !ok {
+		return nil, apperr.New(apperr.Invalid, "rights.err.choice", "rights: confirm erasure")
+	}
+	now := s.now()
+	out := &Erased{}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		hostID, err := scopeRequest(ctx, tx, Requester{Staff: actor}, id)
+		if err != nil {
+			return err
+		}
+		var busy, workspace bool
+		if err := tx.QueryRowContext(ctx, `SELECT
+			EXISTS (SELECT 1 FROM provisioning_jobs WHERE application_id = $1 AND status IN ('pending', 'running', 'retry')),
+			EXISTS (SELECT 1 FROM workspaces WHERE application_id = $1)`, id).Scan(&busy, &workspace); err != nil {
+			return err
+		}
+		if busy {
+			return apperr.New(apperr.Conflict, "rights.err.provisioning", "rights: confirm erasure")
+		}
+		if !workspace {
+			nc = NextcloudKeep
+		}
+		out.Workspace = workspace
+		req, err := openErasure(ctx, tx, id)
+		if err == sql.ErrNoRows {
+			line := registerLine{Kind: KindErasure, ApplicationID: id, HostID: hostID, By: actor.ID, At: now, Status: StatusOpen}
+			if err := record(ctx, tx, &line); err != nil {
+				return err
+			}
+			req, err = openErasureByID(ctx, tx, line.ID)
+		}
+		if err != nil {
+			return err
+		}
+		if err := eraseRequest(ctx, tx, id, now, false); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE rights_requests SET status = $1, answered_at = $2, answered_by = $3, nextcloud = $4
+			WHERE id = $5`, string(StatusDone), now, actor.ID, string(nc), req.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor_email, action, host_id, application_id, detail)
+			VALUES ($1, $2, $3, 'rights_erased', $4, $5, $6)`, now, actor.ID, actor.Email, hostID, id, string(nc)); err != nil {
+			return err
+		}
+		req.Status, req.AnsweredAt, req.Nextcloud = StatusDone, now, nc
+		out.Request = req
+		return nil
+	})
+	if err != nil {
+		return nil, database.MapError(err, "rights: confirm erasure")
+	}
+	return out, nil
+}
+
+// requestState reads a request's host and status; not found once erased.
+func requestState(ctx context.Context, tx *sql.Tx, id string) (hostID, status string, err error) {
+	var erased sql.NullTime
+	err = tx.QueryRowContext(ctx, `SELECT COALESCE(host_id, ''), status, erased_at FROM applications WHERE id = $1`, id).
+		Scan(&hostID, &status, &erased)
+	if err == nil && erased.Valid {
+		err = sql.ErrNoRows
+	}
+	return hostID, status, err
+}
+
+const erasureColumns = `id, application_id, host_id, requested_by, requested_at, status, answered_at, nextcloud`
+
+func scanErasure(row *sql.Row) (*ErasureRequest, error) {
+	var r ErasureRequest
+	var answered sql.NullTime
+	var status, nc string
+	if err := row.Scan(&r.ID, &r.ApplicationID, &r.HostID, &r.RequestedBy, &r.RequestedAt, &status, &answered, &nc); err != nil {
+		return nil, err
+	}
+	r.Status, r.AnsweredAt, r.Nextcloud = Status(status), answered.Time, NextcloudChoice(nc)
+	return &r, nil
+}
+
+func openErasure(ctx context.Context, tx *sql.Tx, applicationID string) (*ErasureRequest, error) {
+	return scanErasure(tx.QueryRowContext(ctx, `SELECT `+erasureColumns+` FROM rights_requests
+		WHERE application_id = $1 AND kind = 'erasure' AND status = 'open' ORDER BY requested_at DESC LIMIT 1`, applicationID))
+}
+
+func openErasureByID(ctx context.Context, tx *sql.Tx, id string) (*ErasureRequest, error) {
+	return scanErasure(tx.QueryRowContext(ctx, `SELECT `+erasureColumns+` FROM rights_requests WHERE id = $1`, id))
+}
+
+// ErasureState is what an erasure page shows: the open request if any, and
+// the workspace the Nextcloud choice is about.
+type ErasureState struct {
+	Status            string // the request's status
+	Pending           *ErasureRequest
+	Workspace         bool
+	WorkspaceDisabled bool
+}
+
+// ErasureStateOf reads the erasure state of request id as who may see it.
+// Errors: not found (also for a request who may not see), internal.
+func (s *Store) ErasureStateOf(ctx context.Context, who Requester, id string) (*ErasureState, error) {
+	st := &ErasureState{}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := scopeRequest(ctx, tx, who, id); err != nil {
+			return err
+		}
+		var disabled sql.NullTime
+		err := tx.QueryRowContext(ctx, `SELECT a.status, w.application_id IS NOT NULL, w.disabled_at
+			FROM applications a LEFT JOIN workspaces w ON w.application_id = a.id WHERE a.id = $1`, id).
+			Scan(&st.Status, &st.Workspace, &disabled)
+		if err != nil {
+			return err
+		}
+		st.WorkspaceDisabled = disabled.Valid
+		switch p, err := openErasure(ctx, tx, id); {
+		case err == nil:
+			st.Pending = p
+		case err != sql.ErrNoRows:
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, database.MapError(err, "rights: erasure state")
+	}
+	return st, nil
+}
