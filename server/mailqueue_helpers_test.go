@@ -2,20 +2,25 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"archipel/apperr"
 	"archipel/database"
 	"archipel/mail"
 )
 
 // testOutbox is the tests' mail: an outbox directory fed by the service's
 // queue, which it empties each time a test reads it, as the dispatcher of
-// a running service would.
+// a running service would. While Down, the mail server refuses everything.
 type testOutbox struct {
 	*mail.Outbox
 	Queue *mail.Queue
+	down  atomic.Bool
 }
 
 func newTestOutbox(tb testing.TB, db *database.DB) *testOutbox {
@@ -24,7 +29,23 @@ func newTestOutbox(tb testing.TB, db *database.DB) *testOutbox {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &testOutbox{Outbox: outbox, Queue: mail.NewQueue(db, outbox, slog.New(slog.DiscardHandler), mail.QueueOptions{Worker: "test"})}
+	o := &testOutbox{Outbox: outbox}
+	// Retried at once: each reading of the outbox is one delivery round.
+	o.Queue = mail.NewQueue(db, downSender{o}, slog.New(slog.DiscardHandler),
+		mail.QueueOptions{Worker: "test", FirstRetry: time.Nanosecond, MaxRetry: time.Nanosecond})
+	return o
+}
+
+// Down makes the mail server refuse (true) or accept (false) messages.
+func (o *testOutbox) Down(down bool) { o.down.Store(down) }
+
+type downSender struct{ o *testOutbox }
+
+func (s downSender) Send(ctx context.Context, m mail.Message) error {
+	if s.o.down.Load() {
+		return apperr.Wrap(apperr.Unavailable, "error.unavailable", "test mail server", errors.New("dial tcp 127.0.0.1:1: connection refused"))
+	}
+	return s.o.Outbox.Send(ctx, m)
 }
 
 // List sends what the queue holds, then lists the messages sent.

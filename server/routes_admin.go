@@ -24,6 +24,9 @@ func (h *Handler) adminRoutes(g *gin.RouterGroup) {
 
 	g.GET("/audit", h.adminAudit)
 
+	g.GET("/mail", h.adminMail)
+	g.POST("/mail/:id/retry", h.adminMailRetry)
+
 	g.GET("/queue", h.adminQueue)
 	g.GET("/queue/:id", h.adminAssignPage)
 	g.POST("/queue/:id", h.adminAssign)
