@@ -31,5 +31,6 @@ func staffRenderCases() []renderCase {
 	cases = append(cases, adminRenderCases()...)
 	cases = append(cases, caseRenderCases()...)
 	cases = append(cases, showcaseRenderCases()...)
+	cases = append(cases, notifyRenderCases()...)
 	return append(cases, requestRenderCases()...)
 }
