@@ -25,7 +25,26 @@ var (
 	ErrUnavailable = errors.New("nextcloud: unavailable")
 	// ErrInvalid: the request was refused as invalid (other 4xx, OCS 101/103/107…), or failed local validation.
 	ErrInvalid = errors.New("nextcloud: invalid request")
+	// ErrConfirmationRequired: the server wants a recent password
+	// confirmation for a management write (Nextcloud 33+ with an app
+	// password, or a session whose confirmation could not be renewed). It
+	// is also ErrForbidden: retrying with the same credentials cannot help.
+	ErrConfirmationRequired = errors.New("nextcloud: password confirmation required")
+	// ErrThrottled: the server's brute-force protection refuses every login
+	// from Archipel's address for a while (429 on a login, no Retry-After).
+	// It is also ErrUnavailable: wait, never retry at once, never retry a
+	// refused password.
+	ErrThrottled = errors.New("nextcloud: logins throttled")
 )
+
+// ThrottleWait is how long a login refused by Nextcloud's brute-force
+// protection waits before trying again: Nextcloud blocks for up to 30
+// minutes and sends no Retry-After.
+const ThrottleWait = 30 * time.Minute
+
+// msgConfirmationRequired is Nextcloud's refusal of a write without a
+// recent password confirmation.
+const msgConfirmationRequired = "Password confirmation is required"
 
 // Error is what every call returns on failure: the kind, for errors.Is, and
 // what the server said, for logs. Message comes from the server and may be
@@ -86,8 +105,22 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Is makes errors.Is(err, ErrNotFound) and the other sentinels match by kind.
-func (e *Error) Is(target error) bool { return target != nil && target == e.Kind }
+// Is makes errors.Is(err, ErrNotFound) and the other sentinels match by
+// kind; ErrConfirmationRequired is also ErrForbidden and ErrThrottled also
+// ErrUnavailable.
+func (e *Error) Is(target error) bool {
+	switch {
+	case target == nil:
+		return false
+	case target == e.Kind:
+		return true
+	case e.Kind == ErrConfirmationRequired:
+		return target == ErrForbidden
+	case e.Kind == ErrThrottled:
+		return target == ErrUnavailable
+	}
+	return false
+}
 
 // Unwrap returns the underlying cause, so errors.Is(err, context.DeadlineExceeded) works.
 func (e *Error) Unwrap() error { return e.Err }
@@ -120,6 +153,9 @@ type codes map[int]error
 // limiting and server errors mean the same everywhere; the rest is per call.
 func classify(httpStatus, ocsStatus int, perCall codes) error {
 	switch {
+	case ocsStatus == 429:
+		// The brute-force protection, also on OCS v1 (HTTP 200).
+		return ErrThrottled
 	case httpStatus == http.StatusUnauthorized || ocsStatus == 997:
 		return ErrUnauthorized
 	case httpStatus == http.StatusTooManyRequests:
@@ -176,6 +212,9 @@ const maintenanceHeader = "X-Nextcloud-Maintenance-Mode"
 
 // responseError builds the error for a failed HTTP response.
 func responseError(op string, status int, header http.Header, ocsStatus int, message string, perCall codes) *Error {
+	if (ocsStatus == 403 || status == http.StatusForbidden) && strings.TrimSpace(message) == msgConfirmationRequired {
+		return &Error{Op: op, Kind: ErrConfirmationRequired, HTTPStatus: status, OCSStatus: ocsStatus, Message: msgConfirmationRequired}
+	}
 	e := &Error{
 		Op:          op,
 		Kind:        classify(status, ocsStatus, perCall),

@@ -53,7 +53,8 @@ func (c *Client) GroupMembers(ctx context.Context, id string) ([]string, error) 
 	return g.Members, nil
 }
 
-// CreateGroup creates group id, named displayName when not empty.
+// CreateGroup creates group id, named displayName when not empty (cut to
+// 64 characters by ShortDisplayName).
 // ErrAlreadyExists when it exists; the display name is then left as it is.
 func (c *Client) CreateGroup(ctx context.Context, id, displayName string) error {
 	op := fmt.Sprintf("create group %q", id)
@@ -62,6 +63,7 @@ func (c *Client) CreateGroup(ctx context.Context, id, displayName string) error 
 	}
 	form := url.Values{"groupid": {id}}
 	if displayName != "" {
+		displayName = ShortDisplayName(displayName)
 		if err := validDisplayName(op, displayName); err != nil {
 			return err
 		}

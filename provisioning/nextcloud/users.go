@@ -157,7 +157,8 @@ type NewUser struct {
 	ID string
 	// Email receives the welcome mail; required.
 	Email string
-	// DisplayName is the name shown; the id when empty.
+	// DisplayName is the name shown; the id when empty. CreateUser cuts it
+	// to 64 characters (ShortDisplayName).
 	DisplayName string
 	// Language is a Nextcloud language code such as "fr"; server default when empty.
 	Language string
@@ -202,21 +203,23 @@ func (u NewUser) Validate() error {
 	return nil
 }
 
-// CreateUser creates an account without a password; Nextcloud e-mails the
-// user a link to choose one (unless the host disabled welcome mails or its
-// mail server failed, neither of which it reports). ErrAlreadyExists when the
-// id is taken, in any case: "ALICE" clashes with "alice". ErrNotFound when a
-// group does not exist (nothing is created then).
+// CreateUser creates an account without a password, in one call: e-mail,
+// display name, language, groups and quota go with the creation, and
+// Nextcloud e-mails the user a link to choose a password (unless the host
+// disabled welcome mails or its mail server failed, neither of which it
+// reports). ErrAlreadyExists when the id is taken, in any case: "ALICE"
+// clashes with "alice". ErrNotFound when a group does not exist (nothing is
+// created then).
 //
-// The quota is set by a second request once the user exists. Nextcloud
-// applies a quota given at creation only after creating the user, and when
-// it refuses it (a value above the host's maximum, say) it answers 102, the
-// code of "already exists", and skips the welcome mail, leaving an account
-// nobody can log in to. If that second request fails, the error's Op says
-// the user was created; a retry then reports ErrAlreadyExists, and the
-// quota is to be set with EditUser.
+// Nextcloud applies a quota given at creation after creating the user; when
+// it refuses it (a value above the host's maximum, say) it answers 102 on
+// 27 (the code of "already exists") or 101 on 34, with "Invalid quota
+// value", skips the welcome mail, and the account exists. CreateUser tells
+// that case apart by the message: ErrQuota, with an Op saying the user was
+// created; set an accepted quota with EditUser, then ResendWelcome.
 func (c *Client) CreateUser(ctx context.Context, u NewUser) error {
 	op := fmt.Sprintf("create user %q", u.ID)
+	u.DisplayName = ShortDisplayName(u.DisplayName)
 	if err := u.Validate(); err != nil {
 		return err
 	}
@@ -229,22 +232,20 @@ func (c *Client) CreateUser(ctx context.Context, u NewUser) error {
 	if u.Language != "" {
 		form.Set("language", u.Language)
 	}
+	if u.Quota != "" {
+		form.Set("quota", u.Quota)
+	}
 	for _, g := range u.Groups {
 		form.Add("groups[]", g)
 	}
 	err := c.do(ctx, request{op: op, method: http.MethodPost, path: ocsPath("cloud", "users"), form: form,
 		codes: codes{102: ErrAlreadyExists, 104: ErrNotFound, 105: ErrForbidden, 106: ErrForbidden}}, nil)
-	if err != nil || u.Quota == "" {
-		return err
+	var e *Error
+	if errors.As(err, &e) && strings.HasPrefix(e.Message, "Invalid quota value") {
+		e.Kind = ErrQuota
+		e.Op = fmt.Sprintf("create user %q: user created without welcome mail, but quota %q refused", u.ID, u.Quota)
 	}
-	if err := c.EditUser(ctx, u.ID, FieldQuota, u.Quota); err != nil {
-		var e *Error
-		if errors.As(err, &e) {
-			e.Op = fmt.Sprintf("create user %q: user created, but set quota", u.ID)
-		}
-		return err
-	}
-	return nil
+	return err
 }
 
 // UserField is a field EditUser may change.
@@ -277,6 +278,7 @@ func (c *Client) EditUser(ctx context.Context, id string, key UserField, value s
 			return err
 		}
 	case FieldDisplayName:
+		value = ShortDisplayName(value)
 		if err := validDisplayName(op, value); err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestUserCalls(t *testing.T) {
@@ -247,56 +248,68 @@ func TestUserCalls(t *testing.T) {
 	})
 }
 
-func TestCreateUserSetsTheQuotaOnceCreated(t *testing.T) {
-	s := newReplay(t, "20-create-user-full.v2", "30-edit-quota-5GB.v2")
+func TestCreateUserSendsEverythingInOneCall(t *testing.T) {
+	s := newReplay(t, "20-create-user-full.v2")
 	err := s.adminClient(t).CreateUser(t.Context(), NewUser{ID: "bob", Email: "bob@example.test", DisplayName: "Bob Builder",
-		Groups: []string{"engineering"}, Quota: "5 GB", Language: "en"})
+		Groups: []string{"engineering"}, Quota: "5368709120", Language: "en"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	seen := s.seen()
-	if len(seen) != 2 {
-		t.Fatalf("%d requests, want the creation then the quota", len(seen))
+	if len(seen) != 1 {
+		t.Fatalf("%d requests, want the creation alone", len(seen))
 	}
 	create := seen[0].form()
-	if create.Has("password") || create.Has("quota") {
-		t.Errorf("the creation sent a password or a quota: %v", create)
+	if create.Has("password") {
+		t.Errorf("the creation sent a password: %v", create)
 	}
 	for key, want := range map[string]string{"userid": "bob", "email": "bob@example.test", "displayName": "Bob Builder",
-		"groups[]": "engineering", "language": "en"} {
+		"groups[]": "engineering", "language": "en", "quota": "5368709120"} {
 		if got := create.Get(key); got != want {
 			t.Errorf("%s = %q, want %q", key, got, want)
 		}
 	}
-	if edit := seen[1].form(); seen[1].Method != "PUT" || edit.Get("key") != "quota" || edit.Get("value") != "5 GB" {
-		t.Errorf("second request %s %v", seen[1].Method, edit)
+}
+
+func TestCreateUserShortensALongDisplayName(t *testing.T) {
+	var sent string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		sent = r.PostForm.Get("displayName")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"ocs":{"meta":{"status":"ok","statuscode":200,"message":"OK"},"data":{"id":"bob"}}}`)
+	}))
+	t.Cleanup(srv.Close)
+	long := strings.Repeat("Association des amis du patrimoine ", 6)
+	err := newTestClient(t, srv.URL, "admin", "APP-PASSWORD").CreateUser(t.Context(),
+		NewUser{ID: "bob", Email: "bob@example.test", DisplayName: long})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := utf8.RuneCountInString(sent); n != MaxIDLength || !strings.HasSuffix(sent, "…") {
+		t.Errorf("display name sent %q (%d characters), want 64 ending with an ellipsis", sent, n)
 	}
 }
 
 func TestCreateUserSaysTheUserExistsWhenTheHostRefusesTheQuota(t *testing.T) {
-	// The lab had no maximum quota; the refusal follows Nextcloud's code
-	// (editUser: 102 "Invalid quota value. … is exceeding the maximum quota").
-	created := loadNamed(t, "20-create-user-full.v2")
-	var methods []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		methods = append(methods, r.Method)
-		w.Header().Set("Content-Type", "application/json")
-		if r.Method == http.MethodPost {
-			_, _ = io.WriteString(w, created.Body)
-			return
-		}
-		w.WriteHeader(http.StatusBadRequest)
-		_, _ = io.WriteString(w, `{"ocs":{"meta":{"status":"failure","statuscode":102,"message":"Invalid quota value. 50 GB is exceeding the maximum quota"},"data":[]}}`)
-	}))
-	t.Cleanup(srv.Close)
-	err := newTestClient(t, srv.URL, "admin", "APP-PASSWORD").CreateUser(t.Context(),
-		NewUser{ID: "bob", Email: "bob@example.test", Quota: "50 GB"})
-	var e *Error
-	if !errors.As(err, &e) || !errors.Is(err, ErrQuota) || !strings.Contains(e.Op, "user created") {
-		t.Errorf("got %v, want ErrQuota saying the user was created", err)
-	}
-	if strings.Join(methods, " ") != "POST PUT" {
-		t.Errorf("requests %v, want POST then PUT", methods)
+	for _, tc := range []struct{ name, answer string }{
+		{"on 27 (102)", `{"ocs":{"meta":{"status":"failure","statuscode":102,"message":"Invalid quota value lots"},"data":[]}}`},
+		{"on 34 (101)", `{"ocs":{"meta":{"status":"failure","statuscode":101,"message":"Invalid quota value: lots"},"data":[]}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = io.WriteString(w, tc.answer)
+			}))
+			t.Cleanup(srv.Close)
+			err := newTestClient(t, srv.URL, "admin", "APP-PASSWORD").CreateUser(t.Context(),
+				NewUser{ID: "bob", Email: "bob@example.test", Quota: "50 GB"})
+			var e *Error
+			if !errors.As(err, &e) || !errors.Is(err, ErrQuota) || errors.Is(err, ErrAlreadyExists) || !strings.Contains(e.Op, "user created") {
+				t.Errorf("got %v, want ErrQuota saying the user was created", err)
+			}
+		})
 	}
 }
 

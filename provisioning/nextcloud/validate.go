@@ -161,6 +161,18 @@ func validLanguage(op, lang string) error {
 }
 
 // validDisplayName: newer versions refuse display names over 64 characters.
+// ShortDisplayName returns name cut to Nextcloud's limit of 64 characters
+// (an ellipsis marks the cut), so that a long association name is shown
+// shortened rather than refused; shorter names come back unchanged.
+func ShortDisplayName(name string) string {
+	name = strings.TrimSpace(name)
+	if utf8.RuneCountInString(name) <= MaxIDLength {
+		return name
+	}
+	r := []rune(name)
+	return strings.TrimSpace(string(r[:MaxIDLength-1])) + "…"
+}
+
 func validDisplayName(op, name string) error {
 	if strings.TrimSpace(name) == "" {
 		return invalid(op, "empty display name")

@@ -161,6 +161,12 @@ func (s *davSession) webdav() *gowebdav.Client {
 
 // send makes a WebDAV request that gowebdav would misreport; success is any 2xx.
 func (s *davSession) send(op, method, p string, body []byte, perCall codes) error {
+	_, err := s.do(op, method, p, body, perCall)
+	return err
+}
+
+// do is send returning the (closed) response of a success, for its headers.
+func (s *davSession) do(op, method, p string, body []byte, perCall codes) (*http.Response, error) {
 	target := s.c.base.Path + "/remote.php/dav/files/" + s.user + p
 	var rd io.Reader
 	if body != nil {
@@ -168,7 +174,7 @@ func (s *davSession) send(op, method, p string, body []byte, perCall codes) erro
 	}
 	req, err := http.NewRequest(method, gowebdav.PathEscape(target), rd)
 	if err != nil {
-		return invalid(op, "build request: %v", err)
+		return nil, invalid(op, "build request: %v", err)
 	}
 	if s.c.user != "" {
 		req.SetBasicAuth(s.c.user, s.c.password)
@@ -178,14 +184,14 @@ func (s *davSession) send(op, method, p string, body []byte, perCall codes) erro
 	}
 	resp, err := s.http.Do(req)
 	if err != nil {
-		return s.error(op, err, perCall)
+		return nil, s.error(op, err, perCall)
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
 	resp.Body.Close()
 	if resp.StatusCode >= 300 {
-		return s.error(op, nil, perCall)
+		return nil, s.error(op, nil, perCall)
 	}
-	return nil
+	return resp, nil
 }
 
 // error turns a failed WebDAV call into an *Error, preferring what the
@@ -351,24 +357,54 @@ func (c *Client) Mkdir(ctx context.Context, user, p string) error {
 // present. ErrNotFound when the folder does not exist (it is not created),
 // ErrQuota when the user's or group folder's quota is exhausted.
 func (c *Client) Upload(ctx context.Context, user, p string, content []byte) error {
+	_, err := c.Put(ctx, user, p, content)
+	return err
+}
+
+// Uploaded is what the server said of a file just written.
+type Uploaded struct {
+	// Created is true when the file is new (201), false when replaced (204).
+	Created bool
+	// ETag is the file's new ETag, without quotes: Nextcloud sends it with
+	// the PUT's answer (ETag, OC-ETag), so no PROPFIND is needed.
+	ETag string
+	// FileID is Nextcloud's file id (OC-FileId), e.g. "00000158oc8e0ghyirx7".
+	FileID string
+}
+
+// Put is Upload returning what the answer carries: whether the file was
+// created and its ETag and file id. Errors as Upload.
+func (c *Client) Put(ctx context.Context, user, p string, content []byte) (Uploaded, error) {
 	op := fmt.Sprintf("upload %q of %q", p, user)
 	clean, err := cleanPath(op, p)
 	if err != nil {
-		return err
+		return Uploaded{}, err
 	}
 	if strings.HasSuffix(clean, "/") {
-		return invalid(op, "path names a folder")
+		return Uploaded{}, invalid(op, "path names a folder")
 	}
 	s, err := c.dav(ctx, op, user)
 	if err != nil {
-		return err
+		return Uploaded{}, err
 	}
 	defer s.cancel()
 	if content == nil {
 		content = []byte{}
 	}
-	return s.send(op, http.MethodPut, clean, content,
+	resp, err := s.do(op, http.MethodPut, clean, content,
 		codes{http.StatusNotFound: ErrNotFound, http.StatusConflict: ErrNotFound})
+	if err != nil {
+		return Uploaded{}, err
+	}
+	etag := resp.Header.Get("OC-ETag")
+	if etag == "" {
+		etag = resp.Header.Get("ETag")
+	}
+	return Uploaded{
+		Created: resp.StatusCode == http.StatusCreated,
+		ETag:    strings.Trim(strings.TrimPrefix(etag, "W/"), `"`),
+		FileID:  resp.Header.Get("OC-FileId"),
+	}, nil
 }
 
 // Delete deletes the file or folder (with its content) at p in user's files;

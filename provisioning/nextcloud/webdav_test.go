@@ -225,3 +225,17 @@ func TestUploadSendsTheContent(t *testing.T) {
 		t.Errorf("sent body %q with Authorization %q", r.Body, r.Header.Get("Authorization"))
 	}
 }
+
+func TestPutReturnsTheETagOfTheAnswer(t *testing.T) {
+	s := newReplay(t, "62-put-new")
+	up, err := s.adminClient(t).Put(t.Context(), "admin", "/Projects/hello.txt", []byte("hello world\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !up.Created || up.ETag != "9ebc9a9db0bb57984a45bcd352930746" || up.FileID != "00000065ocnajachbfgg" {
+		t.Errorf("got %+v, want the recorded ETag and file id of a created file", up)
+	}
+	if n := len(s.seen()); n != 1 {
+		t.Errorf("%d requests, want the PUT alone", n)
+	}
+}
