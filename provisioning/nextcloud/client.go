@@ -45,10 +45,21 @@ type Config struct {
 	BaseURL string
 	// User is the login of the account Archipel acts as (an admin of the server).
 	User string
-	// AppPassword is an app password of User, never the account password:
-	// the login password is re-verified on every request (~10x slower) and
-	// cannot be revoked on its own. Empty only for Status and AppPasswordFromLogin.
+	// AppPassword is an app password of User: fast and revocable, but
+	// Nextcloud 33 and later refuse management writes made with it ("Password
+	// confirmation is required"). Empty only for Status and
+	// AppPasswordFromLogin, or when LoginPassword is given.
 	AppPassword string
+	// LoginPassword is the login password of User, a dedicated provisioning
+	// account (administrator, no second factor), for the servers that refuse
+	// management calls made with an app password. The client then logs in
+	// once and works in the Session, never sending the password per request.
+	LoginPassword string
+	// Session is the login session shared by the clients of one host (with
+	// LoginPassword); a private one when nil.
+	Session *Session
+	// Now is the session's clock (time.Now when nil), for tests.
+	Now func() time.Time
 	// Timeout bounds each call, including reading the response; DefaultTimeout when zero.
 	Timeout time.Duration
 	// UserAgent identifies Archipel to the host's admins; UserAgent("dev") when empty.
@@ -67,7 +78,12 @@ type Client struct {
 	userAgent string
 	http      *http.Client
 	transport http.RoundTripper
+	session   *Session // with a login password: the session requests go in
 }
+
+// UsesLoginPassword reports whether the client authenticates with a login
+// password (in a session) rather than an app password.
+func (c *Client) UsesLoginPassword() bool { return c.session != nil }
 
 // New checks cfg and returns a client. It copies cfg.HTTPClient without its
 // cookie jar (a Nextcloud session cookie would turn later requests into
@@ -94,13 +110,17 @@ func New(cfg Config) (*Client, error) {
 	if strings.HasSuffix(u.Path, "/index.php") {
 		return nil, invalid(op, "base URL %q: give the server root, without index.php", cfg.BaseURL)
 	}
-	if (cfg.User == "") != (cfg.AppPassword == "") {
-		return nil, invalid(op, "user and app password go together")
+	if cfg.AppPassword != "" && cfg.LoginPassword != "" {
+		return nil, invalid(op, "give an app password or a login password, not both")
+	}
+	secret := cfg.AppPassword + cfg.LoginPassword
+	if (cfg.User == "") != (secret == "") {
+		return nil, invalid(op, "user and password go together")
 	}
 	c := &Client{
 		base:      u,
 		user:      cfg.User,
-		password:  cfg.AppPassword,
+		password:  secret,
 		timeout:   cfg.Timeout,
 		userAgent: cfg.UserAgent,
 	}
@@ -116,11 +136,19 @@ func New(cfg Config) (*Client, error) {
 	}
 	hc.Jar = nil
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	c.http = hc
 	c.transport = hc.Transport
 	if c.transport == nil {
 		c.transport = http.DefaultTransport
 	}
+	if cfg.LoginPassword != "" {
+		c.session = cfg.Session
+		if c.session == nil {
+			c.session = NewSession(cfg.Now)
+		}
+		c.transport = &sessionTransport{c: c, s: c.session, next: c.transport}
+		hc.Transport = c.transport
+	}
+	c.http = hc
 	return c, nil
 }
 
@@ -254,6 +282,9 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 
 	resp, raw, err := c.send(req)
 	if err != nil {
+		if e := sessionError(r.op, err); e != nil {
+			return e
+		}
 		return &Error{Op: r.op, Kind: ErrUnavailable, Err: err}
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {

@@ -202,6 +202,9 @@ func (s *davSession) error(op string, err error, perCall codes) error {
 		e.Exception = f.exception
 		return e
 	}
+	if e := sessionError(op, err); e != nil {
+		return e
+	}
 	var se gowebdav.StatusError
 	switch {
 	case err == nil:

@@ -254,6 +254,15 @@ func (s *Simulator) PasswordVerifications() int {
 	return s.logins
 }
 
+// EndSessions forgets every login session, as a server restart with a new
+// session store or an administrator revoking the sessions would: the next
+// request with their cookies is answered 401.
+func (s *Simulator) EndSessions() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.sessions)
+}
+
 // Profile returns the generation the simulator behaves like.
 func (s *Simulator) Profile() Profile { return s.opts.Profile }
 
