@@ -26,13 +26,20 @@ type Options struct {
 	Worker      string        // this process's name in claims; hostname-pid-random by default
 	PerHost     int           // jobs running at once on one host (2)
 	MaxJobs     int           // jobs running at once in this process (8)
-	MaxAttempts int           // transient failures of one step before a job needs attention (6)
+	MaxAttempts int           // transient failures of one step before a job needs attention (0: only RetryWindow bounds them)
 	BaseBackoff time.Duration // first retry delay, doubled each time, with jitter (2s)
-	MaxBackoff  time.Duration // longest retry delay (5m)
-	Lease       time.Duration // how long a claim lasts without renewal (60s)
-	Poll        time.Duration // how often the queue is looked at (2s)
-	CallTimeout time.Duration // bound on one Nextcloud call (30s)
-	BaseURL     string        // Archipel's public URL, for the e-mails
+	MaxBackoff  time.Duration // longest retry delay (10m)
+	// RetryWindow is how long passing failures in a row are retried, from
+	// the first one, before the job needs attention (1h): longer than a
+	// Nextcloud upgrade or restart, and than this service's own restart.
+	RetryWindow time.Duration
+	// MaxRetryAfter caps a host's Retry-After (15m): a host asking for a
+	// year does not park a job for a year.
+	MaxRetryAfter time.Duration
+	Lease         time.Duration // how long a claim lasts without renewal (60s)
+	Poll          time.Duration // how often the queue is looked at (2s)
+	CallTimeout   time.Duration // bound on one Nextcloud call (30s)
+	BaseURL       string        // Archipel's public URL, for the e-mails
 }
 
 func (o *Options) defaults() {
@@ -52,9 +59,10 @@ func (o *Options) defaults() {
 	}
 	def(&o.PerHost, 2)
 	def(&o.MaxJobs, 8)
-	def(&o.MaxAttempts, 6)
 	defd(&o.BaseBackoff, 2*time.Second)
-	defd(&o.MaxBackoff, 5*time.Minute)
+	defd(&o.MaxBackoff, 10*time.Minute)
+	defd(&o.RetryWindow, time.Hour)
+	defd(&o.MaxRetryAfter, 15*time.Minute)
 	defd(&o.Lease, 60*time.Second)
 	defd(&o.Poll, 2*time.Second)
 	defd(&o.CallTimeout, 30*time.Second)
@@ -182,6 +190,9 @@ func (e *Engine) fill(ctx context.Context) bool {
 // process runs a claimed job's remaining steps, renewing its lease.
 func (e *Engine) process(ctx context.Context, j *Job) {
 	log := e.logger.With(slog.String("job", j.ID), slog.String("host", j.HostID), slog.String("request", j.ApplicationID))
+	// The service's context ends on shutdown; this job's own also when its
+	// lease is lost.
+	service := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -205,6 +216,10 @@ func (e *Engine) process(ctx context.Context, j *Job) {
 		err = e.markProvisioning(ctx, j)
 	}
 	if err != nil {
+		if service.Err() != nil {
+			e.releaseOnShutdown(service, j, log)
+			return
+		}
 		e.fail(ctx, j, StepPreflight, err, log)
 		return
 	}
@@ -213,10 +228,16 @@ func (e *Engine) process(ctx context.Context, j *Job) {
 			continue
 		}
 		if ctx.Err() != nil {
+			e.releaseOnShutdown(service, j, log)
 			return
 		}
 		detail, err := r.step(ctx, st.Name)
 		if err != nil {
+			if service.Err() != nil {
+				// Interrupted by the shutdown, not failed.
+				e.releaseOnShutdown(service, j, log)
+				return
+			}
 			e.fail(ctx, j, st.Name, err, log)
 			return
 		}
@@ -235,6 +256,23 @@ func (e *Engine) process(ctx context.Context, j *Job) {
 	log.Info("provisioning: workspace ready", slog.String("group", j.State.GroupID), slog.String("account", j.State.UserID))
 }
 
+// releaseOnShutdown hands a job back to the queue when the service stops,
+// so that the next start or another replica takes it at once rather than
+// after its lease.
+func (e *Engine) releaseOnShutdown(service context.Context, j *Job, log *slog.Logger) {
+	if service.Err() == nil {
+		return // lease lost: nothing of ours to give back
+	}
+	ctx := service
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := e.Jobs.release(rctx, j, e.opts.Worker); err != nil && !errors.Is(err, errLostClaim) {
+		log.Warn("provisioning: release claim on shutdown", slog.Any("err", err))
+		return
+	}
+	log.Info("provisioning: claim released on shutdown")
+}
+
 func (e *Engine) markProvisioning(ctx context.Context, j *Job) error {
 	app, err := e.apps.Get(ctx, j.ApplicationID)
 	if err != nil {
@@ -250,7 +288,9 @@ func (e *Engine) markProvisioning(ctx context.Context, j *Job) error {
 }
 
 // fail records a step's failure: a passing one is retried later with
-// backoff, until MaxAttempts; a permanent one stops the job at once.
+// backoff while the retry window lasts; a permanent one stops the job at
+// once. A job that stops for a passing failure needs attention: the host's
+// staff are told.
 func (e *Engine) fail(ctx context.Context, j *Job, step string, err error, log *slog.Logger) {
 	if errors.Is(err, errLostClaim) || (ctx.Err() != nil && errors.Is(err, context.Canceled)) {
 		return
@@ -263,14 +303,10 @@ func (e *Engine) fail(ctx context.Context, j *Job, step string, err error, log *
 			attempts = st.Attempts
 		}
 	}
-	status, next := JobFailed, e.now()
+	now := e.now()
+	status, next := JobFailed, now
 	if kind.Transient {
-		if attempts+1 >= e.opts.MaxAttempts {
-			status = JobNeedsAttention
-		} else {
-			status = JobRetry
-			next = e.now().Add(max(e.backoff(attempts), kind.RetryAfter))
-		}
+		status, next = e.retryAt(j, attempts, kind.RetryAfter, now)
 	}
 	detail := err.Error()
 	if len(detail) > 1000 {
@@ -278,12 +314,39 @@ func (e *Engine) fail(ctx context.Context, j *Job, step string, err error, log *
 	}
 	log.Warn("provisioning: step failed", slog.String("step", step), slog.String("status", string(status)),
 		slog.String("reason", kind.Key), slog.Any("err", err))
-	if err := e.Jobs.stepFailed(context.WithoutCancel(ctx), j, e.opts.Worker, step, status, next, kind.Key, detail); err != nil && !errors.Is(err, errLostClaim) {
-		log.Error("provisioning: record failure", slog.Any("err", err))
+	bg := context.WithoutCancel(ctx)
+	if err := e.Jobs.stepFailed(bg, j, e.opts.Worker, step, status, next, kind.Key, detail); err != nil {
+		if !errors.Is(err, errLostClaim) {
+			log.Error("provisioning: record failure", slog.Any("err", err))
+		}
+		return
 	}
-	if status == JobRetry {
+	switch status {
+	case JobRetry:
 		time.AfterFunc(time.Until(next), e.Wake)
+	case JobNeedsAttention:
+		e.tellStaff(bg, j, kind.Key, log)
 	}
+}
+
+// retryAt decides what follows a passing failure: a retry after the
+// backoff (or the host's Retry-After, capped), no later than the end of the
+// retry window; once the window is over, the job needs attention.
+func (e *Engine) retryAt(j *Job, attempts int, retryAfter time.Duration, now time.Time) (JobStatus, time.Time) {
+	since := j.FailingSince
+	if since.IsZero() || since.After(now) {
+		since = now
+	}
+	end := since.Add(e.opts.RetryWindow)
+	if !now.Before(end) || (e.opts.MaxAttempts > 0 && attempts+1 >= e.opts.MaxAttempts) {
+		return JobNeedsAttention, now
+	}
+	delay := max(e.backoff(attempts), min(retryAfter, e.opts.MaxRetryAfter))
+	next := now.Add(delay)
+	if next.After(end) {
+		next = end // one last try when the window closes
+	}
+	return JobRetry, next
 }
 
 // backoff is the delay before the retry following n failures: exponential,

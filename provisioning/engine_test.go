@@ -119,6 +119,12 @@ func TestApprovedRequestBecomesAWorkspace(t *testing.T) {
 // readyMails reads the "workspace ready" messages of the outbox.
 func (env *testEnv) readyMails(t *testing.T) []mail.Parsed {
 	t.Helper()
+	return env.mailsTagged(t, "workspace_ready")
+}
+
+// mailsTagged reads the messages of the outbox made from one template.
+func (env *testEnv) mailsTagged(t *testing.T, tag string) []mail.Parsed {
+	t.Helper()
 	paths, err := env.Outbox.List()
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +135,7 @@ func (env *testEnv) readyMails(t *testing.T) []mail.Parsed {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m.Tag == "workspace_ready" {
+		if m.Tag == tag {
 			out = append(out, m)
 		}
 	}
@@ -382,33 +388,108 @@ func (w *maintenanceStart) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// fakeClock is the engine's and the store's clock in a test that lets
+// hours pass: the test moves it to each retry's time.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.After(c.t) {
+		c.t = t
+	}
+}
+
+// useClock makes the engine and its store read c.
+func (env *testEnv) useClock(c *fakeClock) {
+	env.Engine.now = c.Now
+	env.Engine.Jobs.now = func() time.Time { return c.Now().UTC() }
+}
+
+// productionRetries are the engine's real retry settings.
+var productionRetries = Options{BaseBackoff: 2 * time.Second, MaxBackoff: 10 * time.Minute,
+	RetryWindow: time.Hour, MaxRetryAfter: 15 * time.Minute}
+
 func TestAPassingFailureThatNeverEndsNeedsAttention(t *testing.T) {
-	for _, kind := range spaceKinds {
-		t.Run("the job stops after MaxAttempts and resumes on retry "+kind.name, func(t *testing.T) {
+	tests := []struct {
+		name  string
+		gf    bool
+		fault simulator.FaultRule
+	}{
+		{"a host answering 502 for over an hour", true,
+			simulator.FaultRule{Route: "POST /ocs/cloud/users", Rate: 1, Action: simulator.Fail, Status: http.StatusBadGateway}},
+		{"a host answering 502 for over an hour, without group folders", false,
+			simulator.FaultRule{Route: "POST /ocs/cloud/users", Rate: 1, Action: simulator.Fail, Status: http.StatusBadGateway}},
+		{"a host asking to come back in a hundred years", true,
+			simulator.FaultRule{Route: "POST /ocs/cloud/users", Rate: 1, Action: simulator.Fail, Status: http.StatusTooManyRequests,
+				RetryAfter: 100 * 365 * 24 * time.Hour}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+": retried with growing delays for an hour, then staff are told, and a retry resumes", func(t *testing.T) {
 			t.Parallel()
-			env := newTestEnv(t, envConfig{NoGroupFolders: !kind.groupFolders, RPS: fastRPS})
+			env := newTestEnv(t, envConfig{NoGroupFolders: !tt.gf, RPS: fastRPS, Options: productionRetries})
+			clock := &fakeClock{t: time.Now().UTC()}
+			env.useClock(clock)
 			h := env.Host
-			h.Sim.SetFaults(simulator.Faults{Rules: []simulator.FaultRule{
-				{Route: "POST /ocs/cloud/users", Rate: 1, Action: simulator.Fail, Status: http.StatusBadGateway},
-			}})
+			h.Sim.SetFaults(simulator.Faults{Rules: []simulator.FaultRule{tt.fault}})
 			app, id := env.submitAndApprove(h, association{})
-			j, _ := env.settle(id)
+			var j *Job
+			var delays []time.Duration
+			for tries := 0; ; tries++ {
+				if tries > 200 {
+					t.Fatalf("still retrying after %d tries: %v", tries, delays)
+				}
+				env.Engine.RunDue(env.ctx)
+				j = env.job(id)
+				if j.Status != JobRetry {
+					break
+				}
+				if j.FailingSince.IsZero() {
+					t.Fatal("a job retrying has no start of its failures")
+				}
+				if end := j.FailingSince.Add(time.Hour); j.NextRunAt.After(end) {
+					t.Fatalf("next try at %v, after the window's end %v", j.NextRunAt, end)
+				}
+				delay := j.NextRunAt.Sub(clock.Now())
+				if delay > 15*time.Minute {
+					t.Fatalf("retry in %v: a Retry-After is capped at 15 minutes", delay)
+				}
+				delays = append(delays, delay)
+				clock.set(j.NextRunAt)
+			}
 			if j.Status != JobNeedsAttention || j.ErrorKey != "prov.error.unavailable" {
 				t.Fatalf("job %s %s, want needs_attention prov.error.unavailable", j.Status, j.ErrorKey)
 			}
-			max := env.Engine.opts.MaxAttempts
-			if st := j.step(StepAccount); st.Status != StepStatusFailed || st.Attempts != max || st.ErrorKey != "prov.error.unavailable" {
-				t.Errorf("account step %s after %d attempts (%s), want failed after %d", st.Status, st.Attempts, st.ErrorKey, max)
+			if waited := clock.Now().Sub(j.FailingSince); waited < time.Hour {
+				t.Errorf("needs attention after %v of retries, want an hour", waited)
 			}
-			if n := h.Sim.RouteCalls()["POST /ocs/cloud/users"]; n != max {
-				t.Errorf("%d account creations tried, want %d", n, max)
+			tries := h.Sim.RouteCalls()["POST /ocs/cloud/users"]
+			if st := j.step(StepAccount); st.Status != StepStatusFailed || st.Attempts != tries {
+				t.Errorf("account step %s after %d attempts, want failed after %d", st.Status, st.Attempts, tries)
+			}
+			if tries < 4 || tries > 60 {
+				t.Errorf("%d tries in the hour (delays %v): backoff out of bounds", tries, delays)
 			}
 			if j.FinishedAt.IsZero() {
 				t.Error("a job needing attention has no finish time")
 			}
+			told := env.mailsTagged(t, "needs_attention")
+			if len(told) != 1 || told[0].To != h.ContactEmail || !strings.Contains(told[0].Text, "/staff/requests/"+app.ID) {
+				t.Errorf("needs-attention e-mails %+v, want one to %s with the request's link", told, h.ContactEmail)
+			}
 			// Nothing runs it again until staff ask.
+			clock.set(clock.Now().Add(24 * time.Hour))
 			env.Engine.RunDue(env.ctx)
-			if n := h.Sim.RouteCalls()["POST /ocs/cloud/users"]; n != max {
+			if n := h.Sim.RouteCalls()["POST /ocs/cloud/users"]; n != tries {
 				t.Errorf("a job needing attention ran again: %d creations", n)
 			}
 
@@ -416,14 +497,14 @@ func TestAPassingFailureThatNeverEndsNeedsAttention(t *testing.T) {
 			if err := env.Engine.Jobs.Retry(env.ctx, id); err != nil {
 				t.Fatalf("retry: %v", err)
 			}
-			if st := env.job(id).step(StepAccount); st.Attempts != 0 {
-				t.Errorf("retry kept %d attempts of the failed step", st.Attempts)
+			if j := env.job(id); j.step(StepAccount).Attempts != 0 || j.ErrorKey != "" || !j.FailingSince.IsZero() {
+				t.Errorf("retry kept %d attempts, error %q, failures since %v", j.step(StepAccount).Attempts, j.ErrorKey, j.FailingSince)
 			}
 			j, _ = env.settle(id)
 			if j.Status != JobSucceeded {
 				t.Fatalf("after retry: job %s %s", j.Status, j.ErrorKey)
 			}
-			env.checkHost(h, kind.groupFolders, []workspace{env.workspaceOf(j)}, seeded{})
+			env.checkHost(h, tt.gf, []workspace{env.workspaceOf(j)}, seeded{})
 			if got, _ := env.Apps.Get(env.ctx, app.ID); got.Status != onboarding.StatusReady {
 				t.Errorf("request %s, want ready", got.Status)
 			}
@@ -1193,4 +1274,40 @@ func TestAWorkspaceTakesAboutTheCallsMadeByHand(t *testing.T) {
 			t.Errorf("%d calls %s, want one per host", calls[route], route)
 		}
 	}
+}
+
+func TestAGracefulShutdownReleasesItsClaims(t *testing.T) {
+	env := newTestEnv(t, envConfig{RPS: fastRPS})
+	h := env.Host
+	// The account's creation hangs while the service stops.
+	h.Sim.SetFaults(simulator.Faults{Rules: []simulator.FaultRule{{Route: "POST /ocs/cloud/users", Nth: 1, Action: simulator.Hang}}})
+	_, id := env.submitAndApprove(h, association{})
+	ctx, stop := context.WithCancel(env.ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		env.Engine.Run(ctx)
+	}()
+	waitFor(t, func() bool { return h.Sim.RouteCalls()["POST /ocs/cloud/users"] == 1 })
+	stop()
+	<-done
+	j := env.job(id)
+	if j.Status != JobRetry || !j.NextRunAt.Before(time.Now()) {
+		t.Fatalf("job %s due at %v after a graceful shutdown, want released and due now", j.Status, j.NextRunAt)
+	}
+	if st := j.step(StepAccount); st.Attempts != 0 || st.Status != StepStatusPending {
+		t.Errorf("account step %s after %d attempts: a shutdown is not a failure", st.Status, st.Attempts)
+	}
+	var claimedBy string
+	must(t, env.DB.QueryRowContext(env.ctx, `SELECT claimed_by FROM provisioning_jobs WHERE id = $1`, id).Scan(&claimedBy))
+	if claimedBy != "" {
+		t.Errorf("still claimed by %q", claimedBy)
+	}
+	// The next start takes it at once and finishes it.
+	h.Sim.SetFaults(simulator.Faults{})
+	j, _ = env.settle(id)
+	if j.Status != JobSucceeded {
+		t.Fatalf("after restart: %s %s", j.Status, j.ErrorKey)
+	}
+	env.checkHost(h, true, []workspace{env.workspaceOf(j)}, seeded{})
 }

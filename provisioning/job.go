@@ -71,7 +71,10 @@ type Job struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	FinishedAt    time.Time
-	Steps         []StepState
+	// FailingSince is when the current run of passing failures began (zero
+	// when the last step succeeded): the retry window counts from there.
+	FailingSince time.Time
+	Steps        []StepState
 	// claim identifies this very claim (worker name and a random part), so
 	// that even the same process re-claiming its own job after a stalled
 	// renewal cannot have two goroutines both pass the ownership checks.
@@ -173,14 +176,14 @@ func (s *Store) Enqueue(ctx context.Context, q execer, p Plan) (string, bool, er
 }
 
 const jobColumns = `id, application_id, host_id, status, plan, state, attempts, next_run_at, error_key, error_detail,
-	created_at, updated_at, finished_at`
+	created_at, updated_at, finished_at, failing_since`
 
 func scanJob(row interface{ Scan(...any) error }) (*Job, error) {
 	var j Job
 	var plan, state string
-	var finished sql.NullTime
+	var finished, failing sql.NullTime
 	if err := row.Scan(&j.ID, &j.ApplicationID, &j.HostID, &j.Status, &plan, &state, &j.Attempts, &j.NextRunAt,
-		&j.ErrorKey, &j.ErrorDetail, &j.CreatedAt, &j.UpdatedAt, &finished); err != nil {
+		&j.ErrorKey, &j.ErrorDetail, &j.CreatedAt, &j.UpdatedAt, &finished, &failing); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(plan), &j.Plan); err != nil {
@@ -189,7 +192,7 @@ func scanJob(row interface{ Scan(...any) error }) (*Job, error) {
 	if err := json.Unmarshal([]byte(state), &j.State); err != nil {
 		return nil, err
 	}
-	j.FinishedAt = finished.Time
+	j.FinishedAt, j.FailingSince = finished.Time, failing.Time
 	return &j, nil
 }
 
@@ -229,8 +232,9 @@ func (s *Store) loadSteps(ctx context.Context, j *Job) error {
 	return database.MapError(rows.Err(), "provisioning: steps")
 }
 
-// claim takes the next due job whose host has room, for worker, until
-// lease ends. A job whose lease expired (its worker died) is due again.
+// claim takes the next due job whose host has room (its jobs at once, or
+// perHost when the host set none; counted over every replica), for worker,
+// until lease ends. A job whose lease expired (its worker died) is due again.
 func (s *Store) claim(ctx context.Context, worker string, lease time.Duration, perHost int, skip []string) (*Job, error) {
 	now := s.now()
 	claimID := worker + "/" + uuid.NewString()[:8]
@@ -243,11 +247,15 @@ func (s *Store) claim(ctx context.Context, worker string, lease time.Duration, p
 		}
 	}
 	const due = `((status IN ('pending', 'retry') AND next_run_at <= $3) OR (status = 'running' AND lease_until < $3))`
-	row := s.db.QueryRowContext(ctx, `UPDATE provisioning_jobs SET status = 'running', claimed_by = $1, lease_until = $2, updated_at = $3
+	// A retry that starts clears the job's previous error: the request page
+	// then says "in progress", not an error beside it.
+	row := s.db.QueryRowContext(ctx, `UPDATE provisioning_jobs SET status = 'running', claimed_by = $1, lease_until = $2, updated_at = $3,
+		error_key = '', error_detail = ''
 		WHERE id = (
 			SELECT j.id FROM provisioning_jobs j
 			WHERE ((j.status IN ('pending', 'retry') AND j.next_run_at <= $3) OR (j.status = 'running' AND j.lease_until < $3))`+notIn+`
-			AND (SELECT COUNT(*) FROM provisioning_jobs r WHERE r.host_id = j.host_id AND r.status = 'running' AND r.lease_until >= $3) < $4
+			AND (SELECT COUNT(*) FROM provisioning_jobs r WHERE r.host_id = j.host_id AND r.status = 'running' AND r.lease_until >= $3)
+				< (SELECT CASE WHEN h.jobs_at_once > 0 THEN h.jobs_at_once ELSE $4 END FROM hosts h WHERE h.id = j.host_id)
 			ORDER BY j.next_run_at LIMIT 1)
 		AND `+due+`
 		RETURNING `+jobColumns, args...)
@@ -307,6 +315,14 @@ func (s *Store) stepDone(ctx context.Context, j *Job, worker, name, detail strin
 	}
 	_, err := s.db.ExecContext(ctx, `UPDATE provisioning_steps SET status = $1, detail = $2, error_key = '', error_detail = '', updated_at = $3
 		WHERE job_id = $4 AND name = $5`, StepStatusDone, detail, s.now(), j.ID, name)
+	if err != nil {
+		return database.MapError(err, "provisioning: step done")
+	}
+	if !j.FailingSince.IsZero() {
+		// The run of failures is over: a later one gets a whole window.
+		j.FailingSince = time.Time{}
+		_, err = s.db.ExecContext(ctx, `UPDATE provisioning_jobs SET failing_since = NULL WHERE id = $1`, j.ID)
+	}
 	return database.MapError(err, "provisioning: step done")
 }
 
@@ -322,13 +338,17 @@ func (s *Store) stepFailed(ctx context.Context, j *Job, worker, name string, sta
 			WHERE job_id = $5 AND name = $6`, StepStatusFailed, key, detail, now, j.ID, name); err != nil {
 			return err
 		}
-		var finished any
+		var finished, failing any
 		if status.Stopped() {
 			finished = now
 		}
+		if status == JobRetry || status == JobNeedsAttention {
+			failing = now // kept when a run of failures began earlier
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE provisioning_jobs SET status = $1, attempts = attempts + 1, next_run_at = $2, error_key = $3,
-			error_detail = $4, claimed_by = '', lease_until = NULL, updated_at = $5, finished_at = $6
-			WHERE id = $7 AND claimed_by = $8 AND status = 'running'`, status, next, key, detail, now, finished, j.ID, j.claimedBy(worker))
+			error_detail = $4, claimed_by = '', lease_until = NULL, updated_at = $5, finished_at = $6,
+			failing_since = COALESCE(failing_since, $9)
+			WHERE id = $7 AND claimed_by = $8 AND status = 'running'`, status, next, key, detail, now, finished, j.ID, j.claimedBy(worker), failing)
 		if err != nil {
 			return err
 		}
@@ -351,7 +371,8 @@ func (s *Store) succeed(ctx context.Context, j *Job, worker string) error {
 func (s *Store) Retry(ctx context.Context, jobID string) error {
 	now := s.now()
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE provisioning_jobs SET status = $1, attempts = 0, next_run_at = $2, updated_at = $2, finished_at = NULL
+		res, err := tx.ExecContext(ctx, `UPDATE provisioning_jobs SET status = $1, attempts = 0, next_run_at = $2, updated_at = $2, finished_at = NULL,
+			failing_since = NULL, notified_at = NULL, error_key = '', error_detail = ''
 			WHERE id = $3 AND status IN ('needs_attention', 'failed', 'cancelled', 'retry')`, JobPending, now, jobID)
 		if err != nil {
 			return database.MapError(err, "provisioning: retry")
@@ -405,4 +426,13 @@ func (s *Store) ownerOf(ctx context.Context, hostID, kind, id string) (string, e
 		return "", nil
 	}
 	return owner, database.MapError(err, "provisioning: id owner")
+}
+
+// release hands a job this worker still holds back to the queue, due now:
+// a graceful shutdown leaves nothing for another replica (or the next
+// start) to wait out a lease for.
+func (s *Store) release(ctx context.Context, j *Job, worker string) error {
+	now := s.now()
+	return s.owned(ctx, `UPDATE provisioning_jobs SET status = $1, claimed_by = '', lease_until = NULL, next_run_at = $2, updated_at = $2
+		WHERE id = $3 AND claimed_by = $4 AND status = 'running'`, JobRetry, now, j.ID, j.claimedBy(worker))
 }

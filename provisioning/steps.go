@@ -121,11 +121,10 @@ func (r *run) preflight(ctx context.Context) (string, error) {
 	}
 	unlock()
 	r.st.Version, r.st.GroupFolders, r.st.Admin = f.version, f.groupFolders, f.admin
-	space := "share"
 	if f.groupFolders {
-		space = "groupfolder"
+		return detail("prov.detail.preflight_groupfolder", "Version", f.version), nil
 	}
-	return fmt.Sprintf("Nextcloud %s, %s", f.version, space), nil
+	return detail("prov.detail.preflight_share", "Version", f.version), nil
 }
 
 // hostFacts are what preflight learns of a host.
@@ -191,7 +190,7 @@ func (r *run) group(ctx context.Context) (string, error) {
 		},
 		create: func(ctx context.Context) error { return r.c.CreateGroup(ctx, r.st.GroupID, r.plan.AssociationName) },
 	})
-	return "group " + r.st.GroupID + outcome.detail(), err
+	return detail("prov.detail.group_"+outcome.String(), "ID", r.st.GroupID), err
 }
 
 // named is a host object the job names itself (a group, an account): ids
@@ -218,14 +217,26 @@ const (
 	made                   // created now
 )
 
-func (o outcome) detail() string {
+// String names the outcome in step details' message IDs.
+func (o outcome) String() string {
 	switch o {
 	case adopted:
-		return " (adopted after an interrupted creation)"
+		return "adopted"
 	case made:
-		return " created"
+		return "made"
 	}
-	return ""
+	return "existed"
+}
+
+// detail is a step's detail for staff, stored as a message translated into
+// each reader's language: an ID of the message files and its arguments,
+// given as name, value pairs.
+func detail(id string, args ...any) string {
+	m := map[string]any{}
+	for i := 0; i+1 < len(args); i += 2 {
+		m[fmt.Sprint(args[i])] = args[i+1]
+	}
+	return onboarding.StoredMessage(id, m)
 }
 
 // ensureNamed makes sure the job owns an object of its own choosing. A
@@ -355,12 +366,12 @@ func (r *run) account(ctx context.Context) (string, error) {
 		if err := r.save(ctx); err != nil {
 			return "", err
 		}
-		return "account " + r.st.UserID + " created, welcome e-mail sent by Nextcloud", nil
+		return detail("prov.detail.account_made", "ID", r.st.UserID), nil
 	}
 	if err := r.alignUser(ctx, u, r.plan.accountQuota()); err != nil {
 		return "", err
 	}
-	return "account " + r.st.UserID + outcome.detail(), nil
+	return detail("prov.detail.account_"+outcome.String(), "ID", r.st.UserID), nil
 }
 
 // alignUser corrects what differs from the plan on an account we made.
@@ -400,7 +411,7 @@ func (r *run) membership(ctx context.Context) (string, error) {
 	if err := r.do(ctx, func(ctx context.Context) error { return r.c.PromoteSubadmin(ctx, r.st.UserID, r.st.GroupID) }); err != nil {
 		return "", err
 	}
-	return "member and group administrator of " + r.st.GroupID, nil
+	return detail("prov.detail.membership", "Group", r.st.GroupID), nil
 }
 
 // checkMembership puts an account the job adopted or found again in its
@@ -521,7 +532,7 @@ func (r *run) groupFolder(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
-	return fmt.Sprintf("group folder %q (%d)", r.st.Folder, r.st.FolderID), nil
+	return detail("prov.detail.groupfolder", "Folder", r.st.Folder, "ID", r.st.FolderID), nil
 }
 
 // findAskedFolder looks for the folder this job asked for and whose answer
@@ -616,7 +627,7 @@ func (r *run) sharedFolder(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
-	done := fmt.Sprintf("folder %q shared with %s", r.st.Folder, r.st.GroupID)
+	done := detail("prov.detail.shared", "Folder", r.st.Folder, "Group", r.st.GroupID)
 	if r.st.ShareID != "" {
 		return done, nil
 	}
@@ -671,7 +682,7 @@ func (r *run) tree(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
-	return fmt.Sprintf("%d folders", len(r.plan.Folders)), nil
+	return detail("prov.detail.tree", "N", len(r.plan.Folders)), nil
 }
 
 // documents places the welcome documents, never overwriting one the
@@ -731,21 +742,21 @@ func (r *run) documents(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
-	return fmt.Sprintf("%d documents placed", placed), nil
+	return detail("prov.detail.documents", "N", placed), nil
 }
 
 // revoke removes the provisioning account's access to the group folder; a
 // folder without it already answers as success.
 func (r *run) revoke(ctx context.Context) (string, error) {
 	if !r.st.GroupFolders {
-		return "no group folder: the provisioning account owns the shared folder", nil
+		return detail("prov.detail.revoke_none"), nil
 	}
 	// Removing a group the folder does not have answers success: no need
 	// to read the folder first. A missing folder is an error (not found).
 	if err := r.do(ctx, func(ctx context.Context) error { return r.c.RemoveGroupFromFolder(ctx, r.st.FolderID, AccessGroup) }); err != nil {
 		return "", err
 	}
-	return "provisioning access removed", nil
+	return detail("prov.detail.revoke"), nil
 }
 
 // record writes the workspace's facts, marks the request ready and tells
@@ -798,5 +809,5 @@ func (r *run) record(ctx context.Context) (string, error) {
 		return "", err
 	}
 	r.e.postman.Wake()
-	return "workspace recorded, association told", nil
+	return detail("prov.detail.record"), nil
 }

@@ -1,12 +1,44 @@
 package server
 
 import (
+	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"archipel/accounts"
+	"archipel/provisioning"
 )
 
-// staffHome is the staff's landing page.
+// staffHome is the staff's landing page: with the workspace creations that
+// wait for them (needing attention or failed), counted apart from those
+// still being created.
 func (h *Handler) staffHome(c *gin.Context) {
-	h.render(c, http.StatusOK, "staff_home", h.page(c, "staff.home.title", nil))
+	var stopped []provisioning.Stopped
+	if u := userOf(c); u != nil && h.Engine != nil && (u.Admin() || u.Role == accounts.RoleStaff) {
+		var err error
+		if stopped, err = h.Engine.Jobs.StoppedJobs(c.Request.Context(), u); err != nil {
+			h.Logger.Error("list stopped creations", slog.Any("err", err))
+		}
+	}
+	h.render(c, http.StatusOK, "staff_home", h.page(c, "staff.home.title", stoppedCreations(stopped)))
+}
+
+// StoppedCreations are the dashboards' creations waiting for staff.
+type StoppedCreations struct {
+	Jobs           []provisioning.Stopped
+	NeedsAttention int
+	Failed         int
+}
+
+func stoppedCreations(jobs []provisioning.Stopped) StoppedCreations {
+	s := StoppedCreations{Jobs: jobs}
+	for _, j := range jobs {
+		if j.Status == provisioning.JobNeedsAttention {
+			s.NeedsAttention++
+		} else {
+			s.Failed++
+		}
+	}
+	return s
 }
