@@ -183,6 +183,12 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		accompaniment.EnableDemo() // the admin dashboard's "make time pass" button
 	}
 	usage := training.NewUsageReader(accompaniment, hosts, logger)
+	outboxDir := "" // e-mails are files there only without an SMTP server
+	if cfg.SMTPURL == "" {
+		outboxDir = filepath.Join(cfg.DataDir, "outbox")
+	}
+	dataRights := rights.NewStore(db, nil)
+	dataRights.OutboxDir = outboxDir
 	handler, err := server.New(server.Options{
 		BaseURL: cfg.BaseURL, Secure: cfg.Secure(), TrustedProxies: cfg.TrustedProxies,
 		StartsPerHour: cfg.StartsPerHour, MailsPerHour: cfg.MailsPerHour,
@@ -195,6 +201,7 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		Postman:    postman,
 		Showcase:   training.NewShowcase(db, nil),
 		Training:   accompaniment,
+		Rights:     dataRights,
 	})
 	if err != nil {
 		return err
@@ -225,10 +232,6 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		fmt.Fprintf(stdout, "  staff pages: %s/staff/login  (%s)\n", cfg.BaseURL, demoLogin)
 		fmt.Fprintf(stdout, "  approve a submitted request: go run . approve --data %s REQUEST-ID [--host SLUG]\n", cfg.DataDir)
 		fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
-	}
-	outboxDir := ""
-	if cfg.SMTPURL == "" {
-		outboxDir = filepath.Join(cfg.DataDir, "outbox")
 	}
 	retention := &rights.Enforcer{DB: db, OutboxDir: outboxDir, Logger: logger}
 	sched, err := startScheduler(ctx, db, engine.Worker(), logger, retentionTask(retention),

@@ -90,6 +90,9 @@ func (o *Outbox) Send(ctx context.Context, m Message) error {
 	return nil
 }
 
+// Dir is the directory the messages are written to.
+func (o *Outbox) Dir() string { return o.dir }
+
 // List returns the paths of the stored messages, oldest first.
 func (o *Outbox) List() ([]string, error) {
 	entries, err := os.ReadDir(o.dir)

@@ -11,6 +11,12 @@ import (
 // when nothing else points at it, anonymised otherwise (a provisioning job,
 // a workspace, reserved Nextcloud ids or a case keep the row, emptied).
 func eraseRequest(ctx context.Context, tx *sql.Tx, id string, now time.Time, keepPublished bool) error {
+	// E-mails to the contact that name no request (none today, but the
+	// outbox allows it) go too.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM mail_outbox WHERE application_id IS NULL AND to_addr <> ''
+		AND to_addr = (SELECT contact_email FROM applications WHERE id = $1)`, id); err != nil {
+		return err
+	}
 	var linked bool
 	err := tx.QueryRowContext(ctx, `SELECT
 		EXISTS (SELECT 1 FROM provisioning_jobs WHERE application_id = $1)
@@ -43,6 +49,7 @@ func anonymise(ctx context.Context, tx *sql.Tx, id string, now time.Time, keepPu
 	}
 	stmts := []string{
 		`DELETE FROM application_tokens WHERE application_id = $1`,
+		`DELETE FROM mail_outbox WHERE application_id = $1`,
 		`UPDATE application_events SET detail = '' WHERE application_id = $1`,
 		`DELETE FROM application_notes WHERE application_id = $1`,
 		`DELETE FROM interviews WHERE application_id = $1`,

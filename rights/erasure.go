@@ -3,11 +3,15 @@ package rights
 import (
 	"context"
 	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
+	"archipel/mail"
 )
 
 // NextcloudChoice is what an erasure does on the host's Nextcloud, a
@@ -70,6 +74,7 @@ func (s *Store) AskErasure(ctx context.Context, id string, wish NextcloudChoice)
 		return nil, false, apperr.New(apperr.Invalid, "rights.err.choice", "rights: ask erasure")
 	}
 	now := s.now()
+	var email string
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		hostID, status, err := requestState(ctx, tx, id)
 		if err != nil {
@@ -85,6 +90,9 @@ func (s *Store) AskErasure(ctx context.Context, id string, wish NextcloudChoice)
 			Status: StatusOpen, Nextcloud: string(wish)}
 		if status == "draft" {
 			line.Status, line.AnsweredBy, line.Nextcloud, done = StatusDone, "association", string(NextcloudKeep), true
+			if email, err = contactOf(ctx, tx, id); err != nil {
+				return err
+			}
 			if err := eraseRequest(ctx, tx, id, now, false); err != nil {
 				return err
 			}
@@ -100,6 +108,11 @@ func (s *Store) AskErasure(ctx context.Context, id string, wish NextcloudChoice)
 	})
 	if err != nil {
 		return nil, false, database.MapError(err, "rights: ask erasure")
+	}
+	if done {
+		if err := forgetOutboxFiles(s.OutboxDir, email); err != nil {
+			return req, done, err
+		}
 	}
 	return req, done, nil
 }
@@ -138,6 +151,7 @@ func (s *Store) ConfirmErasure(ctx context.Context, actor *accounts.User, id str
 	}
 	now := s.now()
 	out := &Erased{}
+	var email string
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		hostID, err := scopeRequest(ctx, tx, Requester{Staff: actor}, id)
 		if err != nil {
@@ -167,6 +181,9 @@ func (s *Store) ConfirmErasure(ctx context.Context, actor *accounts.User, id str
 		if err != nil {
 			return err
 		}
+		if email, err = contactOf(ctx, tx, id); err != nil {
+			return err
+		}
 		if err := eraseRequest(ctx, tx, id, now, false); err != nil {
 			return err
 		}
@@ -184,6 +201,9 @@ func (s *Store) ConfirmErasure(ctx context.Context, actor *accounts.User, id str
 	})
 	if err != nil {
 		return nil, database.MapError(err, "rights: confirm erasure")
+	}
+	if err := forgetOutboxFiles(s.OutboxDir, email); err != nil {
+		return out, err
 	}
 	return out, nil
 }
@@ -258,4 +278,42 @@ func (s *Store) ErasureStateOf(ctx context.Context, who Requester, id string) (*
 		return nil, database.MapError(err, "rights: erasure state")
 	}
 	return st, nil
+}
+
+// contactOf reads a request's contact address.
+func contactOf(ctx context.Context, tx *sql.Tx, id string) (string, error) {
+	var email string
+	err := tx.QueryRowContext(ctx, `SELECT contact_email FROM applications WHERE id = $1`, id).Scan(&email)
+	return email, err
+}
+
+// forgetOutboxFiles removes the e-mail files written to addr in dir (the
+// outbox of a service without SMTP server). The erasure itself is
+// committed: a file that cannot be removed is an internal error to retry
+// by hand, logged by the caller.
+func forgetOutboxFiles(dir, addr string) error {
+	if dir == "" || addr == "" {
+		return nil
+	}
+	entries, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return apperr.Wrap(apperr.Internal, "error.internal", "rights: outbox files", err)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".eml") {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		m, err := mail.ReadMessage(path)
+		if err != nil || !strings.EqualFold(m.To, addr) {
+			continue
+		}
+		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+			return apperr.Wrap(apperr.Internal, "error.internal", "rights: outbox files", err)
+		}
+	}
+	return nil
 }

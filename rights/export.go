@@ -192,6 +192,10 @@ type ExportRetention struct {
 type Store struct {
 	db  *database.DB
 	now func() time.Time
+	// OutboxDir is where e-mails are written as files when no SMTP server
+	// is configured (empty otherwise): an erasure removes the copies sent
+	// to the erased contact.
+	OutboxDir string
 }
 
 // NewStore returns a Store; a nil now means time.Now.
@@ -435,10 +439,18 @@ func readCase(ctx context.Context, tx *sql.Tx, caseID string, e *Export) error {
 		})
 }
 
-// readEmails adds the e-mails sent to the association. Until e-mails are
-// recorded in the database, the timeline is where they show.
+// readEmails adds the e-mails sent or to be sent to the association, from
+// the outbox (subject, address, date; the bodies held private links).
 func readEmails(ctx context.Context, tx *sql.Tx, id string, e *Export) error {
-	return nil
+	return readRows(ctx, tx, `SELECT subject, to_addr, sent_at FROM mail_outbox WHERE application_id = $1
+		ORDER BY created_at, id`, id, func(rows *sql.Rows) error {
+		var m ExportEmail
+		var sent sql.NullTime
+		err := rows.Scan(&m.Subject, &m.To, &sent)
+		m.SentAt = timePtr(sent)
+		e.Emails = append(e.Emails, m)
+		return err
+	})
 }
 
 func readRows(ctx context.Context, tx *sql.Tx, query, id string, scan func(*sql.Rows) error) error {

@@ -60,6 +60,9 @@ type Rule struct {
 	apply func(ctx context.Context, tx *sql.Tx, cutoff, now time.Time) (int64, error)
 	// files does the same for records kept as files (the outbox).
 	files func(dir string, cutoff time.Time) (int64, error)
+	// purge is a rule applied by a function of the package that owns the
+	// records, outside any transaction of ours.
+	purge func(db *database.DB, ctx context.Context, cutoff time.Time) (int64, error)
 }
 
 // Retention is the one declaration of what Archipel keeps and for how long:
@@ -76,8 +79,11 @@ var Retention = []Rule{
 	{Kind: "usage_reading", Keep: Period{13, Months}, apply: execRule(`DELETE FROM usage_readings WHERE taken_at < $1`)},
 	{Kind: "staff_session", Keep: Period{1, Days}, apply: execRule(`DELETE FROM staff_sessions WHERE expires_at < $1`)},
 	{Kind: "staff_token", Keep: Period{1, Days}, apply: execRule(`DELETE FROM staff_tokens WHERE expires_at < $1 OR used_at < $1`)},
-	{Kind: "rate_limit", Keep: Period{1, Days}, apply: execRule(`DELETE FROM rate_limits WHERE window_start < $1`)},
-	{Kind: "outbox", Keep: Period{30, Days}, files: purgeOutbox},
+	{Kind: "rate_limit", Keep: Period{1, Days}, purge: (*database.DB).ForgetLimits},
+	// The outbox's rows (the queue empties a body once sent, address and
+	// subject stay) and, without an SMTP server, its .eml files.
+	{Kind: "outbox", Keep: Period{30, Days}, files: purgeOutbox, apply: execRule(`DELETE FROM mail_outbox
+		WHERE (status = 'sent' AND sent_at < $1) OR (status = 'failed' AND created_at < $1)`)},
 	{Kind: "audit", Keep: Period{3, Years}, apply: execRule(`DELETE FROM audit_log WHERE at < $1`)},
 	{Kind: "rights_request", Keep: Period{5, Years}, apply: execRule(`DELETE FROM rights_requests WHERE answered_at < $1`)},
 	{Kind: "scheduled_run", Keep: Period{90, Days}, apply: execRule(`DELETE FROM scheduled_runs WHERE started_at < $1`)},
@@ -117,15 +123,18 @@ func (e *Enforcer) Run(ctx context.Context) ([]Outcome, error) {
 		cutoff := r.Keep.Before(at)
 		var n int64
 		var err error
-		switch {
-		case r.files != nil:
-			if e.OutboxDir != "" {
-				n, err = r.files(e.OutboxDir, cutoff)
-			}
-		default:
+		if r.files != nil && e.OutboxDir != "" {
+			n, err = r.files(e.OutboxDir, cutoff)
+		}
+		if r.purge != nil && err == nil {
+			var m int64
+			m, err = r.purge(e.DB, ctx, cutoff)
+			n += m
+		}
+		if r.apply != nil && err == nil {
 			err = e.DB.Tx(ctx, func(tx *sql.Tx) error {
-				var err error
-				n, err = r.apply(ctx, tx, cutoff, at)
+				m, err := r.apply(ctx, tx, cutoff, at)
+				n += m
 				return err
 			})
 		}

@@ -40,6 +40,12 @@ func seedAssociation(t *testing.T, db *database.DB, tag, hostID string) seeded {
 	s.Secrets = append(s.Secrets, "tokenhash-"+tag)
 	exec(t, db, `INSERT INTO application_events (application_id, kind, actor, detail, public, created_at) VALUES ($1, 'reschedule_requested', '', $2, TRUE, $3)`,
 		s.ID, v("reschedule message"), at)
+	exec(t, db, `INSERT INTO mail_outbox (id, message_id, application_id, tag, to_addr, to_name, subject, text_body, status, next_attempt_at, created_at, sent_at)
+		VALUES ($1, $1, $2, 'link', $3, $4, $5, $6, 'sent', $7, $7, $7)`, "mail-"+tag, s.ID, email, person, v("Votre lien"), tag+"-sent-body", at)
+	s.Secrets = append(s.Secrets, tag+"-sent-body")
+	exec(t, db, `INSERT INTO mail_outbox (id, message_id, application_id, tag, to_addr, subject, text_body, status, next_attempt_at, created_at)
+		VALUES ($1, $1, $2, 'ready', $3, $4, $5, 'pending', $6, $6)`, "mail2-"+tag, s.ID, email, v("Pending subject"), tag+"-pending-body", at)
+	s.Secrets = append(s.Secrets, tag+"-pending-body")
 	exec(t, db, `INSERT INTO interviews (id, application_id, scheduled_at, mode, link, place, status, notes, created_by, created_at, updated_at)
 		VALUES ($1, $2, $3, 'video', $4, '', 'planned', $5, 'staff', $3, $3)`, "iv-"+tag, s.ID, at, v("https://visio.example/room"), `{"notes":"`+tag+`-internal-interview"}`)
 	s.Internal = append(s.Internal, tag+"-internal-interview")

@@ -24,6 +24,7 @@ import (
 	"archipel/mail"
 	"archipel/onboarding"
 	"archipel/provisioning"
+	"archipel/rights"
 	"archipel/server"
 	"archipel/templates"
 	"archipel/training"
@@ -115,10 +116,12 @@ func newTestAppWith(t *testing.T, opts server.Options) *testApp {
 	app.Postman = postman
 	app.Engine = provisioning.NewEngine(db, app.Hosts, apps, postman, logger, provisioning.Options{BaseURL: app.Server.URL,
 		BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, CallTimeout: 5 * time.Second})
+	dataRights := rights.NewStore(db, nil)
+	dataRights.OutboxDir = outbox.Outbox.Dir()
 	handler, err = server.New(opts, server.Deps{
 		DB: db, Templates: tpl, Onboarding: apps, Accounts: app.Accounts, Hosts: app.Hosts,
 		Engine:  app.Engine,
-		Postman: postman, Logger: logger, Training: app.Training,
+		Postman: postman, Logger: logger, Training: app.Training, Rights: dataRights,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package server_test
 import (
 	"net/url"
 
+	"archipel/mail"
 	"archipel/onboarding"
 	"encoding/json"
 
@@ -139,6 +140,9 @@ func TestAssociationAsksErasureAndItsHostConfirmsIt(t *testing.T) {
 	}
 
 	t.Run("the association asks from its private link, with its wish for the workspace", func(t *testing.T) {
+		if len(app.mails("efface@example.org")) == 0 {
+			t.Fatal("no e-mail to the contact before erasure: the outbox check below would prove nothing")
+		}
 		res := assoc.get("/suivi/effacer")
 		if res.Status != http.StatusOK || res.Doc.Find(`input[name="erasure_nextcloud"][value="disable"]`).Length() != 1 {
 			t.Fatalf("status %d, no workspace choice", res.Status)
@@ -179,6 +183,18 @@ func TestAssociationAsksErasureAndItsHostConfirmsIt(t *testing.T) {
 		if n := app.reqCount(`SELECT COUNT(*) FROM applications WHERE contact_email = 'efface@example.org' OR association_name = 'Les Effacés'
 			OR answers LIKE '%Effacés%' OR search_text LIKE '%efface%'`); n != 0 {
 			t.Errorf("%d requests still name it", n)
+		}
+		paths, err := app.Outbox.List()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range paths {
+			if m, err := mail.ReadMessage(p); err != nil || m.To == "efface@example.org" {
+				t.Errorf("%s: an e-mail to the erased contact is left in the outbox (%v)", p, err)
+			}
+		}
+		if n := app.reqCount(`SELECT COUNT(*) FROM mail_outbox WHERE to_addr = 'efface@example.org'`); n != 0 {
+			t.Errorf("%d outbox rows to the erased contact", n)
 		}
 		if res := assoc.get("/suivi/donnees"); res.Status != http.StatusNotFound {
 			t.Errorf("export after erasure: %d", res.Status)
