@@ -32,6 +32,10 @@ func (s *Store) Record(ctx context.Context, actor *User, action, hostID, applica
 
 // AuditFilter selects audit entries; empty fields match everything.
 type AuditFilter struct {
+	// Viewer, when set, keeps the entries of the viewer's host (all for an
+	// administrator): a request that moved keeps the names of the staff of
+	// the host it left with that host.
+	Viewer        *User
 	HostID        string
 	ApplicationID string
 	Limit         int
@@ -41,6 +45,15 @@ type AuditFilter struct {
 func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]Entry, error) {
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 200
+	}
+	if f.Viewer != nil && !f.Viewer.Admin() {
+		if f.HostID != "" && f.HostID != f.Viewer.HostID {
+			return nil, nil
+		}
+		f.HostID = f.Viewer.HostID
+		if f.HostID == "" {
+			return nil, nil
+		}
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, at, actor_id, actor_email, action, host_id, application_id, detail FROM audit_log
 		WHERE ($1 = '' OR host_id = $1) AND ($2 = '' OR application_id = $2) ORDER BY id DESC LIMIT $3`, f.HostID, f.ApplicationID, f.Limit)

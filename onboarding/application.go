@@ -4,6 +4,8 @@
 package onboarding
 
 import (
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -59,6 +61,9 @@ type Application struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	SubmittedAt     time.Time
+	// Reopened are the steps staff asked the association to look at again
+	// (while the request is info_requested).
+	Reopened []Step
 }
 
 // Verified reports whether the contact address was confirmed by the link.
@@ -70,7 +75,37 @@ func (a *Application) Reached(s Step) bool { return s <= a.Step }
 
 // Editable reports whether the answers may still change.
 func (a *Application) Editable() bool {
-	return a.Status == StatusDraft || a.Status == StatusInfoRequested
+	return slices.Contains(editable, a.Status)
+}
+
+// editable are the statuses in which the association may change answers.
+var editable = []Status{StatusDraft, StatusInfoRequested}
+
+// editableList is editable as an SQL list, written from the constants.
+var editableList = statusList(editable)
+
+// MayEdit reports whether the association may change a step's answers: any
+// step reached of a draft; once sent, only the steps staff reopened (and
+// the review, which sends it again).
+func (a *Application) MayEdit(s Step) bool {
+	switch {
+	case !a.Editable() || !a.Reached(s):
+		return false
+	case a.Status == StatusDraft, s == StepReview:
+		return true
+	}
+	return slices.Contains(a.Reopened, s)
+}
+
+// statusList writes statuses as a quoted SQL list ('a', 'b'): lists in
+// queries come from the typed constants, never typed again by hand. The
+// values are constants of this package, never input.
+func statusList(list []Status) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = "'" + string(s) + "'"
+	}
+	return strings.Join(q, ", ")
 }
 
 // Event is one entry of a request's timeline.

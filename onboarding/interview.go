@@ -211,11 +211,16 @@ func scanInterview(row scanner) (*Interview, error) {
 	return &iv, nil
 }
 
-// Interview returns a request's interview (its latest, should there be
-// several); not found when none was planned.
+// currentHostInterview keeps the interviews of the host the request is with
+// now (the query's $1 is the request): a host it was transferred from keeps
+// its interview, and the guide's notes, to itself.
+const currentHostInterview = `host_id = COALESCE((SELECT host_id FROM applications WHERE id = $1), '')`
+
+// Interview returns a request's interview with its current host (its
+// latest, should there be several); not found when none was planned.
 func (s *Store) Interview(ctx context.Context, applicationID string) (*Interview, error) {
 	iv, err := scanInterview(s.db.QueryRowContext(ctx, `SELECT `+interviewColumns+` FROM interviews
-		WHERE application_id = $1 ORDER BY created_at DESC, id LIMIT 1`, applicationID))
+		WHERE application_id = $1 AND `+currentHostInterview+` ORDER BY created_at DESC, id LIMIT 1`, applicationID))
 	return iv, database.MapError(err, "onboarding: interview")
 }
 
@@ -237,7 +242,7 @@ func (s *Store) ScheduleInterview(ctx context.Context, a *Application, slot Slot
 			return err
 		}
 		old, err := scanInterview(tx.QueryRowContext(ctx, `SELECT `+interviewColumns+` FROM interviews
-			WHERE application_id = $1 ORDER BY created_at DESC, id LIMIT 1`, a.ID))
+			WHERE application_id = $1 AND `+currentHostInterview+` ORDER BY created_at DESC, id LIMIT 1`, a.ID))
 		switch {
 		case err == nil:
 			moved = true
@@ -253,8 +258,8 @@ func (s *Store) ScheduleInterview(ctx context.Context, a *Application, slot Slot
 				Mode: slot.Mode, Link: slot.Link, Place: slot.Place, Status: InterviewPlanned, Notes: GuideNotes{},
 				CreatedBy: actor, CreatedAt: now, UpdatedAt: now}
 			_, err = tx.ExecContext(ctx, `INSERT INTO interviews (id, application_id, scheduled_at, duration_minutes, mode, link,
-				place, status, notes, sequence, created_by, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '{}', 0, $9, $10, $10)`,
+				place, status, notes, sequence, created_by, created_at, updated_at, host_id)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '{}', 0, $9, $10, $10, COALESCE((SELECT host_id FROM applications WHERE id = $2), ''))`,
 				iv.ID, a.ID, iv.Start, iv.Minutes(), iv.Mode, iv.Link, iv.Place, iv.Status, actor, now)
 			return err
 		default:
@@ -326,7 +331,8 @@ func (s *Store) AskAnotherTime(ctx context.Context, a *Application, r Reschedule
 	}
 	now := s.now()
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE interviews SET status = $1, updated_at = $2 WHERE application_id = $3`,
+		res, err := tx.ExecContext(ctx, `UPDATE interviews SET status = $1, updated_at = $2 WHERE application_id = $3
+			AND host_id = COALESCE((SELECT host_id FROM applications WHERE id = $3), '')`,
 			InterviewRescheduleRequested, now, a.ID)
 		if err != nil {
 			return err

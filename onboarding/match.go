@@ -312,8 +312,18 @@ func (s *Store) changeHost(ctx context.Context, a *Application, f *HostChange, a
 			fe = FieldErrors{{"change_host", "err.change_host.paused"}}
 			return nil
 		}
+		// The entries are written while the request is still with the
+		// host it leaves: the names in them stay that host's (Timeline).
+		if err := addEvent(ctx, tx, a.ID, "host_assigned", actor, f.Reason, false, now); err != nil {
+			return err
+		}
+		if err := addEvent(ctx, tx, a.ID, publicEvent, actor, "", true, now); err != nil {
+			return err
+		}
+		// The staff member following the request belongs to the host it
+		// leaves.
 		args := append([]any{f.HostID, f.Reason, now, a.ID, a.Version}, guardArgs...)
-		res, err := tx.ExecContext(ctx, `UPDATE applications SET host_id = $1, match_reason = $2, version = version + 1, updated_at = $3
+		res, err := tx.ExecContext(ctx, `UPDATE applications SET host_id = $1, match_reason = $2, assigned_to = NULL, version = version + 1, updated_at = $3
 			WHERE id = $4 AND version = $5 AND `+guard, args...)
 		if err != nil {
 			return err
@@ -321,13 +331,8 @@ func (s *Store) changeHost(ctx context.Context, a *Application, f *HostChange, a
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.New(apperr.Conflict, "err.request.changed", "onboarding: change host")
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE hosts SET last_assigned_at = $1 WHERE id = $2`, now, f.HostID); err != nil {
-			return err
-		}
-		if err := addEvent(ctx, tx, a.ID, "host_assigned", actor, f.Reason, false, now); err != nil {
-			return err
-		}
-		return addEvent(ctx, tx, a.ID, publicEvent, actor, "", true, now)
+		_, err = tx.ExecContext(ctx, `UPDATE hosts SET last_assigned_at = $1 WHERE id = $2`, now, f.HostID)
+		return err
 	})
 	if err != nil || len(fe) > 0 {
 		return fe, database.MapError(err, "onboarding: change host")

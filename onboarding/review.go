@@ -53,6 +53,9 @@ func (s *Store) RequestInfo(ctx context.Context, a *Application, r InfoRequest, 
 		_, err := tx.ExecContext(ctx, `UPDATE applications SET reopened_steps = $1 WHERE id = $2`, strings.Join(r.Steps, ","), a.ID)
 		return err
 	})
+	if err == nil {
+		a.Reopened = parseSteps(strings.Join(r.Steps, ","))
+	}
 	return database.MapError(err, "onboarding: request info")
 }
 
@@ -63,13 +66,18 @@ func (s *Store) ReopenedSteps(ctx context.Context, id string) ([]Step, error) {
 	if err := s.db.QueryRowContext(ctx, `SELECT reopened_steps FROM applications WHERE id = $1`, id).Scan(&raw); err != nil {
 		return nil, database.MapError(err, "onboarding: reopened steps")
 	}
+	return parseSteps(raw), nil
+}
+
+// parseSteps reads a stored list of step slugs, in the flow's order.
+func parseSteps(raw string) []Step {
 	var out []Step
 	for _, st := range ReopenableSteps {
 		if oneOf(st.Slug(), splitList(raw)) {
 			out = append(out, st)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // LastDetail returns the detail of the newest event of a kind in a

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/onboarding"
 )
@@ -259,14 +260,15 @@ func TestNotes(t *testing.T) {
 	f := newStoreFixture(t)
 	ctx := context.Background()
 	a := f.submitted("", "anne@example.org")
-	_, err := f.store.AddNote(ctx, a.ID, "u1", "Camille", onboarding.NoteForm{Body: "   "})
+	camille := &accounts.User{ID: "u1", Name: "Camille", Role: accounts.RoleAdmin}
+	_, err := f.store.AddNote(ctx, camille, a.ID, onboarding.NoteForm{Body: "   "})
 	wantCode(t, err, apperr.Invalid, "err.note_body.required")
 	for _, body := range []string{"Appelée le 3 mars.", "Rappeler en avril."} {
-		if _, err := f.store.AddNote(ctx, a.ID, "u1", "Camille", onboarding.NoteForm{Body: body}); err != nil {
+		if _, err := f.store.AddNote(ctx, camille, a.ID, onboarding.NoteForm{Body: body}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	notes, err := f.store.Notes(ctx, a.ID)
+	notes, err := f.store.Notes(ctx, camille, a.ID)
 	if err != nil || len(notes) != 2 || notes[0].Body != "Appelée le 3 mars." || notes[1].AuthorName != "Camille" || notes[0].CreatedAt.IsZero() {
 		t.Errorf("notes = %+v, %v", notes, err)
 	}

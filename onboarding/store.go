@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/privlink"
@@ -32,18 +34,19 @@ func NewStore(db *database.DB, now func() time.Time) *Store {
 
 // appColumns are read from "applications a".
 const appColumns = `a.id, a.status, a.step, a.language, a.answers, COALESCE(a.host_id, ''), a.match_reason,
-	a.email_verified_at, a.version, a.created_at, a.updated_at, a.submitted_at`
+	a.email_verified_at, a.version, a.created_at, a.updated_at, a.submitted_at, a.reopened_steps`
 
 type scanner interface{ Scan(...any) error }
 
 func scanApplication(row scanner) (*Application, error) {
 	var a Application
-	var answers string
+	var answers, reopened string
 	var verified, submitted sql.NullTime
 	if err := row.Scan(&a.ID, &a.Status, &a.Step, &a.Language, &answers, &a.HostID, &a.MatchReason,
-		&verified, &a.Version, &a.CreatedAt, &a.UpdatedAt, &submitted); err != nil {
+		&verified, &a.Version, &a.CreatedAt, &a.UpdatedAt, &submitted, &reopened); err != nil {
 		return nil, err
 	}
+	a.Reopened = parseSteps(reopened)
 	if err := json.Unmarshal([]byte(answers), &a.Answers); err != nil {
 		return nil, fmt.Errorf("decode answers of %s: %w", a.ID, err)
 	}
@@ -152,8 +155,11 @@ func (s *Store) Open(ctx context.Context, token string) (*Application, bool, err
 // Save writes the answers of a step, advancing the furthest step reached.
 // The version guards against a concurrent change: a stale write is a
 // conflict.
+//
+// Once sent, only the steps staff reopened may change (MayEdit); the
+// statement checks the status again.
 func (s *Store) Save(ctx context.Context, a *Application, done Step) error {
-	if !a.Editable() {
+	if !a.Editable() || (a.Status != StatusDraft && !slices.Contains(a.Reopened, done)) {
 		return apperr.New(apperr.Conflict, "err.request.locked", "onboarding: save")
 	}
 	if done+1 > a.Step {
@@ -166,7 +172,7 @@ func (s *Store) Save(ctx context.Context, a *Application, done Step) error {
 	now := s.now()
 	res, err := s.db.ExecContext(ctx, `UPDATE applications SET answers = $1, step = $2, association_name = $3,
 		departement = $4, services = $5, legal_id = $6, contact_email = $7, version = version + 1, updated_at = $8, search_text = $11
-		WHERE id = $9 AND version = $10`,
+		WHERE id = $9 AND version = $10 AND status IN (`+editableList+`)`,
 		string(answers), a.Step, a.Answers.Association.Name, a.Answers.Association.Departement,
 		strings.Join(a.Answers.Needs.Services, ","), a.Answers.Association.LegalID,
 		strings.ToLower(a.Answers.Association.ContactEmail), now, a.ID, a.Version, searchText(&a.Answers))
@@ -240,22 +246,36 @@ func (s *Store) Submit(ctx context.Context, a *Application, hosts []Host) error 
 		return err
 	}
 	now := s.now()
-	hostID := sql.NullString{}
+	chosen := sql.NullString{}
 	for _, h := range hosts {
 		if h.Slug == a.Answers.Host.Choice {
-			hostID = sql.NullString{String: h.ID, Valid: true}
+			chosen = sql.NullString{String: h.ID, Valid: true}
 		}
+	}
+	// The first sending gives the request to the host the association
+	// chose. Sent again after staff asked for more, it stays where it is:
+	// only staff move a request (Transfer), and a new choice of host is
+	// a wish they read in the timeline.
+	hostID := chosen
+	resent := a.Status == StatusInfoRequested
+	if resent {
+		hostID = sql.NullString{String: a.HostID, Valid: a.HostID != ""}
 	}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE applications SET status = $1, answers = $2, host_id = $3,
 			submitted_at = $4, updated_at = $4, version = version + 1
-			WHERE id = $5 AND version = $6 AND status IN ('draft', 'info_requested')`,
-			StatusSubmitted, string(answers), hostID, now, a.ID, a.Version)
+			WHERE id = $5 AND version = $6 AND status = $7 AND COALESCE(host_id, '') = $8`,
+			StatusSubmitted, string(answers), hostID, now, a.ID, a.Version, a.Status, a.HostID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.New(apperr.Conflict, "err.request.changed", "onboarding: submit")
+		}
+		if resent && chosen.String != a.HostID && a.Answers.Host.Choice != "" {
+			if err := addEvent(ctx, tx, a.ID, "host_wish", "", a.Answers.Host.Choice, false, now); err != nil {
+				return err
+			}
 		}
 		return addEvent(ctx, tx, a.ID, string(StatusSubmitted), "", "", true, now)
 	})
@@ -313,8 +333,10 @@ type execer interface {
 }
 
 func addEvent(ctx context.Context, db execer, id, kind, actor, detail string, public bool, at time.Time) error {
-	_, err := db.ExecContext(ctx, `INSERT INTO application_events (application_id, kind, actor, detail, public, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, id, kind, actor, detail, public, at)
+	// The entry records the host the request is with as it is written:
+	// who wrote it is that host's to know (see Timeline).
+	_, err := db.ExecContext(ctx, `INSERT INTO application_events (application_id, kind, actor, detail, public, created_at, host_id)
+		VALUES ($1, $2, $3, $4, $5, $6, COALESCE((SELECT host_id FROM applications WHERE id = $1), ''))`, id, kind, actor, detail, public, at)
 	return err
 }
 
@@ -336,6 +358,27 @@ func (s *Store) Events(ctx context.Context, id string, publicOnly bool) ([]Event
 		out = append(out, e)
 	}
 	return out, database.MapError(rows.Err(), "onboarding: events")
+}
+
+// Timeline returns a request's timeline as a staff member reads it, oldest
+// first: every entry, but the names of staff of another host (the request
+// was transferred) are left out; administrators read them all.
+func (s *Store) Timeline(ctx context.Context, actor *accounts.User, id string) ([]Event, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, CASE WHEN $2 OR host_id = '' OR host_id = $3 THEN actor ELSE '' END,
+		detail, public, created_at FROM application_events WHERE application_id = $1 ORDER BY id`, id, actor.Admin(), actor.HostID)
+	if err != nil {
+		return nil, database.MapError(err, "onboarding: timeline")
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		if err := rows.Scan(&e.ID, &e.Kind, &e.Actor, &e.Detail, &e.Public, &e.CreatedAt); err != nil {
+			return nil, database.MapError(err, "onboarding: timeline")
+		}
+		out = append(out, e)
+	}
+	return out, database.MapError(rows.Err(), "onboarding: timeline")
 }
 
 // OpenHosts lists the partner hosts an association may choose, by name.

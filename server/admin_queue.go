@@ -216,7 +216,7 @@ func (h *Handler) adminChangeHost(c *gin.Context, transfer bool) {
 		return
 	}
 	if transfer {
-		h.adminRecord(c, "request_transferred", app.HostID, app.ID, onboarding.StoredMessage("audit.transferred", map[string]any{"From": from, "Reason": f.Reason}))
+		h.adminRecord(c, "request_transferred", from, app.ID, onboarding.StoredMessage("audit.transferred", map[string]any{"From": from, "Reason": f.Reason}))
 		h.notifyHost(c, app, "transferred", host.Name)
 		if u.Admin() {
 			redirect(c, c.Request.URL.Path, "request_transferred")

@@ -158,8 +158,8 @@ func (h *Handler) flowStep(c *gin.Context) {
 		redirect(c, "/suivi", "")
 		return
 	}
-	if !app.Reached(step) {
-		redirect(c, "/demande/"+app.Step.Slug(), "")
+	if !app.MayEdit(step) {
+		redirect(c, editableStep(app), "")
 		return
 	}
 	form := formFor(step, &app.Answers)
@@ -176,6 +176,16 @@ func (h *Handler) flowStep(c *gin.Context) {
 		return
 	}
 	h.render(c, http.StatusOK, "step_"+step.Slug(), p)
+}
+
+// editableStep is where the association goes from a step it may not
+// change: the furthest step of a draft, the review of a request sent back
+// to it (where the reopened steps are linked).
+func editableStep(app *onboarding.Application) string {
+	if app.Status == onboarding.StatusInfoRequested {
+		return "/demande/" + onboarding.StepReview.Slug()
+	}
+	return "/demande/" + app.Step.Slug()
 }
 
 func (h *Handler) flowStepSubmit(c *gin.Context) {
@@ -197,8 +207,8 @@ func (h *Handler) flowStepSubmit(c *gin.Context) {
 		redirect(c, "/suivi", "")
 		return
 	}
-	if app != nil && !app.Reached(step) {
-		redirect(c, "/demande/"+app.Step.Slug(), "")
+	if app != nil && !app.MayEdit(step) {
+		redirect(c, editableStep(app), "")
 		return
 	}
 	var fe onboarding.FieldErrors

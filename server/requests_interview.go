@@ -51,7 +51,7 @@ func (h *Handler) interviewData(c *gin.Context, app *onboarding.Application, for
 		return Page{}, err
 	}
 	if ip.Interview != nil && ip.Interview.Status == onboarding.InterviewRescheduleRequested {
-		events, err := h.Onboarding.Events(c.Request.Context(), app.ID, false)
+		events, err := h.Onboarding.Timeline(c.Request.Context(), userOf(c), app.ID)
 		if err != nil {
 			return Page{}, err
 		}

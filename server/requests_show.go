@@ -93,7 +93,7 @@ func (h *Handler) requestPage(c *gin.Context, app *onboarding.Application) (Page
 		}
 		rp.Host = host
 	}
-	events, err := h.Onboarding.Events(ctx, app.ID, false)
+	events, err := h.Onboarding.Timeline(ctx, userOf(c), app.ID)
 	if err != nil {
 		return Page{}, err
 	}
@@ -104,10 +104,10 @@ func (h *Handler) requestPage(c *gin.Context, app *onboarding.Application) (Page
 		}
 		rp.Events = append(rp.Events, line)
 	}
-	if rp.Notes, err = h.Onboarding.Notes(ctx, app.ID); err != nil {
+	if rp.Notes, err = h.Onboarding.Notes(ctx, userOf(c), app.ID); err != nil {
 		return Page{}, err
 	}
-	entries, err := h.Accounts.Audit(ctx, accounts.AuditFilter{ApplicationID: app.ID, Limit: 500})
+	entries, err := h.Accounts.Audit(ctx, accounts.AuditFilter{Viewer: userOf(c), ApplicationID: app.ID, Limit: 500})
 	if err != nil {
 		return Page{}, err
 	}
@@ -191,19 +191,11 @@ func (h *Handler) requestAddNote(c *gin.Context) {
 		return
 	}
 	u := userOf(c)
-	n, err := h.Onboarding.AddNote(c.Request.Context(), app.ID, u.ID, displayName(u), f)
+	n, err := h.Onboarding.AddNote(c.Request.Context(), u, app.ID, f)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
 	h.audit(c, app, "note_added", "note "+strconv.FormatInt(n.ID, 10))
 	redirect(c, "/staff/requests/"+app.ID, "note_added")
-}
-
-// displayName is how a staff member signs notes.
-func displayName(u *accounts.User) string {
-	if u.Name != "" {
-		return u.Name
-	}
-	return u.Email
 }

@@ -74,3 +74,46 @@ func TestLoginBeyondTheGateIsUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The hostile review's critical finding, over HTTP: staff of the first host
+// reopen only the needs step; the association posts the host step anyway,
+// choosing another host, then sends the request again. The host step is
+// refused, and the request stays where it was.
+func TestTheAssociationCannotMoveItsRequestAfterAPartialReopening(t *testing.T) {
+	app := newTestApp(t)
+	assoc, id := app.reqSubmit("fr", "anne@velo.example", "Les Amis du Vélo")
+	page := "/staff/requests/" + id
+	staff := app.staffBrowser(accounts.RoleStaff, "h-lyon")
+	res := staff.get(page + "/info")
+	form := url.Values{"version": {reqVersion(t, res)}, "info_steps": {"besoins"}, "info_message": {"Précisez vos besoins."}}
+	reqExpect(t, staff.post(page+"/info", form), http.StatusSeeOther, page+"?notice=info_requested")
+	other := app.staffBrowser(accounts.RoleStaff, "h-all")
+	if _, err := app.DB.ExecContext(context.Background(), `INSERT INTO application_notes (application_id, author_id, author_name, body, created_at, host_id)
+		VALUES ($1, 'x', 'Camille', 'Note interne de Lyon', CURRENT_TIMESTAMP, 'h-lyon')`, id); err != nil {
+		t.Fatal(err)
+	}
+
+	answers := reqAnswers("anne@velo.example", "Les Amis du Vélo", "recif-solidaire")
+	for _, path := range []string{"/demande/hebergeur", "/demande/association"} {
+		res := assoc.get(path)
+		reqExpect(t, res, http.StatusSeeOther, "/demande/recapitulatif")
+	}
+	reqExpect(t, assoc.post("/demande/hebergeur", answers["hebergeur"]), http.StatusSeeOther, "/demande/recapitulatif")
+	answers["besoins"].Set("retour", "recapitulatif")
+	reqExpect(t, assoc.post("/demande/besoins", answers["besoins"]), http.StatusSeeOther, "/demande/recapitulatif")
+	reqExpect(t, assoc.post("/demande/recapitulatif", answers["recapitulatif"]), http.StatusSeeOther, "/suivi?notice=submitted")
+
+	var host string
+	if err := app.DB.QueryRowContext(context.Background(), `SELECT host_id FROM applications WHERE id = $1`, id).Scan(&host); err != nil {
+		t.Fatal(err)
+	}
+	if host != "h-lyon" {
+		t.Fatalf("the request moved to %s", host)
+	}
+	if res := other.get(page); res.Status != http.StatusNotFound {
+		t.Errorf("the other host's staff open the request: %d", res.Status)
+	}
+	if strings.Contains(staff.get(page).Body, "Note interne de Lyon") == false {
+		t.Error("the first host lost its note")
+	}
+}
