@@ -154,6 +154,9 @@ const (
 // "PUT /dav/files", "POST /apps/groupfolders/folders/{id}/groups", and
 // "GET (unknown)" for everything else. OCS names drop the API version.
 func routeName(r *http.Request) string {
+	if name, ok := serviceRouteName(r); ok {
+		return name
+	}
 	p := r.URL.EscapedPath()
 	m := r.Method
 	switch {

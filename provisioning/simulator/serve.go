@@ -54,6 +54,9 @@ func (s *Simulator) count(route string) {
 
 // handle dispatches a request to the area of Nextcloud it addresses.
 func (s *Simulator) handle(w http.ResponseWriter, r *http.Request) {
+	if s.serveServices(w, r) {
+		return
+	}
 	p := r.URL.EscapedPath()
 	switch {
 	case p == statusPath:

@@ -105,6 +105,8 @@ type Simulator struct {
 
 	closed    chan struct{}
 	closeOnce sync.Once
+
+	services services // calendars, address books, Teams, Deck, Talk (apps.go)
 }
 
 // New returns a simulator holding only the administrator, its "admin" group
