@@ -122,6 +122,8 @@ type State struct {
 	// Documents maps a welcome document to the ETag it had when uploaded.
 	Documents map[string]string `json:"documents,omitempty"`
 	Mailed    bool              `json:"mailed,omitempty"`
+	// Services is what the service steps made (steps_services.go).
+	Services ServicesState `json:"services,omitzero"`
 }
 
 // errLostClaim means another worker owns the job now (our lease expired, or

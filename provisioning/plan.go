@@ -101,6 +101,7 @@ func (o PlanOptions) Validate() error {
 type welcomeData struct {
 	Association, Host, HostEmail, HelpURL, LoginURL, ContactEmail, Account, Folder string
 	Folders                                                                        []string
+	Services                                                                       ServiceSummary // steps_services.go
 }
 
 // NewPlan fixes the plan of an approved request on a host.
@@ -138,6 +139,7 @@ func renderDocument(d Document, p Plan, h *Host, st *State) ([]byte, error) {
 	err = t.Execute(&buf, welcomeData{
 		Association: p.AssociationName, Host: h.Name, HostEmail: h.ContactEmail, HelpURL: h.HelpURL,
 		LoginURL: h.NextcloudURL, ContactEmail: p.ContactEmail, Account: st.UserID, Folder: st.Folder, Folders: p.Folders,
+		Services: summarize(p, h, st),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("welcome document %s: %w", d.Name, err)

@@ -121,6 +121,7 @@ func (r *run) preflight(ctx context.Context) (string, error) {
 	}
 	unlock()
 	r.st.Version, r.st.GroupFolders, r.st.Admin = f.version, f.groupFolders, f.admin
+	r.st.Services.Apps, r.st.Services.AppsRead = f.apps, true
 	if f.groupFolders {
 		return detail("prov.detail.preflight_groupfolder", "Version", f.version), nil
 	}
@@ -132,7 +133,8 @@ type hostFacts struct {
 	version      string
 	groupFolders bool
 	admin        string
-	conn         string // the URL and account they were read with
+	apps         []string // enabled apps (steps_services.go)
+	conn         string   // the URL and account they were read with
 	at           time.Time
 }
 
@@ -173,7 +175,11 @@ func (r *run) readFacts(ctx context.Context) (hostFacts, error) {
 	if !caps.GroupFolders && !(caps.FilesSharingAPI && caps.GroupSharing) {
 		return hostFacts{}, permanent("prov.error.no_sharing", "provisioning: preflight")
 	}
-	return hostFacts{version: status.VersionString, groupFolders: caps.GroupFolders, admin: me.ID, at: r.e.now()}, nil
+	apps, err := r.readApps(ctx)
+	if err != nil {
+		return hostFacts{}, err
+	}
+	return hostFacts{version: status.VersionString, groupFolders: caps.GroupFolders, admin: me.ID, apps: apps, at: r.e.now()}, nil
 }
 
 // group ensures the association's group (display name = its name).
@@ -797,7 +803,8 @@ func (r *run) record(ctx context.Context) (string, error) {
 			Data: map[string]any{
 				"Name": r.plan.AssociationName, "Host": r.h.Name, "LoginURL": loginURL, "Account": r.st.UserID,
 				"Folder": r.st.Folder, "HelpURL": r.h.HelpURL, "HostEmail": r.h.ContactEmail,
-				"Link": strings.TrimRight(r.e.opts.BaseURL, "/") + "/suivi",
+				"Link":     strings.TrimRight(r.e.opts.BaseURL, "/") + "/suivi",
+				"Services": summarize(r.plan, r.h, r.st),
 			},
 		})
 		if err != nil {

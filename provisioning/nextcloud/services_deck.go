@@ -27,6 +27,9 @@ type BoardACL struct {
 	Edit        bool
 	Share       bool
 	Manage      bool
+	// Dangling marks the entry Deck 1.18 stores for a participant it
+	// could not find (its participant is then a bare string).
+	Dangling bool
 }
 
 // ACLType is who a board's ACL entry is for.
@@ -81,7 +84,7 @@ func (a aclJSON) acl() BoardACL {
 	} else {
 		var s string
 		_ = json.Unmarshal(a.Participant, &s)
-		out.Participant = s
+		out.Participant, out.Dangling = s, true
 	}
 	return out
 }
