@@ -166,16 +166,22 @@ func (hs *Hosts) RefreshOffer(ctx context.Context, hostID string) (Offer, error)
 // for that the host serves, and a Team for the group wherever the host has
 // Teams and the association asked for anything beyond files.
 func DefaultServices(asked []string, o Offer) []string {
-	var out []string
-	beyondFiles := false
-	for _, s := range PlanServices {
-		if slices.Contains(asked, s) && o.Has(s) {
-			out = append(out, s)
-			beyondFiles = beyondFiles || s != ServiceFiles
+	chosen := map[string]bool{}
+	for _, s := range asked {
+		if o.Has(s) {
+			chosen[s] = true
 		}
 	}
-	if beyondFiles && o.Has(ServiceTeams) && !slices.Contains(out, ServiceTeams) {
-		out = append(out, ServiceTeams)
+	for s := range chosen {
+		if s != ServiceFiles && s != ServiceTeams && o.Has(ServiceTeams) {
+			chosen[ServiceTeams] = true
+		}
+	}
+	var out []string
+	for _, s := range PlanServices {
+		if chosen[s] {
+			out = append(out, s)
+		}
 	}
 	return out
 }

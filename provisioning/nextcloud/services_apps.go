@@ -113,16 +113,12 @@ func (c *Client) raw(ctx context.Context, r rawCall) (int, []byte, error) {
 	if resp.StatusCode < 400 {
 		return resp.StatusCode, raw, redirected(r.op, resp)
 	}
-	msg, exception := bodyMessage(raw)
-	if msg == "" {
-		// Deck's errors: {"status":403,"message":"Permission denied"}.
-		var d struct {
-			Message string `json:"message"`
-		}
-		if json.Unmarshal(raw, &d) == nil {
-			msg = d.Message
-		}
+	if meta, _, isOCS := parseEnvelope(raw); isOCS {
+		return resp.StatusCode, raw, responseError(r.op, resp.StatusCode, resp.Header, meta.StatusCode, meta.Message, r.codes)
 	}
+	// Deck's {"status":403,"message":"Permission denied"}, a Sabre error,
+	// or nothing.
+	msg, exception := bodyMessage(raw)
 	e := responseError(r.op, resp.StatusCode, resp.Header, 0, msg, r.codes)
 	e.Exception = exception
 	return resp.StatusCode, raw, e
