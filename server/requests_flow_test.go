@@ -14,6 +14,7 @@ import (
 
 	"archipel/accounts"
 	"archipel/onboarding"
+	"archipel/provisioning"
 )
 
 // The whole path: a submitted request is reviewed, annotated, interviewed
@@ -179,7 +180,7 @@ func TestFromASubmittedRequestToAWorkspace(t *testing.T) {
 		}
 		res := staff.get(page)
 		rows := res.Doc.Find("#provisioning ~ table").First().Find("tbody tr")
-		if rows.Length() != 9 {
+		if rows.Length() != len(provisioning.StepNames) {
 			t.Fatalf("%d steps shown", rows.Length())
 		}
 		adminHasText(t, res, "#provisioning ~ table", adminT(t, "fr", "prov.step.documents"))
