@@ -29,9 +29,11 @@ func (env *testEnv) approveWith(h *testHost, app *onboarding.Application, servic
 	return id
 }
 
-// withTalk switches Talk on for every host of the environment.
-func withTalk(env *testEnv) *testEnv {
+// withApps installs Deck and Talk on every host of the environment (the
+// 27.1 simulator has neither by default).
+func withApps(env *testEnv) *testEnv {
 	for _, h := range env.hosts {
+		h.Sim.SetApp("deck", true)
 		h.Sim.SetApp("spreed", true)
 	}
 	return env
@@ -166,7 +168,7 @@ func TestApprovedServicesAreProvisionedOnce(t *testing.T) {
 	for _, kind := range spaceKinds {
 		t.Run("calendar, contacts, Team, board and conversation are made and described "+kind.name, func(t *testing.T) {
 			t.Parallel()
-			env := withTalk(newTestEnv(t, envConfig{NoGroupFolders: !kind.groupFolders, RPS: fastRPS}))
+			env := withApps(newTestEnv(t, envConfig{NoGroupFolders: !kind.groupFolders, RPS: fastRPS}))
 			h := env.Host
 			app := env.newRequest(h, association{})
 			id := env.approveWith(h, app, allServices)
@@ -320,7 +322,7 @@ func TestServiceStepsRecoverFromPassingFailuresWithoutDuplicates(t *testing.T) {
 					return &maintenanceWindow{sim: sim, calls: c.kind.maintenance}
 				}
 			}
-			env := withTalk(newTestEnv(t, cfg))
+			env := withApps(newTestEnv(t, cfg))
 			h := env.Host
 			rule := c.kind.rule
 			rule.Route, rule.Nth = c.target.route, c.target.nth
@@ -357,7 +359,7 @@ func TestServiceStepsStopAtPermanentFailuresAndResume(t *testing.T) {
 		for _, k := range kinds {
 			t.Run(fmt.Sprintf("%s step stops at %s on %s and resumes when retried", target.step, k.name, target.route), func(t *testing.T) {
 				t.Parallel()
-				env := withTalk(newTestEnv(t, envConfig{RPS: fastRPS}))
+				env := withApps(newTestEnv(t, envConfig{RPS: fastRPS}))
 				h := env.Host
 				h.Sim.SetFaults(simulator.Faults{Rules: []simulator.FaultRule{{Route: target.route, Nth: target.nth, Action: simulator.Fail, Status: k.status}}})
 				app := env.newRequest(h, association{})

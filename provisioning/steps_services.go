@@ -239,6 +239,31 @@ func (r *run) ensureCollection(ctx context.Context, d davService) (string, error
 			}
 		}
 		uri := *d.uri
+		if !*d.ok && !r.attempted(d.kind+":"+uri) {
+			// Never asked for: ask at once. A 405 then means somebody
+			// else's collection (perhaps in a trash bin) holds the URI.
+			if err := r.markAttempt(ctx, d.kind+":"+uri); err != nil {
+				return "", err
+			}
+			err := r.do(ctx, func(ctx context.Context) error { return d.create(ctx, uri) })
+			switch {
+			case errors.Is(err, nextcloud.ErrAlreadyExists):
+				delete(r.st.Asked, d.kind+":"+uri)
+				*d.uri = ""
+				if err := r.save(ctx); err != nil {
+					return "", err
+				}
+				continue
+			case err != nil:
+				return "", err
+			}
+			*d.ok = true
+			if err := r.save(ctx); err != nil {
+				return "", err
+			}
+			col = nextcloud.Collection{URI: uri}
+			break
+		}
 		err := r.do(ctx, func(ctx context.Context) (err error) { col, err = d.read(ctx, uri); return err })
 		switch {
 		case err == nil && (*d.ok || r.attempted(d.kind+":"+uri)):

@@ -13,7 +13,8 @@ import (
 	"strings"
 )
 
-// The apps enabled on the recorded 34.0.1 server; groupfolders follows
+// The apps enabled on the recorded 34.0.1 server, those of the 27.1 profile
+// but Deck; the profile's Apps are enabled too, and groupfolders follows
 // Options.DisableGroupFolders. Talk (spreed), forms, polls and the office
 // editors were not installed there: SetApp installs and enables them.
 var recordedApps = []string{"activity", "app_api", "appstore", "bruteforcesettings", "circles", "cloud_federation_api",
@@ -54,6 +55,13 @@ func (s *Simulator) svc() *services {
 		}
 		for _, a := range recordedDisabledApps {
 			v.apps[a] = false
+		}
+		if s.opts.Profile.Name != Profile34().Name {
+			// Deck was installed on the recorded 34 only.
+			delete(v.apps, "deck")
+		}
+		for _, a := range s.opts.Profile.Apps {
+			v.apps[a] = true
 		}
 		if s.opts.DisableGroupFolders {
 			v.apps["groupfolders"] = false
@@ -114,9 +122,9 @@ const (
 
 func init() {
 	ocsRoutes = append(ocsRoutes,
-		ocsRoute{"GET", "cloud/apps", adminOnly, false, (*Simulator).listApps},
-		ocsRoute{"GET", "cloud/apps/{app}", adminOnly, false, (*Simulator).appInfo},
-		ocsRoute{"POST", "cloud/apps/{app}", adminOnly, false, (*Simulator).enableAppRoute},
+		ocsRoute{"GET", "cloud/apps", loggedIn, false, adminRoute((*Simulator).listApps)},
+		ocsRoute{"GET", "cloud/apps/{app}", loggedIn, false, adminRoute((*Simulator).appInfo)},
+		ocsRoute{"POST", "cloud/apps/{app}", loggedIn, false, adminRoute((*Simulator).enableAppRoute)},
 	)
 	ocsRoutes = append(ocsRoutes, circlesRoutes...)
 	ocsRoutes = append(ocsRoutes, deckOCSRoutes...)
@@ -163,6 +171,25 @@ func (s *Simulator) serveServices(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	return true
+}
+
+// msgAdminRequired is what the AdminRequired middleware of app controllers
+// (the app list, the circles admin routes) says to a non-administrator; the
+// provisioning API words it differently on 34.
+const msgAdminRequired = "Logged in account must be an admin"
+
+// adminRoute refuses non-administrators the way app controllers do.
+func adminRoute(h func(*Simulator, *ocsCall) ocsResult) func(*Simulator, *ocsCall) ocsResult {
+	return func(s *Simulator, c *ocsCall) ocsResult {
+		if !s.isAdmin(c.user) {
+			msg := msgAdminRequired
+			if s.opts.Profile.Name != Profile34().Name {
+				msg = msgMustBeAdmin
+			}
+			return fail(http.StatusForbidden, msg)
+		}
+		return h(s, c)
+	}
 }
 
 // appMissing is the answer of an OCS route whose app is absent or disabled:

@@ -131,7 +131,11 @@ func (s *Simulator) serveCollections(w http.ResponseWriter, r *http.Request, t *
 		davError(w, http.StatusServiceUnavailable, "ServiceUnavailable", msgServiceUnavail)
 		return
 	}
-	ss := s.authenticate(r)
+	ss := s.authenticate(w, r)
+	if ss.throttled {
+		davError(w, http.StatusTooManyRequests, "TooManyRequests", "too many requests")
+		return
+	}
 	if ss.user == nil {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Nextcloud", charset="UTF-8"`)
 		davError(w, http.StatusUnauthorized, "NotAuthenticated", msgDAVNoAuth)

@@ -39,14 +39,14 @@ const teamConfigLocal = 4096
 
 // circlesRoutes are the circles app's OCS routes the engine uses.
 var circlesRoutes = []ocsRoute{
-	{"GET", "apps/circles/admin/{as}/circles", adminOnly, true, (*Simulator).adminListTeams},
-	{"POST", "apps/circles/admin/{as}/circles", adminOnly, true, (*Simulator).adminCreateTeam},
-	{"GET", "apps/circles/admin/{as}/circles/{id}", adminOnly, true, (*Simulator).adminGetTeam},
-	{"DELETE", "apps/circles/admin/{as}/circles/{id}", adminOnly, true, (*Simulator).adminDeleteTeam},
-	{"GET", "apps/circles/admin/{as}/circles/{id}/members", adminOnly, true, (*Simulator).adminTeamMembers},
-	{"POST", "apps/circles/admin/{as}/circles/{id}/members", adminOnly, true, (*Simulator).adminAddTeamMember},
-	{"PUT", "apps/circles/admin/{as}/circles/{id}/name", adminOnly, true, (*Simulator).adminRenameTeam},
-	{"PUT", "apps/circles/admin/{as}/circles/{id}/description", adminOnly, true, (*Simulator).adminDescribeTeam},
+	{"GET", "apps/circles/admin/{as}/circles", loggedIn, true, adminRoute((*Simulator).adminListTeams)},
+	{"POST", "apps/circles/admin/{as}/circles", loggedIn, true, adminRoute((*Simulator).adminCreateTeam)},
+	{"GET", "apps/circles/admin/{as}/circles/{id}", loggedIn, true, adminRoute((*Simulator).adminGetTeam)},
+	{"DELETE", "apps/circles/admin/{as}/circles/{id}", loggedIn, true, adminRoute((*Simulator).adminDeleteTeam)},
+	{"GET", "apps/circles/admin/{as}/circles/{id}/members", loggedIn, true, adminRoute((*Simulator).adminTeamMembers)},
+	{"POST", "apps/circles/admin/{as}/circles/{id}/members", loggedIn, true, adminRoute((*Simulator).adminAddTeamMember)},
+	{"PUT", "apps/circles/admin/{as}/circles/{id}/name", loggedIn, true, adminRoute((*Simulator).adminRenameTeam)},
+	{"PUT", "apps/circles/admin/{as}/circles/{id}/description", loggedIn, true, adminRoute((*Simulator).adminDescribeTeam)},
 	{"GET", "apps/circles/circles", loggedIn, true, (*Simulator).ownTeams},
 	{"POST", "apps/circles/circles", loggedIn, true, (*Simulator).createOwnTeam},
 }

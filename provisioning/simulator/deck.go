@@ -148,7 +148,11 @@ func (s *Simulator) serveDeck(w http.ResponseWriter, r *http.Request, segs []str
 		http.NotFound(w, r)
 		return
 	}
-	ss := s.authenticate(r)
+	ss := s.authenticate(w, r)
+	if ss.throttled {
+		writePlainJSON(w, http.StatusTooManyRequests, "Reached maximum delay")
+		return
+	}
 	if ss.user == nil {
 		msg := msgNotLoggedIn
 		if ss.sent {

@@ -21,27 +21,6 @@ const servicesDir = "../testdata/nextcloud/nc34-services/recorded"
 // login password, in Authorization headers and request bodies alike.
 const servicesLoginPassword = "<LOGIN_PASSWORD>"
 
-// coreMessageDiffs are OCS messages of the core routes (provisioning API,
-// authentication) that Nextcloud 34 words differently from 27.1: the
-// Nextcloud 34 profile of the simulator core owns them, so this test checks
-// their status codes only.
-var coreMessageDiffs = map[string]bool{
-	"Logged in account must be an admin": true,
-	"Unauthorised":                       true,
-	"Current user is not logged in":      true,
-}
-
-// coreProfile lists the exchanges whose answer the simulator core decides
-// and that Nextcloud 34 answers differently from 27.1 (a provisioning write
-// with an app password needs password confirmation; an unknown OCS route
-// keeps 998 in the v2 meta). They belong to the core's 34.0.1 profile; until
-// it is mounted they are reported as skipped, by name, never counted as
-// matched.
-var coreProfile = map[string]string{
-	"13-create-user-apppassword.v2": "provisioning writes need the login password on 34",
-	"91-forms-not-installed.v2":     "unknown OCS route: 404/998 on 34, 404/404 on 27",
-}
-
 func loadServiceExchanges(t *testing.T) []exchange {
 	t.Helper()
 	f, err := os.Open(filepath.Join(servicesDir, "index.jsonl"))
@@ -116,7 +95,7 @@ func recordedID(body string) string {
 // recorded id is replaced by the simulator's in later requests.
 func TestServicesConformance(t *testing.T) {
 	exchanges := loadServiceExchanges(t)
-	sim := New(Options{AdminUser: "admin", AdminPassword: servicesLoginPassword, MailEnabled: true, Version: "34.0.1.2"})
+	sim := New(Options{AdminUser: "admin", AdminPassword: servicesLoginPassword, MailEnabled: true, Profile: Profile34()})
 	t.Cleanup(sim.Close)
 	appPassword := ""
 	ids := map[string]string{} // recorded team id → the simulator's
@@ -126,13 +105,8 @@ func TestServicesConformance(t *testing.T) {
 		}
 		return s
 	}
-	matched, skipped := 0, 0
+	matched := 0
 	for _, e := range exchanges {
-		if reason, core := coreProfile[e.Name]; core {
-			t.Logf("%s: left to the core's 34.0.1 profile (%s)", e.Name, reason)
-			skipped++
-			continue
-		}
 		t.Run("replaying "+e.Name+" gives the recorded answer", func(t *testing.T) {
 			req := httptest.NewRequest(e.Method, replace(e.Path), strings.NewReader(replace(deref(e.ReqBody))))
 			for k, v := range e.ReqHeaders {
@@ -162,7 +136,7 @@ func TestServicesConformance(t *testing.T) {
 					t.Errorf("OCS statuscode: got %d, recorded %d; body %.300s", gotCode, wantCode, got)
 					ok = false
 				}
-				if gotMsg != wantMsg && !coreMessageDiffs[wantMsg] {
+				if gotMsg != wantMsg {
 					t.Errorf("OCS message: got %q, recorded %q", gotMsg, wantMsg)
 					ok = false
 				}
@@ -172,7 +146,7 @@ func TestServicesConformance(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("services conformance: %d exchanges, %d replayed, %d matched, %d left to the core profile", len(exchanges), len(exchanges)-skipped, matched, skipped)
+	t.Logf("services conformance: %d exchanges replayed, %d matched", len(exchanges), matched)
 }
 
 // appPassword0 extracts the token of a getapppassword answer.
