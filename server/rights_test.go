@@ -152,6 +152,28 @@ func TestAssociationAsksErasureAndItsHostConfirmsIt(t *testing.T) {
 			t.Error("the page does not say the request is pending")
 		}
 	})
+	t.Run("the request waits in the register and on the dashboards of its host's staff and of administrators", func(t *testing.T) {
+		admin := app.staffBrowser(accounts.RoleAdmin, "")
+		for name, b := range map[string]*browser{"staff": staff, "admin": admin} {
+			if res := b.get("/staff"); res.Doc.Find("#rights-waiting").Length() != 1 {
+				t.Errorf("%s: no data-rights count on the dashboard", name)
+			}
+			res := b.get("/staff/rights")
+			if res.Status != http.StatusOK || res.Doc.Find(`a[href="/staff/requests/`+id+`/effacer"]`).Length() != 1 {
+				t.Errorf("%s: register status %d without the open erasure", name, res.Status)
+			}
+		}
+		other := app.staffBrowser(accounts.RoleStaff, "h-all")
+		if res := other.get("/staff"); res.Doc.Find("#rights-waiting").Length() != 0 {
+			t.Error("another host's staff are told of it")
+		}
+		if res := other.get("/staff/rights"); strings.Contains(res.Body, id) {
+			t.Error("another host's register shows it")
+		}
+		if res := app.staffBrowser(accounts.RoleTrainer, "h-lyon").get("/staff/rights"); res.Status != http.StatusForbidden {
+			t.Errorf("a trainer reads the register: %d", res.Status)
+		}
+	})
 	t.Run("staff of another host cannot see or confirm it", func(t *testing.T) {
 		other := app.staffBrowser(accounts.RoleStaff, "h-all")
 		if res := other.get(page + "/effacer"); res.Status != http.StatusNotFound {

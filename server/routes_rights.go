@@ -19,4 +19,5 @@ func (h *Handler) rightsStaffRoutes(g *gin.RouterGroup) {
 	g.GET("/requests/:id/donnees.json", h.exportStaff)
 	g.GET("/requests/:id/effacer", h.erasureConfirmPage)
 	g.POST("/requests/:id/effacer", h.erasureConfirm)
+	g.GET("/rights", h.rightsRegister)
 }

@@ -21,7 +21,14 @@ func (h *Handler) staffHome(c *gin.Context) {
 			h.Logger.Error("list stopped creations", slog.Any("err", err))
 		}
 	}
-	h.render(c, http.StatusOK, "staff_home", h.page(c, "staff.home.title", stoppedCreations(stopped)))
+	data := stoppedCreations(stopped)
+	if h.Rights != nil {
+		var err error
+		if data.RightsOpen, data.RightsOverdue, err = h.Rights.Waiting(c.Request.Context(), userOf(c)); err != nil {
+			h.Logger.Error("count data-rights requests", slog.Any("err", err))
+		}
+	}
+	h.render(c, http.StatusOK, "staff_home", h.page(c, "staff.home.title", data))
 }
 
 // StoppedCreations are the dashboards' creations waiting for staff.
@@ -29,6 +36,9 @@ type StoppedCreations struct {
 	Jobs           []provisioning.Stopped
 	NeedsAttention int
 	Failed         int
+	// Data-rights requests waiting for the reader, and those waiting
+	// longer than the month the law allows.
+	RightsOpen, RightsOverdue int
 }
 
 func stoppedCreations(jobs []provisioning.Stopped) StoppedCreations {

@@ -420,6 +420,16 @@ func renderCases() []renderCase {
 	erasure := func(st *rights.ErasureState) *server.ErasurePage {
 		return &server.ErasurePage{State: st, Name: "Les Amis du Vélo", AppID: "r1", Choices: []string{"keep", "disable"}, Choice: "keep", Now: asked.AddDate(0, 2, 0)}
 	}
+	register := &server.RegisterPage{Now: asked.AddDate(0, 2, 0), Overdue: 1, Entries: []rights.RegisterEntry{
+		{ID: "1", Kind: rights.KindErasure, ApplicationID: "r1", RequestExists: true, HostName: "Récif", RequestedBy: "association", RequestedAt: asked, Status: rights.StatusOpen, Nextcloud: "disable"},
+		{ID: "2", Kind: rights.KindExport, ApplicationID: "r2", HostName: "Récif", RequestedBy: "Camille", RequestedAt: asked, Status: rights.StatusDone, AnsweredAt: asked, AnsweredBy: "Camille"},
+		{ID: "3", Kind: rights.KindStaffErasure, RequestedBy: "Alex", RequestedAt: asked, Status: rights.StatusRefused, AnsweredAt: asked, AnsweredBy: "association"},
+	}}
+	cases = append(cases,
+		renderCase{"the register of data-rights requests", "rights_register", server.Page{Path: "/staff/rights", Title: "rights.register.title", Data: register}},
+		renderCase{"an empty register", "rights_register", server.Page{Path: "/staff/rights", Title: "rights.register.title", Data: &server.RegisterPage{}}},
+		renderCase{"a dashboard with data-rights requests waiting", "staff_home", server.Page{Path: "/staff", Title: "staff.home.title", User: renderStaff,
+			Data: server.StoppedCreations{RightsOpen: 2, RightsOverdue: 1}}})
 	for _, st := range []struct {
 		name  string
 		state *rights.ErasureState
