@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,21 +50,37 @@ type DB struct {
 	NoMigrationLock bool
 }
 
+// ConnectTimeout bounds opening the database: a server that accepts the
+// connection but never answers fails the start with a clear message rather
+// than hanging it.
+const ConnectTimeout = 10 * time.Second
+
+// QueryTimeout is the bound the service puts on a page's database work
+// (see server's request timeout) and on the start's schema check.
+const QueryTimeout = 15 * time.Second
+
 // Open connects to the database named by rawURL: a postgres:// URL selects
 // PostgreSQL; an empty URL or a sqlite:// path selects SQLite, by default in
 // dataDir/archipel.db.
 func Open(ctx context.Context, rawURL, dataDir string) (*DB, error) {
 	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
-		sqldb, err := sql.Open("pgx", rawURL)
+		where, withTimeout, bound := boundConnect(rawURL)
+		sqldb, err := sql.Open("pgx", withTimeout)
 		if err != nil {
 			return nil, fmt.Errorf("database: open postgres: %w", err)
 		}
 		sqldb.SetMaxOpenConns(20)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 		db := &DB{DB: sqldb, Dialect: Postgres}
-		if err := db.PingContext(ctx); err != nil {
+		pctx, cancel := context.WithTimeout(ctx, bound)
+		defer cancel()
+		if err := db.PingContext(pctx); err != nil {
 			sqldb.Close()
-			return nil, fmt.Errorf("database: reach postgres: %w", err)
+			if pctx.Err() != nil && ctx.Err() == nil {
+				slog.Error("database: PostgreSQL did not answer in time", slog.String("server", where), slog.Duration("waited", bound))
+				return nil, fmt.Errorf("database: PostgreSQL at %s did not answer within %s (is it running, reachable, not overloaded?): %w", where, bound, err)
+			}
+			return nil, fmt.Errorf("database: reach postgres at %s: %w", where, err)
 		}
 		return db, nil
 	}
@@ -100,6 +117,24 @@ func Open(ctx context.Context, rawURL, dataDir string) (*DB, error) {
 		return nil, fmt.Errorf("database: open sqlite %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// boundConnect adds connect_timeout to a PostgreSQL URL that has none, and
+// returns the server's address for messages (never the password) and the
+// bound (the URL's own connect_timeout when it has one).
+func boundConnect(rawURL string) (where, bounded string, bound time.Duration) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "(unparsable URL)", rawURL, ConnectTimeout
+	}
+	where = u.Host + u.Path
+	q := u.Query()
+	if s, err := strconv.Atoi(q.Get("connect_timeout")); err == nil && s > 0 {
+		return where, rawURL, time.Duration(s) * time.Second
+	}
+	q.Set("connect_timeout", strconv.Itoa(int(ConnectTimeout.Seconds())))
+	u.RawQuery = q.Encode()
+	return where, u.String(), ConnectTimeout
 }
 
 func (db *DB) provider() (*goose.Provider, error) {
@@ -146,7 +181,14 @@ func (db *DB) Pending(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return p.HasPending(ctx)
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	pending, err := p.HasPending(ctx)
+	if err != nil && ctx.Err() != nil {
+		slog.Error("database: no answer to the schema check", slog.Duration("waited", QueryTimeout))
+		return false, fmt.Errorf("database: no answer within %s to the schema check: %w", QueryTimeout, err)
+	}
+	return pending, err
 }
 
 // Tx runs fn in a transaction, committed when fn returns nil.

@@ -315,7 +315,7 @@ func (e *Engine) fail(ctx context.Context, j *Job, step string, err error, log *
 	log.Warn("provisioning: step failed", slog.String("step", step), slog.String("status", string(status)),
 		slog.String("reason", kind.Key), slog.Any("err", err))
 	bg := context.WithoutCancel(ctx)
-	if err := e.Jobs.stepFailed(bg, j, e.opts.Worker, step, status, next, kind.Key, detail); err != nil {
+	if err := e.Jobs.stepFailed(bg, j, e.opts.Worker, step, status, now, next, kind.Key, detail); err != nil {
 		if !errors.Is(err, errLostClaim) {
 			log.Error("provisioning: record failure", slog.Any("err", err))
 		}

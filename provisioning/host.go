@@ -6,10 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"archipel/apperr"
 	"archipel/database"
@@ -49,10 +46,9 @@ var DefaultFolderTemplate = []string{"Administratif", "Comptabilité", "Communic
 type Hosts struct {
 	db      *database.DB
 	keyring *Keyring
-	// Per-host request rate, shared by every job on that host.
-	rps      float64
-	mu       sync.Mutex
-	limiters map[string]*rate.Limiter
+	// rps is the request rate of hosts that set none, shared by every job
+	// of every replica on that host (see pacing.go).
+	rps float64
 	// Transport lets tests and the demo reach hosts through another transport.
 	Transport http.RoundTripper
 	UserAgent string
@@ -63,7 +59,7 @@ func NewHosts(db *database.DB, keyring *Keyring, rps float64) *Hosts {
 	if rps <= 0 {
 		rps = 10
 	}
-	return &Hosts{db: db, keyring: keyring, rps: rps, limiters: map[string]*rate.Limiter{}}
+	return &Hosts{db: db, keyring: keyring, rps: rps}
 }
 
 // Get returns a host by id.
@@ -133,32 +129,8 @@ func (hs *Hosts) Client(ctx context.Context, h *Host) (*nextcloud.Client, error)
 	}
 	return nextcloud.New(nextcloud.Config{
 		BaseURL: h.NextcloudURL, User: h.NextcloudUser, AppPassword: password, UserAgent: hs.UserAgent,
-		HTTPClient: &http.Client{Transport: &pacedTransport{limiter: hs.limiter(h.ID), next: base}},
+		HTTPClient: &http.Client{Transport: &pacedTransport{hosts: hs, hostID: h.ID, rps: hs.rpsOf(h), next: base}},
 	})
-}
-
-func (hs *Hosts) limiter(hostID string) *rate.Limiter {
-	hs.mu.Lock()
-	defer hs.mu.Unlock()
-	l, ok := hs.limiters[hostID]
-	if !ok {
-		l = rate.NewLimiter(rate.Limit(hs.rps), int(hs.rps)+1)
-		hs.limiters[hostID] = l
-	}
-	return l
-}
-
-// pacedTransport waits for the host's rate limiter before each request.
-type pacedTransport struct {
-	limiter *rate.Limiter
-	next    http.RoundTripper
-}
-
-func (p *pacedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if err := p.limiter.Wait(r.Context()); err != nil {
-		return nil, err
-	}
-	return p.next.RoundTrip(r)
 }
 
 var errNoRows = sql.ErrNoRows

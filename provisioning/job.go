@@ -330,11 +330,11 @@ func (s *Store) stepDone(ctx context.Context, j *Job, worker, name, detail strin
 
 // stepFailed records a step's failure and what becomes of the job: retried
 // at next, or stopped with status.
-func (s *Store) stepFailed(ctx context.Context, j *Job, worker, name string, status JobStatus, next time.Time, key, detail string) error {
+func (s *Store) stepFailed(ctx context.Context, j *Job, worker, name string, status JobStatus, now, next time.Time, key, detail string) error {
 	if err := s.saveState(ctx, j, worker); err != nil {
 		return err
 	}
-	now := s.now()
+	now = now.UTC()
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE provisioning_steps SET status = $1, attempts = attempts + 1, error_key = $2, error_detail = $3, updated_at = $4
 			WHERE job_id = $5 AND name = $6`, StepStatusFailed, key, detail, now, j.ID, name); err != nil {

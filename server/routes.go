@@ -11,7 +11,7 @@ import (
 
 // routes lists every route of the service.
 func (h *Handler) routes(r *gin.Engine) {
-	r.Use(h.recoverer, h.securityHeaders, h.language, h.bodyLimit(64<<10))
+	r.Use(h.recoverer, h.requestTimeout, h.securityHeaders, h.language, h.bodyLimit(64<<10))
 	r.NoRoute(h.notFound)
 	r.HandleMethodNotAllowed = true
 	r.NoMethod(h.notFound)
