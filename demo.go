@@ -61,9 +61,18 @@ func seedDemo(ctx context.Context, apps *onboarding.Store, hosts *provisioning.H
 type simulatedHost struct {
 	name        string // empty for the spare one, connected to no host
 	url         string
+	version     string // the generation simulated, e.g. "34.0.1"
 	appPassword string // printed only for the spare one
 	sim         *simulator.Simulator
 	srv         *http.Server
+}
+
+// demoGenerations says which Nextcloud each demo host runs: one host on
+// Nextcloud 34 (which refuses management calls made with an app password,
+// so it is connected with the login password of its provisioning account),
+// the others on 27.1 with an app password.
+var demoGenerations = map[string]simulator.Profile{
+	"ile-numerique": simulator.Profile34(),
 }
 
 // startSimulators gives every demo host a simulated Nextcloud and connects
@@ -73,19 +82,27 @@ type simulatedHost struct {
 func startSimulators(ctx context.Context, hosts *provisioning.Hosts, ids map[string]string) ([]*simulatedHost, error) {
 	var out []*simulatedHost
 	for _, dh := range demoHosts {
-		s, err := startSimulator(ctx, dh.name, dh.slug == "atoll-libre")
+		profile, onNew := demoGenerations[dh.slug]
+		if !onNew {
+			profile = simulator.Profile27()
+		}
+		s, password, err := startSimulator(ctx, dh.name, profile, dh.slug == "atoll-libre")
 		if err != nil {
 			stopSimulators(out)
 			return nil, err
 		}
 		out = append(out, s)
-		if err := hosts.SetConnection(ctx, ids[dh.slug], s.url, "admin", s.appPassword); err != nil {
+		secret, kind := s.appPassword, provisioning.CredentialAppPassword
+		if !profile.AppPasswordConfirms {
+			secret, kind = password, provisioning.CredentialLoginPassword
+		}
+		if err := hosts.SetConnection(ctx, ids[dh.slug], s.url, "admin", secret, kind); err != nil {
 			stopSimulators(out)
 			return nil, err
 		}
 		s.appPassword = "" // stored sealed; not printed
 	}
-	spare, err := startSimulator(ctx, "", false)
+	spare, _, err := startSimulator(ctx, "", simulator.Profile27(), false)
 	if err != nil {
 		stopSimulators(out)
 		return nil, err
@@ -93,29 +110,30 @@ func startSimulators(ctx context.Context, hosts *provisioning.Hosts, ids map[str
 	return append(out, spare), nil
 }
 
-// startSimulator serves a simulated Nextcloud on a loopback port and makes
-// an app password for its administrator.
-func startSimulator(ctx context.Context, name string, noGroupFolders bool) (*simulatedHost, error) {
+// startSimulator serves a simulated Nextcloud of a generation on a
+// loopback port and makes an app password for its administrator; it
+// returns the administrator's login password too.
+func startSimulator(ctx context.Context, name string, profile simulator.Profile, noGroupFolders bool) (*simulatedHost, string, error) {
 	password := uuid.NewString()
-	sim := simulator.New(simulator.Options{AdminPassword: password, MailEnabled: true,
+	sim := simulator.New(simulator.Options{Profile: profile, AdminPassword: password, MailEnabled: true,
 		DisableGroupFolders: noGroupFolders, BruteForceDelay: 100 * time.Millisecond})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("demo: simulated Nextcloud: %w", err)
+		return nil, "", fmt.Errorf("demo: simulated Nextcloud: %w", err)
 	}
-	s := &simulatedHost{name: name, url: "http://" + ln.Addr().String(), sim: sim,
+	s := &simulatedHost{name: name, url: "http://" + ln.Addr().String(), version: profile.Name, sim: sim,
 		srv: &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}}
 	go s.srv.Serve(ln)
 	c, err := nextcloud.New(nextcloud.Config{BaseURL: s.url})
 	if err != nil {
 		stopSimulators([]*simulatedHost{s})
-		return nil, err
+		return nil, "", err
 	}
 	if s.appPassword, err = c.AppPasswordFromLogin(ctx, "admin", password); err != nil {
 		stopSimulators([]*simulatedHost{s})
-		return nil, fmt.Errorf("demo: app password from simulated Nextcloud: %w", err)
+		return nil, "", fmt.Errorf("demo: app password from simulated Nextcloud: %w", err)
 	}
-	return s, nil
+	return s, password, nil
 }
 
 func stopSimulators(sims []*simulatedHost) {

@@ -18,12 +18,13 @@ import (
 // hostCommand runs `archipel host check`.
 func hostCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "check" {
-		return errors.New("usage: archipel host check --url URL --user USER --password-file FILE")
+		return errors.New("usage: archipel host check --url URL --user USER --password-file FILE [--credential app-password|login-password]")
 	}
 	fs := flag.NewFlagSet("host check", flag.ContinueOnError)
 	rawURL := fs.String("url", "", "the Nextcloud's address, e.g. https://cloud.example.org")
 	user := fs.String("user", "", "the provisioning account (an administrator)")
-	passwordFile := fs.String("password-file", "", "file holding that account's app password")
+	passwordFile := fs.String("password-file", "", "file holding that account's app password or login password")
+	credential := fs.String("credential", "auto", "what the password is: app-password, login-password (of a dedicated account, for Nextcloud 33 and later), or auto (an app password if it looks like one)")
 	lang := fs.String("lang", "en", "language of the messages: fr or en")
 	timeout := fs.Duration("timeout", 20*time.Second, "bound on each call")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -37,8 +38,22 @@ func hostCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("read the password file: %w", err)
 	}
 	secret := strings.TrimSpace(string(raw))
-	c, err := nextcloud.New(nextcloud.Config{BaseURL: *rawURL, User: *user, AppPassword: secret, Timeout: *timeout,
-		UserAgent: nextcloud.UserAgent(version)})
+	cfg := nextcloud.Config{BaseURL: *rawURL, User: *user, Timeout: *timeout, UserAgent: nextcloud.UserAgent(version)}
+	switch *credential {
+	case "app-password":
+		cfg.AppPassword = secret
+	case "login-password":
+		cfg.LoginPassword = secret
+	case "auto":
+		if nextcloud.LooksLikeAppPassword(secret) {
+			cfg.AppPassword = secret
+		} else {
+			cfg.LoginPassword = secret
+		}
+	default:
+		return errors.New("--credential must be app-password, login-password or auto")
+	}
+	c, err := nextcloud.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -59,12 +74,16 @@ func hostCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "%s %s\n", tpl.MustT(l, "check.admin"), yes(r.Admin))
 		fmt.Fprintf(stdout, "%s %s\n", tpl.MustT(l, "check.groupfolders"), yes(r.GroupFolders))
 		fmt.Fprintf(stdout, "%s %s\n", tpl.MustT(l, "check.sharing"), yes(r.Sharing))
+		fmt.Fprintf(stdout, "%s %s\n", tpl.MustT(l, "nc34.check.write"), yes(r.WriteProbed))
 	}
-	if !r.AppPassword {
-		fmt.Fprintln(stdout, tpl.MustT(l, "check.not_app_password"))
+	if r.Warning != "" {
+		fmt.Fprintln(stdout, tpl.MustT(l, r.Warning))
 	}
 	if !r.Ready() {
-		return errors.New(tpl.MustT(l, r.Problem))
+		if r.ProblemDetail != "" {
+			fmt.Fprintf(stdout, "%s %s\n", tpl.MustT(l, "admin.check.detail"), r.ProblemDetail)
+		}
+		return errors.New(tpl.MustT(l, r.Problem, "Version", r.Version))
 	}
 	fmt.Fprintln(stdout, tpl.MustT(l, "check.ready"))
 	return nil

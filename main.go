@@ -224,7 +224,7 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		}
 		for _, s := range sims {
 			if s.name != "" {
-				fmt.Fprintf(stdout, "  simulated Nextcloud of %s: %s/_archipel/state\n", s.name, s.url)
+				fmt.Fprintf(stdout, "  simulated Nextcloud %s of %s: %s/_archipel/state\n", s.version, s.name, s.url)
 			} else {
 				fmt.Fprintf(stdout, "  a spare simulated Nextcloud to add as a new host: %s (account admin, app password %s)\n", s.url, s.appPassword)
 			}

@@ -483,6 +483,9 @@ func (s *Store) SetHostPaused(ctx context.Context, id string, paused bool) error
 type Connection struct {
 	URL  string `form:"nc_url"`
 	User string `form:"nc_user"`
+	// Credential says what the password is: "app_password" (the default) or
+	// "login_password" (of a dedicated account, for Nextcloud 33 and later).
+	Credential string `form:"nc_credential"`
 }
 
 // Validate checks the connection and the app password typed with it. The
@@ -491,6 +494,13 @@ type Connection struct {
 func (c *Connection) Validate(appPassword string) FieldErrors {
 	var fe FieldErrors
 	c.URL, c.User = strings.TrimRight(clean(c.URL), "/"), clean(c.User)
+	switch c.Credential = clean(c.Credential); c.Credential {
+	case "":
+		c.Credential = "app_password"
+	case "app_password", "login_password":
+	default:
+		fe.add("nc_credential", "nc34.err.credential")
+	}
 	switch u, err := url.Parse(c.URL); {
 	case c.URL == "":
 		fe.add("nc_url", "err.nc_url.required")

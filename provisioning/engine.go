@@ -373,6 +373,10 @@ func Classify(err error) Failure {
 	switch {
 	case errors.As(err, &ne) && ne.Maintenance:
 		return Failure{true, "prov.error.maintenance", ne.RetryAfter}
+	case errors.Is(err, nextcloud.ErrThrottled):
+		return Failure{true, "nc34.error.throttled", nextcloud.RetryAfter(err)}
+	case errors.Is(err, nextcloud.ErrConfirmationRequired):
+		return Failure{false, "nc34.error.confirmation", 0}
 	case errors.Is(err, nextcloud.ErrUnavailable):
 		return Failure{true, "prov.error.unavailable", nextcloud.RetryAfter(err)}
 	case errors.Is(err, context.DeadlineExceeded):

@@ -525,7 +525,7 @@ func TestPermanentFailuresStopAtOnce(t *testing.T) {
 			setup: func(t *testing.T, env *testEnv) {
 				h := env.Host
 				wrong := strings.Repeat("x", 72)
-				if err := env.Hosts.SetConnection(env.ctx, h.ID, h.Server.URL, simulator.DefaultAdminUser, wrong); err != nil {
+				if err := env.Hosts.SetConnection(env.ctx, h.ID, h.Server.URL, simulator.DefaultAdminUser, wrong, CredentialAppPassword); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -548,7 +548,7 @@ func TestPermanentFailuresStopAtOnce(t *testing.T) {
 					t.Fatal(err)
 				}
 				p := appPasswordFor(t, h.Server.URL, "archipel", "not-an-admin")
-				if err := env.Hosts.SetConnection(env.ctx, h.ID, h.Server.URL, "archipel", p); err != nil {
+				if err := env.Hosts.SetConnection(env.ctx, h.ID, h.Server.URL, "archipel", p, CredentialAppPassword); err != nil {
 					t.Fatal(err)
 				}
 			},

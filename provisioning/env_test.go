@@ -173,7 +173,7 @@ func (env *testEnv) addHost(slug, name string, noGroupFolders bool) *testHost {
 		tb.Fatalf("insert host: %v", err)
 	}
 	appPassword := appPasswordFor(tb, srv.URL, simulator.DefaultAdminUser, opts.AdminPassword)
-	if err := env.Hosts.SetConnection(env.ctx, id, srv.URL, simulator.DefaultAdminUser, appPassword); err != nil {
+	if err := env.Hosts.SetConnection(env.ctx, id, srv.URL, simulator.DefaultAdminUser, appPassword, CredentialAppPassword); err != nil {
 		tb.Fatalf("set connection: %v", err)
 	}
 	h, err := env.Hosts.Get(env.ctx, id)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"archipel/apperr"
@@ -35,7 +36,10 @@ type Host struct {
 	// takes the service's defaults.
 	RequestsPerSecond float64
 	JobsAtOnce        int
-	hasSecret         bool
+	// Credential says what the stored secret is: an app password or the
+	// login password of a dedicated provisioning account.
+	Credential Credential
+	hasSecret  bool
 }
 
 // DefaultFolderTemplate is the folder tree of a host that set none.
@@ -52,6 +56,11 @@ type Hosts struct {
 	// Transport lets tests and the demo reach hosts through another transport.
 	Transport http.RoundTripper
 	UserAgent string
+	// Now is the clock of the hosts' login sessions (time.Now when nil).
+	Now func() time.Time
+
+	sessionsMu sync.Mutex
+	sessions   map[string]*hostSession // host id → its login session
 }
 
 // NewHosts returns the host store; rps bounds requests per second per host.
@@ -69,10 +78,10 @@ func (hs *Hosts) Get(ctx context.Context, id string) (*Host, error) {
 	var secret []byte
 	err := hs.db.QueryRowContext(ctx, `SELECT id, slug, name, website, contact_email, help_url, nextcloud_url, nextcloud_user,
 		folder_template, welcome_fr, welcome_en, default_quota_gb, default_accounts, nextcloud_secret,
-		default_account_quota_gb, requests_per_second, jobs_at_once
+		default_account_quota_gb, requests_per_second, jobs_at_once, nextcloud_credential
 		FROM hosts WHERE id = $1`, id).Scan(&h.ID, &h.Slug, &h.Name, &h.Website, &h.ContactEmail, &h.HelpURL,
 		&h.NextcloudURL, &h.NextcloudUser, &tmpl, &h.WelcomeFR, &h.WelcomeEN, &h.DefaultQuotaGB, &h.DefaultAccount, &secret,
-		&h.DefaultAccountQuotaGB, &h.RequestsPerSecond, &h.JobsAtOnce)
+		&h.DefaultAccountQuotaGB, &h.RequestsPerSecond, &h.JobsAtOnce, &h.Credential)
 	if err != nil {
 		return nil, database.MapError(err, "provisioning: get host")
 	}
@@ -88,15 +97,19 @@ func (hs *Hosts) Get(ctx context.Context, id string) (*Host, error) {
 	return &h, nil
 }
 
-// SetConnection stores a host's Nextcloud URL, provisioning account and app
-// password (sealed; it is never shown or logged again).
-func (hs *Hosts) SetConnection(ctx context.Context, hostID, url, user, appPassword string) error {
+// SetConnection stores a host's Nextcloud URL, provisioning account and its
+// secret, an app password or a login password as kind says (sealed; it is
+// never shown or logged again). The host's login session, if any, ends.
+func (hs *Hosts) SetConnection(ctx context.Context, hostID, url, user, secret string, kind Credential) error {
 	if hs.keyring == nil {
 		return apperr.New(apperr.Unavailable, "prov.error.no_secret_key", "provisioning: set connection")
 	}
-	sealed := hs.keyring.Seal(appPassword, "host:"+hostID)
-	res, err := hs.db.ExecContext(ctx, `UPDATE hosts SET nextcloud_url = $1, nextcloud_user = $2, nextcloud_secret = $3, updated_at = $4 WHERE id = $5`,
-		strings.TrimRight(url, "/"), user, sealed, time.Now().UTC(), hostID)
+	if !kind.Valid() {
+		return apperr.New(apperr.Invalid, "nc34.err.credential", "provisioning: set connection")
+	}
+	sealed := hs.keyring.Seal(secret, "host:"+hostID)
+	res, err := hs.db.ExecContext(ctx, `UPDATE hosts SET nextcloud_url = $1, nextcloud_user = $2, nextcloud_secret = $3, nextcloud_credential = $4, updated_at = $5 WHERE id = $6`,
+		strings.TrimRight(url, "/"), user, sealed, string(kind), time.Now().UTC(), hostID)
 	if err != nil {
 		return database.MapError(err, "provisioning: set connection")
 	}
@@ -127,10 +140,15 @@ func (hs *Hosts) Client(ctx context.Context, h *Host) (*nextcloud.Client, error)
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	return nextcloud.New(nextcloud.Config{
+	cfg := nextcloud.Config{
 		BaseURL: h.NextcloudURL, User: h.NextcloudUser, AppPassword: password, UserAgent: hs.UserAgent,
 		HTTPClient: &http.Client{Transport: &pacedTransport{hosts: hs, hostID: h.ID, rps: hs.rpsOf(h), next: base}},
-	})
+	}
+	if h.Credential == CredentialLoginPassword {
+		cfg.AppPassword, cfg.LoginPassword = "", password
+		cfg.Session = hs.session(h, sealed)
+	}
+	return nextcloud.New(cfg)
 }
 
 var errNoRows = sql.ErrNoRows

@@ -159,7 +159,7 @@ type AdminConnectionPage struct {
 
 func (h *Handler) adminConnectionPage(c *gin.Context, host *onboarding.HostProfile, f *onboarding.Connection) Page {
 	if f == nil {
-		f = &onboarding.Connection{URL: host.NextcloudURL, User: host.NextcloudUser}
+		f = &onboarding.Connection{URL: host.NextcloudURL, User: host.NextcloudUser, Credential: h.hostCredential(c, host.ID)}
 	}
 	return h.adminPage(c, "admin.connection.title", &AdminConnectionPage{Host: host, Form: f})
 }
@@ -194,7 +194,7 @@ func (h *Handler) adminConnectionSave(c *gin.Context) {
 		h.render(c, http.StatusBadRequest, "admin_connection", p)
 		return
 	}
-	if err := h.Hosts.SetConnection(ctx, host.ID, f.URL, f.User, password); err != nil {
+	if err := h.Hosts.SetConnection(ctx, host.ID, f.URL, f.User, password, provisioning.Credential(f.Credential)); err != nil {
 		if apperr.CodeOf(err) == apperr.Internal {
 			h.fail(c, err)
 			return
@@ -236,4 +236,13 @@ func (h *Handler) adminConnectionCheck(c *gin.Context) {
 	}
 	h.adminRecord(c, "host_checked", host.ID, "", outcome)
 	h.render(c, http.StatusOK, "admin_connection", p)
+}
+
+// hostCredential reads what the stored secret of a host is, app password
+// when unknown.
+func (h *Handler) hostCredential(c *gin.Context, hostID string) string {
+	if ph, err := h.Hosts.Get(c.Request.Context(), hostID); err == nil && ph.Credential.Valid() {
+		return string(ph.Credential)
+	}
+	return string(provisioning.CredentialAppPassword)
 }

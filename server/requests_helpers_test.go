@@ -10,6 +10,7 @@ import (
 
 	"archipel/mail"
 	"archipel/onboarding"
+	"archipel/provisioning"
 	"archipel/provisioning/nextcloud"
 	"archipel/provisioning/simulator"
 )
@@ -56,7 +57,7 @@ func (a *testApp) reqConnect(hostID string) *simulator.Simulator {
 	if err != nil {
 		a.t.Fatalf("app password: %v", err)
 	}
-	if err := a.Hosts.SetConnection(ctx, hostID, srv.URL, simulator.DefaultAdminUser, appPassword); err != nil {
+	if err := a.Hosts.SetConnection(ctx, hostID, srv.URL, simulator.DefaultAdminUser, appPassword, provisioning.CredentialAppPassword); err != nil {
 		a.t.Fatalf("set connection: %v", err)
 	}
 	if _, err := a.DB.ExecContext(ctx, `UPDATE hosts SET contact_email = $1 WHERE id = $2`, "contact@"+hostID+".example", hostID); err != nil {

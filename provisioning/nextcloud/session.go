@@ -95,6 +95,12 @@ func isManagement(path string) bool {
 // RoundTrip sends req in the session, logging in first when needed, and
 // once more after a lost session or a lapsed confirmation.
 func (t *sessionTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(req.URL.Path, "/status.php") {
+		// Public: reading the version must not cost (or risk) a login.
+		r := req.Clone(req.Context())
+		r.Header.Del("Authorization")
+		return t.next.RoundTrip(r)
+	}
 	ctx := req.Context()
 	guarded := req.Method != http.MethodGet && req.Method != http.MethodHead && req.Method != "PROPFIND" &&
 		isManagement(req.URL.Path)
