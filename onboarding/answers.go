@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"archipel/accounts"
 )
 
 // Step is one page of the guided flow.
@@ -175,6 +177,17 @@ func oneOf(v string, list []string) bool {
 }
 
 // text checks a free-text field: required or not, and its length.
+// line checks a single-line text: text's rules, and no control character
+// (a tab or a line break would break the e-mail headers and the lines the
+// value is written into). The value is kept as typed, to show it back.
+func (fe *FieldErrors) line(field, v string, required bool, max int) {
+	if accounts.HasControl(v) {
+		fe.add(field, "err.control_chars")
+		return
+	}
+	fe.text(field, v, required, max)
+}
+
 func (fe *FieldErrors) text(field, v string, required bool, max int) {
 	switch {
 	case required && v == "":
@@ -221,7 +234,7 @@ func (s *AssociationStep) Validate() FieldErrors {
 	s.Name, s.Town, s.Purpose = clean(s.Name), clean(s.Town), clean(s.Purpose)
 	s.LegalID, s.Postcode, s.Website = clean(s.LegalID), clean(s.Postcode), clean(s.Website)
 	s.ContactEmail = clean(s.ContactEmail)
-	fe.text("name", s.Name, true, maxShort)
+	fe.line("name", s.Name, true, maxShort)
 	fe.choice("legal_form", s.LegalForm, LegalForms, true)
 	s.LegalIDKind = ""
 	if s.LegalID != "" {
@@ -244,7 +257,7 @@ func (s *AssociationStep) Validate() FieldErrors {
 			fe.add("postcode", "err.postcode.invalid")
 		}
 	}
-	fe.text("town", s.Town, true, 100)
+	fe.line("town", s.Town, true, 100)
 	if s.Website != "" {
 		if w, ok := normalizeWebsite(s.Website); ok {
 			s.Website = w
@@ -305,8 +318,8 @@ func (s *MembersStep) Validate() FieldErrors {
 	fe.number("members", s.Members, true, 1, 1000000)
 	fe.number("volunteers", s.Volunteers, true, 0, 1000000)
 	fe.number("employees", s.Employees, true, 0, 100000)
-	fe.text("contact_name", s.ContactName, true, maxShort)
-	fe.text("contact_role", s.ContactRole, true, maxShort)
+	fe.line("contact_name", s.ContactName, true, maxShort)
+	fe.line("contact_role", s.ContactRole, true, maxShort)
 	if s.ContactPhone != "" && !phoneRe.MatchString(s.ContactPhone) {
 		fe.add("contact_phone", "err.contact_phone.invalid")
 	}
@@ -325,9 +338,9 @@ func (s *ToolsStep) Validate() FieldErrors {
 		}
 	}
 	if oneOf("other", s.Tools) {
-		fe.text("tool_other", s.ToolOther, true, maxShort)
+		fe.line("tool_other", s.ToolOther, true, maxShort)
 	} else {
-		fe.text("tool_other", s.ToolOther, false, maxShort)
+		fe.line("tool_other", s.ToolOther, false, maxShort)
 	}
 	fe.text("problems", s.Problems, false, maxLong)
 	if s.DataGB != "" {

@@ -163,7 +163,7 @@ func (f *HostForm) Validate() FieldErrors {
 	f.MaxAssociations, f.StorageBudgetGB = clean(f.MaxAssociations), clean(f.StorageBudgetGB)
 	f.DefaultQuotaGB, f.DefaultAccounts = clean(f.DefaultQuotaGB), clean(f.DefaultAccounts)
 
-	fe.text("host_name", f.Name, true, maxShort)
+	fe.line("host_name", f.Name, true, maxShort)
 	switch {
 	case f.Slug == "":
 		fe.add("host_slug", "err.host_slug.required")

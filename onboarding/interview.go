@@ -183,7 +183,7 @@ func (f *InterviewForm) Validate(now time.Time) (Slot, FieldErrors) {
 		}
 		slot.Link = f.Link
 	case ModeInPerson:
-		fe.text("interview_place", f.Place, true, 300)
+		fe.line("interview_place", f.Place, true, 300)
 		slot.Place = f.Place
 	}
 	return slot, fe

@@ -133,7 +133,7 @@ type DeclineTemplate struct {
 func (t *DeclineTemplate) Validate() FieldErrors {
 	var fe FieldErrors
 	t.Name, t.Body = clean(t.Name), clean(t.Body)
-	fe.text("template_name", t.Name, true, 100)
+	fe.line("template_name", t.Name, true, 100)
 	fe.choice("template_language", t.Language, TemplateLanguages, true)
 	fe.text("template_body", t.Body, true, 4000)
 	return fe

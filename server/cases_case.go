@@ -27,6 +27,8 @@ type CasePage struct {
 	Moves       []training.Stage
 	// Chosen are the trainer ids ticked in the form (kept after an error).
 	Chosen []string
+	// MayAssign and MayClose say which forms the reader may use.
+	MayAssign, MayClose bool
 }
 
 // Hours is the total time spent in sessions, in hours and minutes.
@@ -47,7 +49,8 @@ func twoDigits(n int) string {
 
 func (h *Handler) casePageData(c *gin.Context, cs *training.Case) (*CasePage, error) {
 	ctx := c.Request.Context()
-	cp := &CasePage{Case: cs, Moves: caseMoves, Chosen: cs.TrainerIDs, TrainerName: map[string]string{}}
+	cp := &CasePage{Case: cs, Moves: caseMoves, Chosen: cs.TrainerIDs, TrainerName: map[string]string{},
+		MayAssign: cs.MayAssign(userOf(c)), MayClose: cs.MayClose(userOf(c))}
 	var err error
 	if cp.Eligible, err = h.Training.Trainers(ctx, cs.HostID); err != nil {
 		return nil, err
@@ -143,7 +146,7 @@ func (h *Handler) caseAssign(c *gin.Context) {
 	}
 	ids := c.PostFormArray("trainers")
 	formVersion(c, cs)
-	if err := h.Training.AssignTrainers(c.Request.Context(), cs, ids); err != nil {
+	if err := h.Training.AssignTrainers(c.Request.Context(), userOf(c), cs, ids); err != nil {
 		if apperr.CodeOf(err) == apperr.Invalid {
 			h.renderCase(c, http.StatusBadRequest, cs, "", onboarding.FieldErrors{{Field: "trainers", Key: apperr.KeyOf(err)}}, ids)
 			return
@@ -190,6 +193,10 @@ func (h *Handler) caseCloseForm(c *gin.Context) {
 		caseRedirect(c, "/staff/cases/"+cs.ID, "")
 		return
 	}
+	if !cs.MayClose(userOf(c)) {
+		h.fail(c, apperr.New(apperr.Forbidden, "err.case.not_assigned", "server: close case"))
+		return
+	}
 	outcome := ""
 	if cs.Stage == training.StageAutonomous {
 		outcome = string(training.OutcomeSuccess)
@@ -213,7 +220,7 @@ func (h *Handler) caseClose(c *gin.Context) {
 	formVersion(c, cs)
 	var err error
 	if len(fe) == 0 {
-		err = h.Training.Close(c.Request.Context(), cs, training.Outcome(f.Outcome), f.Note)
+		err = h.Training.Close(c.Request.Context(), userOf(c), cs, training.Outcome(f.Outcome), f.Note)
 	}
 	if len(fe) > 0 || err != nil {
 		p := h.casePage(c, "cases.close.title", f)

@@ -314,7 +314,7 @@ func TestCheckinLinkOfTheAssociation(t *testing.T) {
 	app := newTestApp(t)
 	velo := app.caseSeed("h-lyon", "Les Amis du Vélo", "anne@velo.example", time.Hour)
 	_, u := app.caseBrowser(accounts.RoleTrainer, "h-lyon", "fr")
-	if err := app.Training.AssignTrainers(context.Background(), velo, []string{u.ID}); err != nil {
+	if err := app.Training.AssignTrainers(context.Background(), &accounts.User{Role: accounts.RoleAdmin}, velo, []string{u.ID}); err != nil {
 		t.Fatal(err)
 	}
 	if r := app.caseSendDue(8 * 24 * time.Hour); r.Sent != 1 {
@@ -464,7 +464,7 @@ func TestCalendarFeedOfATrainer(t *testing.T) {
 	app := newTestApp(t)
 	velo := app.caseSeed("h-lyon", "Les Amis du Vélo", "anne@velo.example", time.Hour)
 	trainer, u := app.caseBrowser(accounts.RoleTrainer, "h-lyon", "fr")
-	if err := app.Training.AssignTrainers(context.Background(), velo, []string{u.ID}); err != nil {
+	if err := app.Training.AssignTrainers(context.Background(), &accounts.User{Role: accounts.RoleAdmin}, velo, []string{u.ID}); err != nil {
 		t.Fatal(err)
 	}
 	s := training.Session{TrainerID: u.ID, StartsAt: time.Now().UTC().Add(48 * time.Hour).Truncate(time.Minute), Minutes: 60,

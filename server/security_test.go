@@ -2,13 +2,16 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"archipel/accounts"
 	"archipel/privlink"
+	"archipel/training"
 )
 
 // The hostile review found a valid reset link in a log line: an internal
@@ -115,5 +118,27 @@ func TestTheAssociationCannotMoveItsRequestAfterAPartialReopening(t *testing.T) 
 	}
 	if strings.Contains(staff.get(page).Body, "Note interne de Lyon") == false {
 		t.Error("the first host lost its note")
+	}
+}
+
+// An unassigned trainer could reassign a case's trainers and close it; the
+// case page no longer offers it and the store refuses it.
+func TestAnUnassignedTrainerNeitherReassignsNorCloses(t *testing.T) {
+	app := newTestApp(t)
+	velo := app.caseSeed("h-lyon", "Les Amis du Vélo", "anne@velo.example", time.Hour)
+	stranger, su := app.caseBrowser(accounts.RoleTrainer, "h-lyon", "fr")
+	base := "/staff/cases/" + velo.ID
+	res := stranger.get(base)
+	caseExpect(t, res, http.StatusOK)
+	if res.Doc.Find(`form[action="`+base+`/trainers"]`).Length() != 0 || res.Doc.Find(`a[href="`+base+`/close"]`).Length() != 0 {
+		t.Error("the case page offers an unassigned trainer to reassign or close")
+	}
+	v := fmt.Sprint(velo.Version)
+	caseExpect(t, stranger.post(base+"/trainers", url.Values{"trainers": {su.ID}, "version": {v}}), http.StatusForbidden)
+	caseExpect(t, stranger.get(base+"/close"), http.StatusForbidden)
+	caseExpect(t, stranger.post(base+"/close", url.Values{"close_outcome": {"dropped"}, "version": {v}}), http.StatusForbidden)
+	after, err := app.Training.Get(context.Background(), velo.ID)
+	if err != nil || after.Stage == training.StageClosed || len(after.TrainerIDs) != 0 {
+		t.Fatalf("the case changed: %+v, %v", after, err)
 	}
 }

@@ -66,7 +66,7 @@ func caseRenderCases() []renderCase {
 		return &server.CasePage{Case: c, Eligible: trainers, Assigned: trainers[:1], Sessions: []training.Session{session, remote},
 			Checkins: checkins, Usage: usage, Flags: flags, TopicLabels: labels, TrainerName: map[string]string{"u3": "Camille"},
 			Moves:  []training.Stage{training.StageWelcome, training.StageGettingStarted, training.StageTraining, training.StageAutonomous},
-			Chosen: c.TrainerIDs}
+			Chosen: c.TrainerIDs, MayAssign: true, MayClose: true}
 	}
 	bare := casePage(renderCaseOf(training.StageWelcome))
 	bare.Case.Goals, bare.Case.Services, bare.Sessions, bare.Checkins, bare.Flags, bare.Usage, bare.Assigned, bare.Eligible = "", nil, nil, nil, nil, training.UsageView{}, nil, nil

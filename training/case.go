@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 )
@@ -273,6 +275,19 @@ func (s *Store) interviewGoals(ctx context.Context, applicationID string) (strin
 	return goalsFromNotes(notes), nil
 }
 
+// MayAssign reports whether actor may choose a case's trainers: the
+// administrators and the staff of its host. Trainers follow the cases
+// they are given; they do not hand them out.
+func (c *Case) MayAssign(actor *accounts.User) bool {
+	return actor != nil && (actor.Admin() || (actor.Role == accounts.RoleStaff && actor.HostID == c.HostID))
+}
+
+// MayClose reports whether actor may close a case: those who may assign
+// its trainers, and the trainers assigned to it.
+func (c *Case) MayClose(actor *accounts.User) bool {
+	return c.MayAssign(actor) || (actor != nil && actor.Role == accounts.RoleTrainer && actor.HostID == c.HostID && slices.Contains(c.TrainerIDs, actor.ID))
+}
+
 // MoveStage moves an open case to another stage; closing goes through Close.
 func (s *Store) MoveStage(ctx context.Context, c *Case, to Stage) error {
 	if to == StageClosed || c.Stage == StageClosed {
@@ -283,7 +298,13 @@ func (s *Store) MoveStage(ctx context.Context, c *Case, to Stage) error {
 
 // Close ends a case as a success or as dropped, with a note; its pending
 // check-ins stop.
-func (s *Store) Close(ctx context.Context, c *Case, outcome Outcome, note string) error {
+//
+// Errors: forbidden (err.case.not_assigned) for an actor who may not close
+// it (MayClose).
+func (s *Store) Close(ctx context.Context, actor *accounts.User, c *Case, outcome Outcome, note string) error {
+	if !c.MayClose(actor) {
+		return apperr.New(apperr.Forbidden, "err.case.not_assigned", "training: close")
+	}
 	if outcome != OutcomeSuccess && outcome != OutcomeDropped {
 		return apperr.New(apperr.Invalid, "err.case.outcome", "training: close")
 	}

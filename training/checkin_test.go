@@ -107,7 +107,7 @@ func TestCheckinLinks(t *testing.T) {
 		if err != nil || len(people) != 1 || people[0].ID != "boss" {
 			t.Errorf("without trainers: %+v, %v", people, err)
 		}
-		if err := e.store.AssignTrainers(e.ctx, c, []string{"cam"}); err != nil {
+		if err := e.store.AssignTrainers(e.ctx, testAdmin, c, []string{"cam"}); err != nil {
 			t.Fatal(err)
 		}
 		people, err = e.store.Recipients(e.ctx, c)
@@ -126,11 +126,11 @@ func TestAssignTrainersOnlyFromTheHost(t *testing.T) {
 	e.staff("far", "h2", "trainer", "Far")
 	e.staff("alix", "", "admin", "Alix")
 	for _, ids := range [][]string{{"far"}, {"alix"}, {"cam", "nobody"}} {
-		if err := e.store.AssignTrainers(e.ctx, c, ids); apperr.KeyOf(err) != "err.case.trainer" {
+		if err := e.store.AssignTrainers(e.ctx, testAdmin, c, ids); apperr.KeyOf(err) != "err.case.trainer" {
 			t.Errorf("AssignTrainers(%v) = %v", ids, err)
 		}
 	}
-	if err := e.store.AssignTrainers(e.ctx, c, []string{"cam", "bea", "cam"}); err != nil {
+	if err := e.store.AssignTrainers(e.ctx, testAdmin, c, []string{"cam", "bea", "cam"}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := e.store.Get(e.ctx, c.ID)

@@ -339,7 +339,7 @@ func TestStoppedAndClosedCasesGetNoMoreCheckins(t *testing.T) {
 		t.Errorf("stopping twice: %v", err)
 	}
 	c := e.caseOf(closeApp)
-	if err := e.store.Close(e.ctx, c, OutcomeDropped, "Plus de bénévoles"); err != nil {
+	if err := e.store.Close(e.ctx, testAdmin, c, OutcomeDropped, "Plus de bénévoles"); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(90 * day)

@@ -76,7 +76,7 @@ func TestSessionsOfACase(t *testing.T) {
 	e := newEnv(t)
 	c, _ := sentCheckin(t, e)
 	e.staff("cam", "h1", "trainer", "Camille")
-	if err := e.store.AssignTrainers(e.ctx, c, []string{"cam"}); err != nil {
+	if err := e.store.AssignTrainers(e.ctx, testAdmin, c, []string{"cam"}); err != nil {
 		t.Fatal(err)
 	}
 	s := Session{TrainerID: "cam", StartsAt: e.clock.Now().Add(2 * day), Minutes: 90, Format: FormatRemote, Topics: []string{"calendars"}}
@@ -98,7 +98,7 @@ func TestSessionsOfACase(t *testing.T) {
 	if _, err := e.store.Session(e.ctx, "another-case", s.ID); err == nil {
 		t.Error("a session opened through another case")
 	}
-	if err := e.store.Close(e.ctx, c, OutcomeSuccess, "Autonomes"); err != nil {
+	if err := e.store.Close(e.ctx, testAdmin, c, OutcomeSuccess, "Autonomes"); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.store.AddSession(e.ctx, c, &Session{StartsAt: e.clock.Now(), Minutes: 30, Format: FormatRemote}); err == nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/onboarding"
@@ -143,8 +144,15 @@ func (t *ShowcaseText) Validate() onboarding.FieldErrors {
 			add(field, "err.too_long")
 		}
 	}
-	text("showcase_name", t.Association, true, MaxShowcaseName, "err.showcase.name_required")
-	text("showcase_town", t.Town, true, MaxShowcaseTown, "err.showcase.town_required")
+	line := func(field, v string, required bool, max int, requiredKey string) {
+		if accounts.HasControl(v) {
+			add(field, "err.control_chars")
+			return
+		}
+		text(field, v, required, max, requiredKey)
+	}
+	line("showcase_name", t.Association, true, MaxShowcaseName, "err.showcase.name_required")
+	line("showcase_town", t.Town, true, MaxShowcaseTown, "err.showcase.town_required")
 	if _, ok := onboarding.LookupDepartement(t.Departement); !ok {
 		add("showcase_departement", "err.showcase.departement")
 	}

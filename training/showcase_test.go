@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/database/dbtest"
@@ -89,7 +90,7 @@ func (f *showcaseFixture) closedCase(hostID, name, dep string, outcome training.
 		f.t.Fatalf("case of request: %v", err)
 	}
 	if outcome != "" {
-		if err := f.cases.Close(f.ctx, c, outcome, "done"); err != nil {
+		if err := f.cases.Close(f.ctx, &accounts.User{Role: accounts.RoleAdmin}, c, outcome, "done"); err != nil {
 			f.t.Fatalf("close case: %v", err)
 		}
 	}

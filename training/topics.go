@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/onboarding"
@@ -66,12 +67,17 @@ func (f *TopicForm) Validate(existing []Topic) onboarding.FieldErrors {
 	var fe onboarding.FieldErrors
 	f.LabelFR, f.LabelEN = strings.TrimSpace(f.LabelFR), strings.TrimSpace(f.LabelEN)
 	switch {
+	case accounts.HasControl(f.LabelFR):
+		fe = append(fe, onboarding.FieldError{Field: "topic_label_fr", Key: "err.control_chars"})
 	case f.LabelFR == "":
 		fe = append(fe, onboarding.FieldError{Field: "topic_label_fr", Key: "err.topic.label_required"})
 	case utf8.RuneCountInString(f.LabelFR) > 80:
 		fe = append(fe, onboarding.FieldError{Field: "topic_label_fr", Key: "err.too_long"})
 	}
-	if utf8.RuneCountInString(f.LabelEN) > 80 {
+	switch {
+	case accounts.HasControl(f.LabelEN):
+		fe = append(fe, onboarding.FieldError{Field: "topic_label_en", Key: "err.control_chars"})
+	case utf8.RuneCountInString(f.LabelEN) > 80:
 		fe = append(fe, onboarding.FieldError{Field: "topic_label_en", Key: "err.too_long"})
 	}
 	for _, t := range existing {

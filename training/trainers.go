@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 )
@@ -48,8 +49,12 @@ func (s *Store) Trainers(ctx context.Context, hostID string) ([]Trainer, error) 
 // AssignTrainers replaces a case's trainers with accounts of its host (an
 // empty list leaves the case without trainer). Invalid (err.case.trainer)
 // when one of them may not accompany this host's associations, conflict
-// when the case is closed.
-func (s *Store) AssignTrainers(ctx context.Context, c *Case, userIDs []string) error {
+// when the case is closed, forbidden (err.case.staff_only) for an actor
+// who may not choose them (MayAssign).
+func (s *Store) AssignTrainers(ctx context.Context, actor *accounts.User, c *Case, userIDs []string) error {
+	if !c.MayAssign(actor) {
+		return apperr.New(apperr.Forbidden, "err.case.staff_only", "training: assign trainers")
+	}
 	if c.Stage == StageClosed {
 		return apperr.New(apperr.Conflict, "err.case.closed", "training: assign trainers")
 	}

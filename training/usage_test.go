@@ -196,7 +196,7 @@ func TestUsageSignalsFromTheHostsNextcloud(t *testing.T) {
 	})
 	t.Run("closed cases are not read any more", func(t *testing.T) {
 		c := e.caseOf(jardin)
-		if err := e.store.Close(e.ctx, c, OutcomeSuccess, ""); err != nil {
+		if err := e.store.Close(e.ctx, testAdmin, c, OutcomeSuccess, ""); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := reader.ReadCase(e.ctx, c.ID); err == nil {
