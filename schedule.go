@@ -14,12 +14,22 @@ import (
 )
 
 // dailyTask is a task run once a day across every replica: each run is
-// claimed in the database first.
+// claimed in the database first, with a lease renewed while it runs.
 type dailyTask struct {
 	name         string
 	hour, minute uint
 	run          func(ctx context.Context) error
 }
+
+// Daily runs are claimed for dailyLease and renewed every third of it; a
+// replica that dies mid-run leaves the day's run to the next replica that
+// looks once the lease ended. Every replica looks every dailyLook after the
+// task's time of day, so a replica started late, or one surviving another's
+// crash, still runs the day's task.
+const (
+	dailyLease = 5 * time.Minute
+	dailyLook  = 5 * time.Minute
+)
 
 // startScheduler runs the service's periodic tasks with gocron in
 // Europe/Paris time; stop it with Shutdown.
@@ -30,23 +40,11 @@ func startScheduler(ctx context.Context, db *database.DB, worker string, logger 
 	}
 	for _, t := range tasks {
 		_, err := s.NewJob(
-			gocron.DailyJob(1, gocron.NewAtTimes(gocron.NewAtTime(t.hour, t.minute, 0))),
-			gocron.NewTask(func() {
-				now := time.Now()
-				slot := now.In(templates.Paris).Format("2006-01-02")
-				ok, err := db.ClaimRun(ctx, t.name, slot, worker, now)
-				if err != nil || !ok {
-					if err != nil {
-						logger.Error("scheduled task: claim", slog.String("task", t.name), slog.Any("err", err))
-					}
-					return
-				}
-				if err := t.run(ctx); err != nil {
-					logger.Error("scheduled task failed", slog.String("task", t.name), slog.Any("err", err))
-				}
-			}),
+			gocron.DurationJob(dailyLook),
+			gocron.NewTask(func() { runDaily(ctx, db, worker, logger, t, time.Now()) }),
 			gocron.WithName(t.name),
 			gocron.WithSingletonMode(gocron.LimitModeReschedule),
+			gocron.WithStartAt(gocron.WithStartImmediately()),
 		)
 		if err != nil {
 			return nil, fmt.Errorf("scheduler: %s: %w", t.name, err)
@@ -54,6 +52,55 @@ func startScheduler(ctx context.Context, db *database.DB, worker string, logger 
 	}
 	s.Start()
 	return s, nil
+}
+
+// runDaily runs a daily task if its time of day has come and nobody ran or
+// runs today's: claimed with a lease, renewed while it runs, finished.
+func runDaily(ctx context.Context, db *database.DB, worker string, logger *slog.Logger, t dailyTask, now time.Time) {
+	local := now.In(templates.Paris)
+	due := time.Date(local.Year(), local.Month(), local.Day(), int(t.hour), int(t.minute), 0, 0, templates.Paris)
+	if local.Before(due) {
+		return
+	}
+	slot := local.Format("2006-01-02")
+	ok, err := db.ClaimRun(ctx, t.name, slot, worker, now, dailyLease)
+	if err != nil || !ok {
+		if err != nil {
+			logger.Error("scheduled task: claim", slog.String("task", t.name), slog.Any("err", err))
+		}
+		return
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		tick := time.NewTicker(dailyLease / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-runCtx.Done():
+				return
+			case <-tick.C:
+				if ok, err := db.RenewRun(runCtx, t.name, slot, worker, time.Now().Add(dailyLease)); err == nil && !ok {
+					logger.Warn("scheduled task: claim lost", slog.String("task", t.name))
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	err = t.run(runCtx)
+	cancel()
+	<-renewed
+	if err != nil {
+		// Unfinished: once the lease ends, the next look runs it again.
+		logger.Error("scheduled task failed", slog.String("task", t.name), slog.Any("err", err))
+		return
+	}
+	if err := db.FinishRun(context.WithoutCancel(ctx), t.name, slot, worker, time.Now()); err != nil {
+		logger.Error("scheduled task: finish", slog.String("task", t.name), slog.Any("err", err))
+	}
 }
 
 // retentionTask applies the retention declared in rights.Retention, the one

@@ -88,14 +88,46 @@ func TestClaimRunLetsOneWorkerRunASlot(t *testing.T) {
 	db := dbtest.Open(t)
 	ctx := context.Background()
 	now := time.Now()
-	first, err := db.ClaimRun(ctx, "purge", "2026-11-21", "a", now)
+	const lease = time.Minute
+	first, err := db.ClaimRun(ctx, "purge", "2026-11-21", "a", now, lease)
 	if err != nil || !first {
 		t.Fatalf("first claim: %v %v", first, err)
 	}
-	if again, _ := db.ClaimRun(ctx, "purge", "2026-11-21", "b", now); again {
+	if again, _ := db.ClaimRun(ctx, "purge", "2026-11-21", "b", now, lease); again {
 		t.Fatal("a second worker claimed the same slot")
 	}
-	if next, _ := db.ClaimRun(ctx, "purge", "2026-11-22", "b", now); !next {
+	if next, _ := db.ClaimRun(ctx, "purge", "2026-11-22", "b", now, lease); !next {
 		t.Fatal("the next slot was not claimable")
+	}
+}
+
+func TestADailyRunWhoseReplicaDiedIsClaimedAgain(t *testing.T) {
+	db := dbtest.Open(t)
+	ctx := context.Background()
+	now := time.Now()
+	const lease = time.Minute
+	if ok, err := db.ClaimRun(ctx, "usage", "2026-11-21", "a", now, lease); err != nil || !ok {
+		t.Fatalf("first claim: %v %v", ok, err)
+	}
+	// a renews while it runs: its claim holds past the first lease.
+	if ok, err := db.RenewRun(ctx, "usage", "2026-11-21", "a", now.Add(2*lease)); err != nil || !ok {
+		t.Fatalf("renew: %v %v", ok, err)
+	}
+	if ok, _ := db.ClaimRun(ctx, "usage", "2026-11-21", "b", now.Add(lease+time.Second), lease); ok {
+		t.Fatal("b took a run whose lease was renewed")
+	}
+	// a dies: once its lease ends, b runs the day.
+	later := now.Add(3 * lease)
+	if ok, err := db.ClaimRun(ctx, "usage", "2026-11-21", "b", later, lease); err != nil || !ok {
+		t.Fatalf("b could not take the day's run after a's lease ended: %v %v", ok, err)
+	}
+	if ok, _ := db.RenewRun(ctx, "usage", "2026-11-21", "a", later.Add(lease)); ok {
+		t.Fatal("a renewed a run b had taken")
+	}
+	if err := db.FinishRun(ctx, "usage", "2026-11-21", "b", later); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := db.ClaimRun(ctx, "usage", "2026-11-21", "c", later.Add(time.Hour), lease); ok {
+		t.Fatal("a finished run was claimed again")
 	}
 }
