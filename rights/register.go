@@ -138,12 +138,7 @@ func (s *Store) Register(ctx context.Context, actor *accounts.User, limit int) (
 			return nil, database.MapError(err, "rights: register")
 		}
 		e.Kind, e.Status, e.AnsweredAt = Kind(kind), Status(status), answered.Time
-		if rqName != "" {
-			e.RequestedBy = rqName
-		}
-		if anName != "" {
-			e.AnsweredBy = anName
-		}
+		e.RequestedBy, e.AnsweredBy = displayName(e.RequestedBy, rqName), displayName(e.AnsweredBy, anName)
 		out = append(out, e)
 	}
 	return out, database.MapError(rows.Err(), "rights: register")
@@ -160,4 +155,16 @@ func (s *Store) Waiting(ctx context.Context, actor *accounts.User) (open, overdu
 	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(CASE WHEN requested_at < $2 THEN 1 END)
 		FROM rights_requests WHERE status = 'open' AND ($1 = '' OR host_id = $1)`, hostID, s.now().Add(-AnswerWithin)).Scan(&open, &overdue)
 	return open, overdue, database.MapError(err, "rights: waiting")
+}
+
+// displayName is how the register names who asked or answered: the
+// association, a staff member by name, or a deleted one by pseudonym.
+func displayName(by, name string) string {
+	switch {
+	case by == "" || by == "association":
+		return by
+	case name != "":
+		return name
+	}
+	return Pseudonym(by)
 }

@@ -16,7 +16,7 @@ import (
 // adminNotices are the notices the administrator's pages show after a
 // redirect, besides those every page knows (validNotice).
 var adminNotices = map[string]bool{"host_paused": true, "host_resumed": true, "user_disabled": true, "enabled": true, "reinvited": true,
-	"assigned": true, "request_transferred": true, "mail_retried": true}
+	"assigned": true, "request_transferred": true, "mail_retried": true, "staff_deleted": true}
 
 // adminPage is h.page that also shows the administrator's own notices.
 func (h *Handler) adminPage(c *gin.Context, title string, data any) Page {

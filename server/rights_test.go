@@ -226,3 +226,43 @@ func TestAssociationAsksErasureAndItsHostConfirmsIt(t *testing.T) {
 		}
 	})
 }
+
+func TestStaffExportTheirDataAndAnAdministratorDeletesAnAccount(t *testing.T) {
+	app := newTestApp(t)
+	member, u := app.staffBrowserUser(accounts.RoleStaff, "h-lyon")
+	t.Run("a staff member downloads their own data", func(t *testing.T) {
+		res := member.get("/staff/account/donnees.json")
+		if res.Status != http.StatusOK || !strings.Contains(res.Body, u.Email) {
+			t.Fatalf("status %d\n%s", res.Status, res.Body)
+		}
+	})
+	t.Run("only administrators reach the deletion", func(t *testing.T) {
+		if res := member.get("/staff/admin/users/" + u.ID + "/delete"); res.Status != http.StatusNotFound {
+			t.Errorf("status %d", res.Status)
+		}
+	})
+	admin, me := app.staffBrowserUser(accounts.RoleAdmin, "")
+	t.Run("an administrator cannot delete themselves", func(t *testing.T) {
+		if res := admin.post("/staff/admin/users/"+me.ID+"/delete", url.Values{}); res.Status != http.StatusConflict {
+			t.Errorf("status %d", res.Status)
+		}
+	})
+	t.Run("an administrator deletes the account; its sessions end, its actions keep a pseudonym", func(t *testing.T) {
+		if res := admin.get("/staff/admin/users"); res.Doc.Find(`a[href="/staff/admin/users/`+u.ID+`/delete"]`).Length() != 1 {
+			t.Error("no delete link on the accounts page")
+		}
+		if res := admin.get("/staff/admin/users/" + u.ID + "/delete"); res.Status != http.StatusOK {
+			t.Fatalf("confirmation page: %d", res.Status)
+		}
+		reqExpect(t, admin.post("/staff/admin/users/"+u.ID+"/delete", url.Values{}), http.StatusSeeOther, "/staff/admin/users?notice=staff_deleted")
+		if res := member.get("/staff"); res.Status != http.StatusSeeOther {
+			t.Errorf("the deleted member's session still opens the dashboard: %d", res.Status)
+		}
+		if n := app.reqCount(`SELECT COUNT(*) FROM audit_log WHERE actor_email = $1 OR detail LIKE '%' || $1 || '%'`, u.Email); n != 0 {
+			t.Errorf("%d audit lines still name the member", n)
+		}
+		if n := app.reqCount(`SELECT COUNT(*) FROM audit_log WHERE action = 'staff_deleted' AND detail = $1`, rights.Pseudonym(u.ID)); n != 1 {
+			t.Error("the deletion is not in the audit log under the pseudonym")
+		}
+	})
+}

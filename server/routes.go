@@ -61,4 +61,5 @@ func (h *Handler) routes(r *gin.Engine) {
 	// The archipelago's administration.
 	admin := staff.Group("/admin", h.adminOnly)
 	h.adminRoutes(admin)
+	h.rightsAdminRoutes(admin)
 }

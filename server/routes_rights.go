@@ -20,4 +20,12 @@ func (h *Handler) rightsStaffRoutes(g *gin.RouterGroup) {
 	g.GET("/requests/:id/effacer", h.erasureConfirmPage)
 	g.POST("/requests/:id/effacer", h.erasureConfirm)
 	g.GET("/rights", h.rightsRegister)
+	g.GET("/account/donnees.json", h.staffExport)
+}
+
+// rightsAdminRoutes are the administrators' data-rights pages: deleting a
+// staff account.
+func (h *Handler) rightsAdminRoutes(g *gin.RouterGroup) {
+	g.GET("/users/:id/delete", h.adminUserDeletePage)
+	g.POST("/users/:id/delete", h.adminUserDelete)
 }

@@ -428,6 +428,8 @@ func renderCases() []renderCase {
 	cases = append(cases,
 		renderCase{"the register of data-rights requests", "rights_register", server.Page{Path: "/staff/rights", Title: "rights.register.title", Data: register}},
 		renderCase{"an empty register", "rights_register", server.Page{Path: "/staff/rights", Title: "rights.register.title", Data: &server.RegisterPage{}}},
+		renderCase{"the deletion of a staff account", "admin_user_delete", server.Page{Path: "/staff/admin/users/u1/delete", Title: "rights.staff_delete.title",
+			FormError: "rights.err.last_admin", User: renderAdmin, Data: &server.StaffDeletePage{Account: renderStaff}}},
 		renderCase{"a dashboard with data-rights requests waiting", "staff_home", server.Page{Path: "/staff", Title: "staff.home.title", User: renderStaff,
 			Data: server.StoppedCreations{RightsOpen: 2, RightsOverdue: 1}}})
 	for _, st := range []struct {
