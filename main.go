@@ -171,6 +171,7 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 	staff := accounts.NewStore(db, nil)
 	outbox := mail.NewQueue(db, sender, logger, mail.QueueOptions{})
 	postman := &mail.Postman{Renderer: tpl, Queue: outbox}
+	notifier := &accounts.Notifier{Store: staff, Postman: postman, BaseURL: cfg.BaseURL}
 	var demoLogin string
 	if demo {
 		if demoLogin, err = demoAdmin(ctx, staff); err != nil {
@@ -199,6 +200,7 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		Hosts:      hosts,
 		Engine:     engine,
 		Postman:    postman,
+		Notifier:   notifier,
 		Showcase:   training.NewShowcase(db, nil),
 		Training:   accompaniment,
 		Rights:     dataRights,
@@ -235,13 +237,18 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 	}
 	retention := &rights.Enforcer{DB: db, OutboxDir: outboxDir, Logger: logger}
 	sched, err := startScheduler(ctx, db, engine.Worker(), logger, retentionTask(retention),
-		dailyTask{name: "usage-readings", hour: 6, minute: 15, run: usage.ReadAll})
+		dailyTask{name: "usage-readings", hour: 6, minute: 15, run: usage.ReadAll},
+		dailyTask{name: "staff-digest", hour: 7, minute: 30, run: func(ctx context.Context) error {
+			_, err := notifier.SendDigests(ctx)
+			return err
+		}})
 	if err != nil {
 		return err
 	}
 	defer sched.Shutdown()
 	// Opens cases for ready workspaces and sends check-ins, every minute.
-	checkins := training.NewDispatcher(accompaniment, postman, usage, logger, training.DispatcherOptions{Worker: engine.Worker(), BaseURL: cfg.BaseURL})
+	checkins := training.NewDispatcher(accompaniment, postman, usage, logger, training.DispatcherOptions{Worker: engine.Worker(), BaseURL: cfg.BaseURL,
+		Notifier: notifier})
 	if err := checkins.Start(ctx); err != nil {
 		return err
 	}

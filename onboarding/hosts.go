@@ -533,3 +533,12 @@ func loopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// HostContact returns a host's name, contact address and the language of
+// its e-mails, read inside q (the transaction of the change to tell it of).
+func HostContact(ctx context.Context, q interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}, hostID string) (name, email, lang string, err error) {
+	err = q.QueryRowContext(ctx, `SELECT name, contact_email, contact_language FROM hosts WHERE id = $1`, hostID).Scan(&name, &email, &lang)
+	return name, email, lang, database.MapError(err, "onboarding: host contact")
+}

@@ -321,8 +321,9 @@ func (r *Reschedule) Validate() FieldErrors {
 }
 
 // AskAnotherTime records that the association cannot make the planned
-// interview, with its message, in the public timeline.
-func (s *Store) AskAnotherTime(ctx context.Context, a *Application, r Reschedule) error {
+// interview, with its message, in the public timeline; then runs in its
+// transaction.
+func (s *Store) AskAnotherTime(ctx context.Context, a *Application, r Reschedule, then ...database.Then) error {
 	if fe := r.Validate(); len(fe) > 0 {
 		return apperr.New(apperr.Invalid, fe[0].Key, "onboarding: ask another time")
 	}
@@ -340,7 +341,10 @@ func (s *Store) AskAnotherTime(ctx context.Context, a *Application, r Reschedule
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.New(apperr.Conflict, "err.interview.none", "onboarding: ask another time")
 		}
-		return addEvent(ctx, tx, a.ID, "reschedule_requested", "", r.Message, true, now)
+		if err := addEvent(ctx, tx, a.ID, "reschedule_requested", "", r.Message, true, now); err != nil {
+			return err
+		}
+		return database.RunThen(tx, then)
 	})
 	return database.MapError(err, "onboarding: ask another time")
 }

@@ -155,14 +155,16 @@ func (s *Store) lockHosts(ctx context.Context, tx *sql.Tx, onlyID string) ([]Hos
 // eligible host the request stays without one, in the shared queue, and
 // its public timeline says it waits for a host. Counting and assigning
 // happen in one transaction. Errors: conflict when the request is not a
-// submitted one without host.
-func (s *Store) MatchHost(ctx context.Context, a *Application) (Match, error) {
+// submitted one without host. then runs in its transaction, with a's host
+// and match reason already set.
+func (s *Store) MatchHost(ctx context.Context, a *Application, then ...database.Then) (Match, error) {
 	if a.Status != StatusSubmitted || a.HostID != "" {
 		return Match{}, apperr.New(apperr.Conflict, "err.request.changed", "onboarding: match host")
 	}
 	dep, services := a.Answers.Association.Departement, a.Answers.Needs.Services
 	var m Match
 	now := s.now()
+	before := *a
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		hosts, err := s.lockHosts(ctx, tx, "")
 		if err != nil {
@@ -179,7 +181,11 @@ func (s *Store) MatchHost(ctx context.Context, a *Application) (Match, error) {
 			if n, _ := res.RowsAffected(); n == 0 {
 				return apperr.New(apperr.Conflict, "err.request.changed", "onboarding: match host")
 			}
-			return addEvent(ctx, tx, a.ID, "waiting_host", "", "", true, now)
+			if err := addEvent(ctx, tx, a.ID, "waiting_host", "", "", true, now); err != nil {
+				return err
+			}
+			a.MatchReason = reason
+			return database.RunThen(tx, then)
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE applications SET host_id = $1, match_reason = $2, version = version + 1, updated_at = $3
 			WHERE id = $4 AND host_id IS NULL AND status = 'submitted'`, chosen.ID, reason, now, a.ID)
@@ -195,15 +201,16 @@ func (s *Store) MatchHost(ctx context.Context, a *Application) (Match, error) {
 		chosen.Load.Open++
 		chosen.LastAssignedAt = now
 		m.Host = &chosen
-		return addEvent(ctx, tx, a.ID, "host_assigned", MatchActor, reason, false, now)
+		if err := addEvent(ctx, tx, a.ID, "host_assigned", MatchActor, reason, false, now); err != nil {
+			return err
+		}
+		a.HostID, a.MatchReason = chosen.ID, reason
+		a.Version++
+		return database.RunThen(tx, then)
 	})
 	if err != nil {
+		a.HostID, a.MatchReason, a.Version = before.HostID, before.MatchReason, before.Version
 		return Match{}, database.MapError(err, "onboarding: match host")
-	}
-	a.MatchReason = m.Reason
-	if m.Found() {
-		a.HostID = m.Host.ID
-		a.Version++
 	}
 	return m, nil
 }

@@ -227,8 +227,9 @@ func (s *Store) Verify(ctx context.Context, a *Application) error {
 	return database.MapError(err, "onboarding: verify")
 }
 
-// Submit sends a complete, verified draft to the hosts.
-func (s *Store) Submit(ctx context.Context, a *Application, hosts []Host) error {
+// Submit sends a complete, verified draft to the hosts; then runs in its
+// transaction, with a's status, host and submission time already set.
+func (s *Store) Submit(ctx context.Context, a *Application, hosts []Host, then ...database.Then) error {
 	if !a.Editable() {
 		return apperr.New(apperr.Conflict, "err.request.already_submitted", "onboarding: submit")
 	}
@@ -246,6 +247,7 @@ func (s *Store) Submit(ctx context.Context, a *Application, hosts []Host) error 
 		return err
 	}
 	now := s.now()
+	before := *a
 	chosen := sql.NullString{}
 	for _, h := range hosts {
 		if h.Slug == a.Answers.Host.Choice {
@@ -277,22 +279,28 @@ func (s *Store) Submit(ctx context.Context, a *Application, hosts []Host) error 
 				return err
 			}
 		}
-		return addEvent(ctx, tx, a.ID, string(StatusSubmitted), "", "", true, now)
+		if err := addEvent(ctx, tx, a.ID, string(StatusSubmitted), "", "", true, now); err != nil {
+			return err
+		}
+		a.Status, a.SubmittedAt, a.HostID = StatusSubmitted, now, hostID.String
+		a.Version++
+		return database.RunThen(tx, then)
 	})
 	if err != nil {
+		a.Status, a.SubmittedAt, a.HostID, a.Version = before.Status, before.SubmittedAt, before.HostID, before.Version
 		return database.MapError(err, "onboarding: submit")
 	}
-	a.Status, a.SubmittedAt, a.HostID = StatusSubmitted, now, hostID.String
-	a.Version++
 	return nil
 }
 
-// Withdraw ends a request at the association's wish.
-func (s *Store) Withdraw(ctx context.Context, a *Application) error {
+// Withdraw ends a request at the association's wish; then runs in its
+// transaction, with a's status already set.
+func (s *Store) Withdraw(ctx context.Context, a *Application, then ...database.Then) error {
 	if !a.Status.Withdrawable() {
 		return apperr.New(apperr.Conflict, "err.request.not_withdrawable", "onboarding: withdraw")
 	}
 	now := s.now()
+	before := *a
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE applications SET status = $1, updated_at = $2, version = version + 1
 			WHERE id = $3 AND status = $4`, StatusWithdrawn, now, a.ID, a.Status)
@@ -302,13 +310,17 @@ func (s *Store) Withdraw(ctx context.Context, a *Application) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.New(apperr.Conflict, "err.request.changed", "onboarding: withdraw")
 		}
-		return addEvent(ctx, tx, a.ID, string(StatusWithdrawn), "", "", true, now)
+		if err := addEvent(ctx, tx, a.ID, string(StatusWithdrawn), "", "", true, now); err != nil {
+			return err
+		}
+		a.Status = StatusWithdrawn
+		a.Version++
+		return database.RunThen(tx, then)
 	})
 	if err != nil {
+		a.Status, a.Version = before.Status, before.Version
 		return database.MapError(err, "onboarding: withdraw")
 	}
-	a.Status = StatusWithdrawn
-	a.Version++
 	return nil
 }
 

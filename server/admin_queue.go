@@ -1,6 +1,7 @@
 package server
 
 import (
+	"database/sql"
 	"log/slog"
 	"net/http"
 
@@ -14,20 +15,36 @@ import (
 )
 
 // matchSubmitted gives a request just submitted without a host (the
-// association let the archipelago choose) to a host, and returns the
-// e-mail to send the association: "submitted", or "waiting_host" when no
-// host can take it for now and it waits in the shared queue. A failure is
-// logged: the request stays in the shared queue, where an administrator
-// sees it.
-func (h *Handler) matchSubmitted(c *gin.Context, app *onboarding.Application) string {
-	if app.HostID != "" {
-		return "submitted"
-	}
+// association let the archipelago choose) to a host and, in the same
+// transaction, e-mails the association ("submitted", or "waiting_host" when
+// no host can take it for now and it waits in the shared queue) and tells
+// the staff who now have it (the host's, or the administrators). A failure
+// is logged: the request stays in the shared queue, where an administrator
+// sees it, and the e-mails go on their own.
+func (h *Handler) matchSubmitted(c *gin.Context, app *onboarding.Application, kind accounts.Kind) {
 	ctx := c.Request.Context()
-	m, err := h.Onboarding.MatchHost(ctx, app)
+	tell := func(tx *sql.Tx) error {
+		template := "submitted"
+		if app.HostID == "" {
+			template = "waiting_host"
+		}
+		err := h.queueLetters(ctx, func() mail.Letter { return h.associationLetter(app, template, nil) })(tx)
+		if err != nil {
+			return err
+		}
+		return h.tellStaff(ctx, app, kind, kind == accounts.KindNewRequest, func(n *accounts.Notice) {
+			if n.HostID == "" && kind == accounts.KindNewRequest {
+				n.Data = map[string]any{"Key": "new_request_shared"}
+			}
+		})(tx)
+	}
+	m, err := h.Onboarding.MatchHost(ctx, app, tell)
 	if err != nil {
 		h.Logger.Error("match a host", slog.String("request", app.ID), slog.Any("err", err))
-		return "submitted"
+		if err := h.DB.Tx(ctx, tell); err != nil {
+			h.Logger.Error("queue the e-mails of a request", slog.String("request", app.ID), slog.Any("err", err))
+		}
+		return
 	}
 	action, hostID := "host_waiting", ""
 	if m.Found() {
@@ -38,10 +55,6 @@ func (h *Handler) matchSubmitted(c *gin.Context, app *onboarding.Application) st
 			h.Logger.Error("audit log", slog.String("action", action), slog.Any("err", err))
 		}
 	}
-	if !m.Found() {
-		return "waiting_host"
-	}
-	return "submitted"
 }
 
 // notifyHost e-mails the association that a host now handles its request;

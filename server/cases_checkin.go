@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -12,8 +13,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
 
+	"archipel/accounts"
 	"archipel/apperr"
-	"archipel/mail"
 	"archipel/training"
 )
 
@@ -105,7 +106,7 @@ func (h *Handler) checkinAnswer(c *gin.Context) {
 		h.render(c, http.StatusBadRequest, "checkin_form", p)
 		return
 	}
-	k, cs, err = h.Training.AnswerCheckin(ctx, c.Param("token"), form)
+	k, cs, err = h.Training.AnswerCheckin(ctx, c.Param("token"), form, h.tellAnswer(ctx))
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.Conflict && cs != nil {
 			h.checkinDone(c, http.StatusConflict, cs, apperr.KeyOf(err))
@@ -114,28 +115,19 @@ func (h *Handler) checkinAnswer(c *gin.Context) {
 		h.checkinFail(c, err)
 		return
 	}
-	h.notifyAnswer(context.WithoutCancel(ctx), cs, k)
+	h.Postman.Wake()
 	caseRedirect(c, checkinAction(c), "checkin_thanks")
 }
 
-// notifyAnswer e-mails a check-in's answer to the case's trainers (its
-// host's staff when it has none); a failure is logged, the answer stays.
-func (h *Handler) notifyAnswer(ctx context.Context, cs *training.Case, k *training.CheckIn) {
-	if h.Postman == nil {
-		return
-	}
-	people, err := h.Training.Recipients(ctx, cs)
-	if err != nil {
-		h.Logger.Error("check-in answer: recipients", slog.String("case", cs.ID), slog.Any("err", err))
-		return
-	}
-	for _, t := range people {
-		err := h.Postman.Send(ctx, mail.Letter{Lang: t.Language, Template: "checkin_answered", To: t.Email, ToName: t.Name,
-			Data: map[string]any{"Name": cs.Association, "Days": k.OffsetDays, "Rating": k.Rating, "Works": k.Works, "Blocks": k.Blocks,
-				"WantsHelp": k.WantsHelp, "WantsTraining": k.WantsTraining, "Link": h.opts.BaseURL + "/staff/cases/" + cs.ID}})
-		if err != nil {
-			h.Logger.Error("check-in answer: notify trainer", slog.String("case", cs.ID), slog.Any("err", err))
-		}
+// tellAnswer tells a check-in's answer to the case's trainers (its host's
+// staff when it has none), in the transaction that records the answer.
+func (h *Handler) tellAnswer(ctx context.Context) training.AnswerThen {
+	return func(tx *sql.Tx, k *training.CheckIn, cs *training.Case) error {
+		link := h.opts.BaseURL + "/staff/cases/" + cs.ID
+		return h.Notifier.Notify(ctx, tx, accounts.Notice{Kind: accounts.KindCheckin, HostID: cs.HostID, Trainers: cs.TrainerIDs,
+			RequestID: cs.ApplicationID, Name: cs.Association, Link: link, Template: "checkin_answered",
+			Data: map[string]any{"Days": k.OffsetDays, "Rating": k.Rating, "Works": k.Works, "Blocks": k.Blocks,
+				"WantsHelp": k.WantsHelp, "WantsTraining": k.WantsTraining}})
 	}
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"database/sql"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/mail"
@@ -449,25 +451,34 @@ func (h *Handler) submit(c *gin.Context, app *onboarding.Application, f *onboard
 			return
 		}
 	}
-	if err := h.Onboarding.Submit(c.Request.Context(), app, hosts); err != nil {
+	ctx := c.Request.Context()
+	kind := accounts.KindNewRequest
+	if app.Status == onboarding.StatusInfoRequested {
+		kind = accounts.KindInfoAnswered
+	}
+	// With its host chosen, the request is the host's at once: the
+	// association's e-mail and the staff's notification commit with it.
+	then := func(tx *sql.Tx) error {
+		if app.HostID == "" {
+			return nil // the archipelago chooses: matching tells them
+		}
+		err := h.queueLetters(ctx, func() mail.Letter { return h.associationLetter(app, "submitted", nil) })(tx)
+		if err != nil {
+			return err
+		}
+		return h.tellStaff(ctx, app, kind, kind == accounts.KindNewRequest, nil)(tx)
+	}
+	if err := h.Onboarding.Submit(ctx, app, hosts, then); err != nil {
 		h.refuseErr(c, onboarding.StepReview, app, f, err)
 		return
 	}
 	// The association let the archipelago choose: a host is matched now,
 	// or the request waits in the shared queue and the e-mail says so.
-	h.notify(c, app, h.matchSubmitted(c, app))
-	redirect(c, "/suivi", "submitted")
-}
-
-// notify e-mails the association about its request; failures are logged.
-func (h *Handler) notify(c *gin.Context, app *onboarding.Application, template string) {
-	err := h.Postman.Send(c.Request.Context(), mail.Letter{
-		Lang: app.Language, Template: template, To: app.Answers.Association.ContactEmail,
-		Data: map[string]any{"Name": app.Answers.Association.Name, "Link": h.opts.BaseURL + "/suivi"},
-	})
-	if err != nil {
-		h.Logger.Error("send e-mail", slog.String("template", template), slog.String("request", app.ID), slog.Any("err", err))
+	if app.HostID == "" {
+		h.matchSubmitted(c, app, kind)
 	}
+	h.Postman.Wake()
+	redirect(c, "/suivi", "submitted")
 }
 
 // resendLink sends a fresh private link to the address of an existing

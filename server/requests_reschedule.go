@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/onboarding"
 )
@@ -75,7 +76,11 @@ func (h *Handler) askAnotherTime(c *gin.Context) {
 		refuse(http.StatusTooManyRequests, nil, "err.rate_limited")
 		return
 	}
-	if err := h.Onboarding.AskAnotherTime(ctx, app, r); err != nil {
+	tell := h.tellStaff(ctx, app, accounts.KindReschedule, true, func(n *accounts.Notice) {
+		n.Template = "reschedule_requested"
+		n.Data = map[string]any{"Message": r.Message, "RequestURL": n.Link}
+	})
+	if err := h.Onboarding.AskAnotherTime(ctx, app, r, tell); err != nil {
 		if apperr.CodeOf(err) == apperr.Internal {
 			h.fail(c, err)
 			return
@@ -83,6 +88,6 @@ func (h *Handler) askAnotherTime(c *gin.Context) {
 		refuse(statusOf(apperr.CodeOf(err)), nil, apperr.KeyOf(err))
 		return
 	}
-	h.mailHost(ctx, app, "reschedule_requested", map[string]any{"Message": r.Message})
+	h.Postman.Wake()
 	redirect(c, "/suivi", "reschedule_requested")
 }

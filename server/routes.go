@@ -53,6 +53,8 @@ func (h *Handler) routes(r *gin.Engine) {
 	staff := r.Group("/staff", h.staffOnly)
 	staff.GET("", h.staffHome)
 	staff.POST("/logout", h.logout)
+	staff.GET("/notifications", h.notifications)
+	staff.POST("/notifications", h.notificationsSave)
 	h.staffRoutes(staff)
 	h.caseRoutes(staff)
 	h.showcaseStaffRoutes(staff)

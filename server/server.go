@@ -41,7 +41,8 @@ type Deps struct {
 	Postman    *mail.Postman
 	Training   *training.Store
 	Showcase   *training.Showcase
-	Rights     *rights.Store // made from DB when nil
+	Rights     *rights.Store      // made from DB when nil
+	Notifier   *accounts.Notifier // made from Accounts and Postman when nil
 	Logger     *slog.Logger
 	Now        func() time.Time
 }
@@ -68,6 +69,9 @@ func New(opts Options, deps Deps) (http.Handler, error) {
 	}
 	if deps.Rights == nil {
 		deps.Rights = rights.NewStore(deps.DB, deps.Now)
+	}
+	if deps.Notifier == nil && deps.Accounts != nil && deps.Postman != nil {
+		deps.Notifier = &accounts.Notifier{Store: deps.Accounts, Postman: deps.Postman, BaseURL: opts.BaseURL}
 	}
 	h := &Handler{opts: opts, Deps: deps}
 	gin.SetMode(gin.ReleaseMode)

@@ -6,7 +6,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"archipel/accounts"
 	"archipel/apperr"
+	"archipel/database"
+	"archipel/mail"
 	"archipel/onboarding"
 )
 
@@ -106,10 +109,15 @@ func (h *Handler) withdraw(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	if err := h.Onboarding.Withdraw(c.Request.Context(), app); err != nil {
+	ctx := c.Request.Context()
+	then := []database.Then{h.queueLetters(ctx, func() mail.Letter { return h.associationLetter(app, "withdrawn", nil) })}
+	if app.Status != onboarding.StatusDraft {
+		then = append(then, h.tellStaff(ctx, app, accounts.KindWithdrawn, false, nil))
+	}
+	if err := h.Onboarding.Withdraw(ctx, app, then...); err != nil {
 		h.fail(c, err)
 		return
 	}
-	h.notify(c, app, "withdrawn")
+	h.Postman.Wake()
 	redirect(c, "/suivi", "withdrawn")
 }

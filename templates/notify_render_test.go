@@ -3,7 +3,9 @@ package templates_test
 import (
 	"time"
 
+	"archipel/accounts"
 	"archipel/mail"
+	"archipel/onboarding"
 	"archipel/server"
 )
 
@@ -21,7 +23,17 @@ func notifyRenderCases() []renderCase {
 	}
 	retried := admin(&server.AdminMailPage{Pending: 1, FailingAfter: mail.FailingAfter})
 	retried.Flash = "admin.notice.mail_retried"
+	prefs := func(p *server.NotificationsPage) server.Page {
+		return server.Page{Path: "/staff/notifications", Title: "notify.prefs.title", User: renderStaff, Data: p}
+	}
+	saved := prefs(server.NewNotificationsPage("en", accounts.Preferences{accounts.KindCheckin: accounts.DeliverDigest, accounts.KindWithdrawn: accounts.DeliverOff}))
+	saved.Flash = "notice.notify_saved"
+	refused := prefs(server.NewNotificationsPage("de", nil))
+	refused.Errors = onboarding.FieldErrors{{Field: "user_language", Key: "err.notify.language"}}
 	return []renderCase{
+		{"the notification preferences, by default", "staff_notifications", prefs(server.NewNotificationsPage("fr", nil))},
+		{"the notification preferences just saved", "staff_notifications", saved},
+		{"the notification preferences refused", "staff_notifications", refused},
 		{"the failing e-mails", "admin_mail", admin(&server.AdminMailPage{Failing: failing, Pending: 2, FailingAfter: mail.FailingAfter})},
 		{"no failing e-mail, one retried", "admin_mail", retried},
 	}

@@ -174,6 +174,10 @@ func (s *Store) CheckinByToken(ctx context.Context, token string) (*CheckIn, *Ca
 	return k, c, nil
 }
 
+// AnswerThen is work done in the transaction that records a check-in's
+// answer, given the answered check-in and its case (telling the trainers).
+type AnswerThen func(tx *sql.Tx, k *CheckIn, c *Case) error
+
 // ClosedKey is the message that explains why a check-in takes no answer,
 // or "" when it does.
 func ClosedKey(k *CheckIn, c *Case) string {
@@ -194,7 +198,7 @@ func ClosedKey(k *CheckIn, c *Case) string {
 // once: a second answer, or one to a closed, expired or stopped check-in, is
 // a conflict whose key says why (see ClosedKey). An answer lifts the case's
 // "checkin_unanswered" flag.
-func (s *Store) AnswerCheckin(ctx context.Context, token string, a CheckinAnswer) (*CheckIn, *Case, error) {
+func (s *Store) AnswerCheckin(ctx context.Context, token string, a CheckinAnswer, then ...AnswerThen) (*CheckIn, *Case, error) {
 	const op = "training: answer check-in"
 	k, c, err := s.CheckinByToken(ctx, token)
 	if err != nil {
@@ -222,8 +226,18 @@ func (s *Store) AnswerCheckin(ctx context.Context, token string, a CheckinAnswer
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.New(apperr.Conflict, "checkin.closed.answered", op)
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM case_flags WHERE case_id = $1 AND flag = $2`, c.ID, FlagCheckinUnanswered)
-		return err
+		if _, err = tx.ExecContext(ctx, `DELETE FROM case_flags WHERE case_id = $1 AND flag = $2`, c.ID, FlagCheckinUnanswered); err != nil {
+			return err
+		}
+		answered := *k
+		answered.Status, answered.AnsweredAt, answered.Rating, answered.Works, answered.Blocks = CheckinAnswered, now, rating, a.Works, a.Blocks
+		answered.WantsHelp, answered.WantsTraining = a.wants("help"), a.wants("training")
+		for _, fn := range then {
+			if err := fn(tx, &answered, c); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.Conflict {

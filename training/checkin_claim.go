@@ -74,7 +74,7 @@ func (s *Store) mark(ctx context.Context, queue Queuer, op, query string, args .
 
 // expireUnanswered closes the check-ins reminded before remindedBefore and
 // still unanswered, and flags their cases; it returns how many it closed.
-func (s *Store) expireUnanswered(ctx context.Context, remindedBefore time.Time) (int, error) {
+func (s *Store) expireUnanswered(ctx context.Context, remindedBefore time.Time, flagged func(tx *sql.Tx, caseID string) error) (int, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, case_id FROM checkins WHERE status = 'reminded' AND reminded_at <= $1`, remindedBefore.UTC())
 	if err != nil {
 		return 0, database.MapError(err, "training: expire check-ins")
@@ -106,7 +106,10 @@ func (s *Store) expireUnanswered(ctx context.Context, remindedBefore time.Time) 
 			n++
 			_, err = tx.ExecContext(ctx, `INSERT INTO case_flags (case_id, flag, raised_at) VALUES ($1, $2, $3) ON CONFLICT (case_id, flag) DO NOTHING`,
 				p.caseID, FlagCheckinUnanswered, s.now())
-			return err
+			if err != nil || flagged == nil {
+				return err
+			}
+			return flagged(tx, p.caseID)
 		})
 		if err != nil {
 			return n, database.MapError(err, "training: expire check-ins")

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jonboulle/clockwork"
 
+	"archipel/accounts"
 	"archipel/mail"
 	"archipel/privlink"
 )
@@ -26,6 +27,9 @@ type DispatcherOptions struct {
 	ExpireAfter time.Duration   // unanswered this long after the reminder: the case is flagged (5 days)
 	Batch       int             // check-ins sent (and reminded) per tick at most (200)
 	Clock       clockwork.Clock // the scheduler's clock; tests pass a fake one (the Store's clock must agree)
+	// Notifier, when set, tells a case's trainers (else its host's staff)
+	// that a check-in went unanswered and flagged the case.
+	Notifier *accounts.Notifier
 	// OnTick, when set, is called after every scheduled tick (tests wait on it).
 	OnTick func(TickResult, error)
 }
@@ -164,7 +168,7 @@ func (d *Dispatcher) Tick(ctx context.Context) (TickResult, error) {
 	if res.Sent+res.Reminded > 0 {
 		d.postman.Wake()
 	}
-	if res.Expired, err = d.store.expireUnanswered(ctx, now.Add(-d.opts.ExpireAfter)); err != nil {
+	if res.Expired, err = d.store.expireUnanswered(ctx, now.Add(-d.opts.ExpireAfter), d.flagged(ctx)); err != nil {
 		errs = append(errs, err)
 	}
 	if d.usage != nil {
@@ -201,5 +205,22 @@ func (d *Dispatcher) queue(ctx context.Context, token string, reminder bool) Que
 			return fmt.Errorf("training: queue check-in %s: %w", k.ID, err)
 		}
 		return nil
+	}
+}
+
+// flagged tells the case's trainers (else its host's staff) that a check-in
+// went unanswered, in the transaction that flags the case.
+func (d *Dispatcher) flagged(ctx context.Context) func(tx *sql.Tx, caseID string) error {
+	if d.opts.Notifier == nil {
+		return nil
+	}
+	return func(tx *sql.Tx, caseID string) error {
+		c, err := d.store.Get(ctx, caseID)
+		if err != nil {
+			return err
+		}
+		return d.opts.Notifier.Notify(ctx, tx, accounts.Notice{Kind: accounts.KindCheckin, HostID: c.HostID, Trainers: c.TrainerIDs,
+			RequestID: c.ApplicationID, Name: c.Association, Link: d.opts.BaseURL + "/staff/cases/" + c.ID,
+			Data: map[string]any{"Key": "checkin_flagged"}})
 	}
 }
