@@ -66,8 +66,13 @@ type envConfig struct {
 	// Transport replaces the engine's HTTP transport to the hosts.
 	Transport http.RoundTripper
 	// SimOptions are given to every simulator (AdminPassword and
-	// DisableGroupFolders are set by the environment).
+	// DisableGroupFolders are set by the environment). With a profile that
+	// refuses app passwords for management (Profile34), hosts are
+	// connected with the login password.
 	SimOptions simulator.Options
+	// AppPasswordOn34 connects hosts with an app password whatever the
+	// profile, as a host that has not followed the how-to would.
+	AppPasswordOn34 bool
 }
 
 var (
@@ -172,8 +177,13 @@ func (env *testEnv) addHost(slug, name string, noGroupFolders bool) *testHost {
 		id, slug, name, "https://"+slug+".example", "https://"+slug+".example/aide", "contact@"+slug+".example", now); err != nil {
 		tb.Fatalf("insert host: %v", err)
 	}
-	appPassword := appPasswordFor(tb, srv.URL, simulator.DefaultAdminUser, opts.AdminPassword)
-	if err := env.Hosts.SetConnection(env.ctx, id, srv.URL, simulator.DefaultAdminUser, appPassword, CredentialAppPassword); err != nil {
+	secret, kind := appPasswordFor(tb, srv.URL, simulator.DefaultAdminUser, opts.AdminPassword), CredentialAppPassword
+	if !sim.Profile().AppPasswordConfirms && !env.cfg.AppPasswordOn34 {
+		// Nextcloud 33+ refuses management calls made with an app password:
+		// the host gives the login password of its provisioning account.
+		secret, kind = opts.AdminPassword, CredentialLoginPassword
+	}
+	if err := env.Hosts.SetConnection(env.ctx, id, srv.URL, simulator.DefaultAdminUser, secret, kind); err != nil {
 		tb.Fatalf("set connection: %v", err)
 	}
 	h, err := env.Hosts.Get(env.ctx, id)
