@@ -250,7 +250,7 @@ func TestAHostWithoutDeckOrTeamsGetsNeitherAndNoError(t *testing.T) {
 	}
 	env.checkServices(h, []*Job{j}, map[string]bool{"calendars": true, "address books": true})
 	for _, step := range []string{StepTeam, StepBoard, StepTalk} {
-		if st := j.step(step); st.Status != StepStatusDone || !strings.Contains(st.Detail, "not") {
+		if st := j.step(step); st.Status != StepStatusDone || !strings.Contains(st.Detail, "no_app") {
 			t.Errorf("step %s: %s %q, want done saying nothing was made", step, st.Status, st.Detail)
 		}
 	}

@@ -12,7 +12,6 @@ package provisioning
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -135,9 +134,9 @@ func (r *run) wants(ctx context.Context, step, service string) (bool, string, er
 		}
 	}
 	if why == "no app" {
-		return false, "the host does not offer " + service + ": nothing made", nil
+		return false, detail("prov.detail.service_no_app"), nil
 	}
-	return false, service + " not in the plan: nothing made", nil
+	return false, detail("prov.detail.service_not_asked"), nil
 }
 
 // errShareIgnored means Nextcloud accepted a share and did not make it:
@@ -158,7 +157,9 @@ func collectionURI(group string, try int) string {
 
 // davService is what differs between the calendar and the address book.
 type davService struct {
-	kind    string // "calendar" or "address book", for details and attempts
+	kind    string // "calendar" or "address book", for attempts
+	shared  string // message of the step's detail when the share was there
+	made    string // message of the step's detail when shared now
 	uri     *string
 	try     *int
 	ok      *bool
@@ -171,13 +172,13 @@ type davService struct {
 // calendar ensures a calendar named after the association, shared
 // read-write with its group.
 func (r *run) calendar(ctx context.Context) (string, error) {
-	if ok, detail, err := r.wants(ctx, StepCalendar, ServiceCalendars); !ok {
-		return detail, err
+	if ok, d, err := r.wants(ctx, StepCalendar, ServiceCalendars); !ok {
+		return d, err
 	}
 	sv := r.services()
 	name := calendarName(r.plan)
 	return r.ensureCollection(ctx, davService{
-		kind: "calendar", uri: &sv.Calendar, try: &sv.CalendarTry, ok: &sv.CalendarOK,
+		kind: "calendar", shared: "prov.detail.calendar", made: "prov.detail.calendar_made", uri: &sv.Calendar, try: &sv.CalendarTry, ok: &sv.CalendarOK,
 		read:    r.c.Calendar,
 		create:  func(ctx context.Context, uri string) error { return r.c.CreateCalendar(ctx, uri, name, "#0082C9") },
 		restore: r.c.RestoreCalendar,
@@ -190,13 +191,13 @@ func (r *run) calendar(ctx context.Context) (string, error) {
 // contacts ensures an address book named after the association, shared
 // read-write with its group.
 func (r *run) contacts(ctx context.Context) (string, error) {
-	if ok, detail, err := r.wants(ctx, StepContacts, ServiceContacts); !ok {
-		return detail, err
+	if ok, d, err := r.wants(ctx, StepContacts, ServiceContacts); !ok {
+		return d, err
 	}
 	sv := r.services()
 	name := addressBookName(r.plan)
 	return r.ensureCollection(ctx, davService{
-		kind: "address book", uri: &sv.AddressBook, try: &sv.AddressBookTry, ok: &sv.AddressBookOK,
+		kind: "address book", shared: "prov.detail.address_book", made: "prov.detail.address_book_made", uri: &sv.AddressBook, try: &sv.AddressBookTry, ok: &sv.AddressBookOK,
 		read: r.c.AddressBook,
 		create: func(ctx context.Context, uri string) error {
 			return r.c.CreateAddressBook(ctx, uri, name, r.plan.AssociationName)
@@ -306,7 +307,7 @@ func (r *run) ensureCollection(ctx context.Context, d davService) (string, error
 	}
 	principal := nextcloud.GroupPrincipal(r.st.GroupID)
 	if s, ok := col.SharedWith(principal); ok && s.ReadWrite {
-		return fmt.Sprintf("%s %q shared read-write with %s", d.kind, *d.uri, r.st.GroupID), nil
+		return detail(d.shared, "URI", *d.uri, "Group", r.st.GroupID), nil
 	}
 	uri := *d.uri
 	if err := r.do(ctx, func(ctx context.Context) error { return d.share(ctx, uri) }); err != nil {
@@ -319,7 +320,7 @@ func (r *run) ensureCollection(ctx context.Context, d davService) (string, error
 	if s, ok := col.SharedWith(principal); !ok || !s.ReadWrite {
 		return "", errShareIgnored(d.kind)
 	}
-	return fmt.Sprintf("%s %q created, shared read-write with %s", d.kind, uri, r.st.GroupID), nil
+	return detail(d.made, "URI", uri, "Group", r.st.GroupID), nil
 }
 
 // teamName is the Team's name: not the association's name alone, which
@@ -335,8 +336,8 @@ func teamName(p Plan) string {
 // member. Team names are not unique: the job looks among the admin's teams
 // for its name before creating, and stores the id.
 func (r *run) team(ctx context.Context) (string, error) {
-	if ok, detail, err := r.wants(ctx, StepTeam, ServiceTeams); !ok {
-		return detail, err
+	if ok, d, err := r.wants(ctx, StepTeam, ServiceTeams); !ok {
+		return d, err
 	}
 	sv := r.services()
 	owner := r.st.UserID
@@ -388,7 +389,7 @@ func (r *run) team(ctx context.Context) (string, error) {
 		}
 		for _, m := range members {
 			if strings.EqualFold(m.Group, r.st.GroupID) {
-				return fmt.Sprintf("team %q (%s) with group %s", sv.TeamName, sv.TeamID, r.st.GroupID), nil
+				return detail("prov.detail.team", "Name", sv.TeamName, "Group", r.st.GroupID), nil
 			}
 		}
 	}
@@ -398,7 +399,7 @@ func (r *run) team(ctx context.Context) (string, error) {
 	if err != nil && !errors.Is(err, nextcloud.ErrAlreadyExists) {
 		return "", err
 	}
-	return fmt.Sprintf("team %q (%s) created with group %s", sv.TeamName, sv.TeamID, r.st.GroupID), nil
+	return detail("prov.detail.team_made", "Name", sv.TeamName, "Group", r.st.GroupID), nil
 }
 
 // board ensures a Deck board named after the association, shared with the
@@ -406,8 +407,8 @@ func (r *run) team(ctx context.Context) (string, error) {
 // unique and boards belong to the provisioning account: a board is
 // adopted only if this job asked for one and no other request holds it.
 func (r *run) board(ctx context.Context) (string, error) {
-	if ok, detail, err := r.wants(ctx, StepBoard, ServiceTasks); !ok {
-		return detail, err
+	if ok, d, err := r.wants(ctx, StepBoard, ServiceTasks); !ok {
+		return d, err
 	}
 	sv := r.services()
 	var b nextcloud.Board
@@ -493,7 +494,7 @@ func (r *run) board(ctx context.Context) (string, error) {
 			}
 		}
 	}
-	return fmt.Sprintf("board %d %q shared with %s (edit), managed by %s", b.ID, b.Title, r.st.GroupID, r.st.UserID), nil
+	return detail("prov.detail.board", "ID", b.ID, "Title", b.Title, "Group", r.st.GroupID, "Account", r.st.UserID), nil
 }
 
 // boardUnclaimed reports whether a board's ACL names nobody but this
@@ -514,11 +515,11 @@ func (r *run) boardUnclaimed(b nextcloud.Board) bool {
 // after an interrupted creation, by its name among the provisioning
 // account's conversations, reserved for this request.
 func (r *run) talk(ctx context.Context) (string, error) {
-	if ok, detail, err := r.wants(ctx, StepTalk, ServiceVideo); !ok {
+	if ok, d, err := r.wants(ctx, StepTalk, ServiceVideo); !ok {
 		if r.services().Skipped[StepTalk] == "no app" {
-			detail = "Talk is not installed: the welcome document says how to hold a call"
+			return detail("prov.detail.talk_no_app"), err
 		}
-		return detail, err
+		return d, err
 	}
 	sv := r.services()
 	name := r.plan.AssociationName
@@ -529,7 +530,7 @@ func (r *run) talk(ctx context.Context) (string, error) {
 	if sv.Conversation != "" {
 		for _, c := range convs {
 			if c.Token == sv.Conversation {
-				return fmt.Sprintf("conversation %q (%s)", c.Name, c.Token), nil
+				return detail("prov.detail.talk", "Name", c.Name), nil
 			}
 		}
 		sv.Conversation = "" // deleted since: made again
@@ -545,7 +546,7 @@ func (r *run) talk(ctx context.Context) (string, error) {
 			}
 			if ok {
 				sv.Conversation = c.Token
-				return fmt.Sprintf("conversation %q (%s) adopted after an interrupted creation", c.Name, c.Token), r.save(ctx)
+				return detail("prov.detail.talk_adopted", "Name", c.Name), r.save(ctx)
 			}
 		}
 	}
@@ -568,7 +569,7 @@ func (r *run) talk(ctx context.Context) (string, error) {
 		return r.talk(ctx)
 	}
 	sv.Conversation = c.Token
-	return fmt.Sprintf("conversation %q (%s) created for %s", c.Name, c.Token, r.st.GroupID), r.save(ctx)
+	return detail("prov.detail.talk_made", "Name", c.Name, "Group", r.st.GroupID), r.save(ctx)
 }
 
 // ServiceNote says what a service step made and where the association
