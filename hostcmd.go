@@ -75,6 +75,15 @@ func hostCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "%s %s\n", tpl.MustT(l, "check.groupfolders"), yes(r.GroupFolders))
 		fmt.Fprintf(stdout, "%s %s\n", tpl.MustT(l, "check.sharing"), yes(r.Sharing))
 		fmt.Fprintf(stdout, "%s %s\n", tpl.MustT(l, "nc34.check.write"), yes(r.WriteProbed))
+		offer := tpl.MustT(l, "check.offer_none")
+		if r.Offer.Known() {
+			var names []string
+			for _, s := range r.Offer.Services() {
+				names = append(names, tpl.MustT(l, "opt.services."+s))
+			}
+			offer = strings.Join(names, ", ")
+		}
+		fmt.Fprintf(stdout, "%s %s\n", tpl.MustT(l, "check.offer"), offer)
 	}
 	if r.Warning != "" {
 		fmt.Fprintln(stdout, tpl.MustT(l, r.Warning))

@@ -30,6 +30,9 @@ type CheckReport struct {
 	ProblemDetail  string // what Nextcloud said, for the administrator
 	Warning        string // message ID of a non-blocking remark, "" when none
 	ReachableAfter time.Duration
+	// Offer is what the host can serve an association (offer.go); not
+	// Known when its apps could not be read.
+	Offer Offer
 }
 
 // Ready reports whether Archipel can provision on this host.
@@ -88,6 +91,9 @@ func Check(ctx context.Context, c *nextcloud.Client, secret string) CheckReport 
 	r.Authenticated = true
 	r.GroupFolders = caps.GroupFolders
 	r.Sharing = caps.FilesSharingAPI && caps.GroupSharing
+	if o, err := ReadOffer(ctx, c, time.Now()); err == nil {
+		r.Offer = o
+	}
 	switch {
 	case !r.Admin:
 		return r.fail("prov.error.not_admin", nil)

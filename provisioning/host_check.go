@@ -33,5 +33,11 @@ func (hs *Hosts) CheckHost(ctx context.Context, hostID string) (CheckReport, err
 	if err != nil {
 		return CheckReport{}, apperr.Wrap(apperr.Invalid, "prov.error.secret", "provisioning: check host", err)
 	}
-	return Check(ctx, c, secret), nil
+	r := Check(ctx, c, secret)
+	if r.Offer.Known() {
+		if err := hs.SaveOffer(ctx, h.ID, r.Offer); err != nil {
+			return CheckReport{}, err
+		}
+	}
+	return r, nil
 }

@@ -162,6 +162,23 @@ func (hs *Hosts) RefreshOffer(ctx context.Context, hostID string) (Offer, error)
 	return o, hs.SaveOffer(ctx, hostID, o)
 }
 
+// OfferFor returns what a host offers for the pages: what was last read,
+// or, for a host never read, a reading now bounded by a few seconds. A host
+// that cannot be read then has an Offer that is not Known (files,
+// calendars and contacts only): a page never fails for it.
+func (hs *Hosts) OfferFor(ctx context.Context, hostID string) (Offer, error) {
+	o, err := hs.Offer(ctx, hostID)
+	if err != nil || o.Known() {
+		return o, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if fresh, err := hs.RefreshOffer(ctx, hostID); err == nil {
+		return fresh, nil
+	}
+	return Offer{}, nil
+}
+
 // DefaultServices are the services a plan holds by default: those asked
 // for that the host serves, and a Team for the group wherever the host has
 // Teams and the association asked for anything beyond files.

@@ -32,7 +32,7 @@ func planFormOf(o provisioning.PlanOptions) PlanForm {
 
 // options reads the plan options, with an error next to each wrong field;
 // provisioning.PlanOptions.Validate has the last word.
-func (f *PlanForm) options() (provisioning.PlanOptions, onboarding.FieldErrors) {
+func (f *PlanForm) options(offered []string) (provisioning.PlanOptions, onboarding.FieldErrors) {
 	var fe onboarding.FieldErrors
 	number := func(field, v string, max int) int {
 		v = strings.TrimSpace(v)
@@ -66,8 +66,12 @@ func (f *PlanForm) options() (provisioning.PlanOptions, onboarding.FieldErrors) 
 		fe = append(fe, onboarding.FieldError{Field: "plan_folders", Key: "err.plan_folders.too_many"})
 	}
 	for _, s := range f.Services {
-		if !slices.Contains(onboarding.Services, s) {
+		if !slices.Contains(provisioning.PlanServices, s) {
 			fe = append(fe, onboarding.FieldError{Field: "plan_services", Key: "err.choice"})
+			break
+		}
+		if !slices.Contains(offered, s) {
+			fe = append(fe, onboarding.FieldError{Field: "plan_services", Key: "err.plan_services.unoffered"})
 			break
 		}
 		o.Services = append(o.Services, s)
@@ -85,7 +89,11 @@ type ApprovePage struct {
 	App      *onboarding.Application
 	Host     *provisioning.Host
 	Form     PlanForm
-	Services []string
+	Services []string // the services the host offers
+	// Unserved are the services the association asked for that the host
+	// does not offer; Offer says when the host was read.
+	Unserved []string
+	Offer    provisioning.Offer
 	Version  int
 	// Typed is set when a refused form is shown again: what was typed
 	// stays on the page even when the request can no longer be approved.
@@ -100,14 +108,20 @@ func (p *ApprovePage) CanApprove() bool {
 // approveData builds the approval page; form is what was typed, or nil
 // for the host's defaults raised to what the association asked.
 func (h *Handler) approveData(c *gin.Context, app *onboarding.Application, form *PlanForm) (Page, error) {
-	ap := &ApprovePage{App: app, Services: onboarding.Services, Version: app.Version}
+	ap := &ApprovePage{App: app, Version: app.Version}
 	if app.HostID != "" {
 		host, err := h.Hosts.Get(c.Request.Context(), app.HostID)
 		if err != nil {
 			return Page{}, err
 		}
 		ap.Host = host
-		ap.Form = planFormOf(provisioning.DefaultPlanOptions(app, host))
+		if ap.Offer, err = h.Hosts.OfferFor(c.Request.Context(), host.ID); err != nil {
+			return Page{}, err
+		}
+		ap.Services, ap.Unserved = ap.Offer.Services(), ap.Offer.Unserved(app.Answers.Needs.Services)
+		o := provisioning.DefaultPlanOptions(app, host)
+		o.Services = provisioning.DefaultServices(app.Answers.Needs.Services, ap.Offer)
+		ap.Form = planFormOf(o)
 	}
 	if form != nil {
 		ap.Form, ap.Typed = *form, true
@@ -165,7 +179,12 @@ func (h *Handler) approve(c *gin.Context) {
 		h.refuseApprove(c, app, http.StatusConflict, &f, nil, "err.review.no_host")
 		return
 	}
-	opts, fe := f.options()
+	offer, err := h.Hosts.OfferFor(ctx, app.HostID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	opts, fe := f.options(offer.Services())
 	if key := decisionRefused(c, app, onboarding.StatusApproved); key != "" {
 		h.refuseApprove(c, app, refusal(key), &f, fe, key)
 		return

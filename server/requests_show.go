@@ -32,6 +32,9 @@ type RequestPage struct {
 	AssignedTo onboarding.Assignee
 	Assignees  []onboarding.Assignee
 	Case       string // the accompaniment case opened for it, if any
+	// Unserved are the services asked for that the request's host was last
+	// seen not to offer, for the interview.
+	Unserved []string
 }
 
 // EventLine is a timeline entry with the message ID of its label, empty
@@ -117,6 +120,15 @@ func (h *Handler) requestPage(c *gin.Context, app *onboarding.Application) (Page
 			line.Key = key
 		}
 		rp.Audit = append(rp.Audit, line)
+	}
+	if app.HostID != "" && rp.Host != nil {
+		offer, err := h.Hosts.Offer(ctx, app.HostID)
+		if err != nil {
+			return Page{}, err
+		}
+		if offer.Known() {
+			rp.Unserved = offer.Unserved(app.Answers.Needs.Services)
+		}
 	}
 	if iv, err := h.Onboarding.Interview(ctx, app.ID); err == nil {
 		rp.Interview = iv
