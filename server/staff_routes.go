@@ -7,7 +7,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"archipel/accounts"
+	"archipel/onboarding"
 	"archipel/provisioning"
+	"archipel/training"
 )
 
 // staffHome is the staff's landing page: with the workspace creations that
@@ -22,6 +24,7 @@ func (h *Handler) staffHome(c *gin.Context) {
 		}
 	}
 	data := stoppedCreations(stopped)
+	h.todo(c, &data)
 	if h.Rights != nil {
 		var err error
 		if data.RightsOpen, data.RightsOverdue, err = h.Rights.Waiting(c.Request.Context(), userOf(c)); err != nil {
@@ -39,6 +42,9 @@ type StoppedCreations struct {
 	// Data-rights requests waiting for the reader, and those waiting
 	// longer than the month the law allows.
 	RightsOpen, RightsOverdue int
+	// What else waits: requests and cases (nil when unreadable).
+	Todo  *onboarding.Todo
+	Cases *training.CaseTodo
 }
 
 func stoppedCreations(jobs []provisioning.Stopped) StoppedCreations {
