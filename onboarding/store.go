@@ -159,32 +159,119 @@ func (s *Store) Open(ctx context.Context, token string) (*Application, bool, err
 // Once sent, only the steps staff reopened may change (MayEdit); the
 // statement checks the status again.
 func (s *Store) Save(ctx context.Context, a *Application, done Step) error {
+	return database.MapError(s.db.Tx(ctx, func(tx *sql.Tx) error { return s.save(ctx, tx, a, done) }), "onboarding: save")
+}
+
+func (s *Store) save(ctx context.Context, tx *sql.Tx, a *Application, done Step) error {
 	if !a.Editable() || (a.Status != StatusDraft && !slices.Contains(a.Reopened, done)) {
 		return apperr.New(apperr.Conflict, "err.request.locked", "onboarding: save")
 	}
-	if done+1 > a.Step {
-		a.Step = done + 1
+	step := a.Step
+	if done+1 > step {
+		step = done + 1
 	}
 	answers, err := json.Marshal(a.Answers)
 	if err != nil {
 		return err
 	}
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, `UPDATE applications SET answers = $1, step = $2, association_name = $3,
+	res, err := tx.ExecContext(ctx, `UPDATE applications SET answers = $1, step = $2, association_name = $3,
 		departement = $4, services = $5, legal_id = $6, contact_email = $7, version = version + 1, updated_at = $8, search_text = $11
 		WHERE id = $9 AND version = $10 AND status IN (`+editableList+`)`,
-		string(answers), a.Step, a.Answers.Association.Name, a.Answers.Association.Departement,
+		string(answers), step, a.Answers.Association.Name, a.Answers.Association.Departement,
 		strings.Join(a.Answers.Needs.Services, ","), a.Answers.Association.LegalID,
 		strings.ToLower(a.Answers.Association.ContactEmail), now, a.ID, a.Version, searchText(&a.Answers))
 	if err != nil {
-		return database.MapError(err, "onboarding: save")
+		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return apperr.New(apperr.Conflict, "err.request.changed", "onboarding: save")
 	}
+	a.Step = step
 	a.Version++
 	a.UpdatedAt = now
 	return nil
+}
+
+// LinkMailer writes, inside a workflow's transaction, the e-mail carrying
+// a new private link to the request's contact address (the outbox sends it
+// once the transaction commits). A nil LinkMailer sends nothing: the
+// association can ask for the link again.
+type LinkMailer func(ctx context.Context, tx *sql.Tx, a *Application, token string) error
+
+// SaveAssociation saves the first step's answers of a request. When they
+// change the contact address, the same transaction forgets that the address
+// was confirmed, revokes every earlier link (opening one would otherwise
+// confirm the new address without it receiving anything), makes a token for
+// this browser's cookie (returned; empty when the address did not change)
+// and mails a link to the new address, with its timeline entry: all of it
+// happens, or none.
+func (s *Store) SaveAssociation(ctx context.Context, a *Application, f AssociationStep, mailer LinkMailer) (string, error) {
+	changed := !strings.EqualFold(a.Answers.Association.ContactEmail, f.ContactEmail)
+	before := *a
+	a.Answers.Association = f
+	var browser string
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := s.save(ctx, tx, a, StepAssociation); err != nil {
+			return err
+		}
+		if !changed {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE applications SET email_verified_at = NULL WHERE id = $1`, a.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM application_tokens WHERE application_id = $1`, a.ID); err != nil {
+			return err
+		}
+		var err error
+		if browser, err = newLink(ctx, tx, a, linkBrowser, s.now()); err != nil {
+			return err
+		}
+		return s.mailLink(ctx, tx, a, mailer)
+	})
+	if err != nil {
+		*a = before
+		return "", database.MapError(err, "onboarding: save association")
+	}
+	if changed {
+		a.EmailVerifiedAt = time.Time{}
+	}
+	return browser, nil
+}
+
+// SendLink mails a new private link to the request's contact address (the
+// earlier ones keep working), with its timeline entry, in one transaction.
+func (s *Store) SendLink(ctx context.Context, a *Application, mailer LinkMailer) error {
+	return database.MapError(s.db.Tx(ctx, func(tx *sql.Tx) error { return s.mailLink(ctx, tx, a, mailer) }), "onboarding: send link")
+}
+
+func (s *Store) mailLink(ctx context.Context, tx *sql.Tx, a *Application, mailer LinkMailer) error {
+	if mailer == nil {
+		return nil
+	}
+	now := s.now()
+	token, err := newLink(ctx, tx, a, linkMail, now)
+	if err != nil {
+		return err
+	}
+	if err := mailer(ctx, tx, a, token); err != nil {
+		return err
+	}
+	return addEvent(ctx, tx, a.ID, "link_sent", "", "", false, now)
+}
+
+// newLink stores a private link of a kind (a mail link names the address it
+// goes to, which opening it confirms) and returns its token.
+func newLink(ctx context.Context, tx *sql.Tx, a *Application, kind string, now time.Time) (string, error) {
+	token, hash := privlink.New()
+	email := ""
+	if kind == linkMail {
+		email = strings.ToLower(a.Answers.Association.ContactEmail)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO application_tokens (hash, application_id, created_at, kind, email) VALUES ($1, $2, $3, $4, $5)`,
+		hash, a.ID, now, kind, email)
+	return token, err
 }
 
 // ResetVerification forgets a verified address after the contact changed

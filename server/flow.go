@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"log/slog"
@@ -358,58 +359,58 @@ func (h *Handler) saveAssociation(c *gin.Context, app *onboarding.Application, f
 		redirect(c, "/demande/"+onboarding.StepMembers.Slug(), "link_sent")
 		return
 	}
+	// A new address must be confirmed again: the domain revokes every
+	// earlier link and mails one to the new address in the transaction that
+	// saves it; this browser gets a new cookie.
 	changed := !strings.EqualFold(app.Answers.Association.ContactEmail, f.ContactEmail)
-	app.Answers.Association = *f
-	if err := h.Onboarding.Save(c.Request.Context(), app, step); err != nil {
+	var mailer onboarding.LinkMailer
+	if changed {
+		mailer = h.linkMailer(c, app)
+	}
+	token, err := h.Onboarding.SaveAssociation(c.Request.Context(), app, *f, mailer)
+	if err != nil {
 		h.refuseErr(c, step, app, f, err)
 		return
 	}
+	h.Postman.Wake()
 	next, notice := "/demande/"+onboarding.StepMembers.Slug(), ""
 	if c.PostForm("retour") == "recapitulatif" {
 		next = "/demande/recapitulatif"
 	}
-	if changed {
-		// A new address must be confirmed again, through a link sent to it.
-		if err := h.Onboarding.ResetVerification(c.Request.Context(), app); err != nil {
-			h.fail(c, err)
-			return
-		}
-		// Every earlier link is revoked: this browser gets a new cookie, the
-		// new address a new link.
-		token, err := h.Onboarding.BrowserLink(c.Request.Context(), app)
-		if err != nil {
-			h.fail(c, err)
-			return
-		}
+	if token != "" {
 		h.setCookie(c, appCookie, token, 90*24*3600)
-		h.mailLink(c, app)
 		notice = "link_sent"
 	}
 	redirect(c, next, notice)
 }
 
-// mailLink e-mails a new private link to the contact address; a failure is logged, not shown: the
-// association can ask for the link again from the review page.
-func (h *Handler) mailLink(c *gin.Context, app *onboarding.Application) {
+// linkMailer writes the e-mail carrying a new private link in the
+// transaction that makes the link, or returns nil past this address's
+// hourly limit of e-mails (the association can ask for the link again from
+// the review page).
+func (h *Handler) linkMailer(c *gin.Context, app *onboarding.Application) onboarding.LinkMailer {
 	ok, err := h.allow(c, "mail", h.opts.MailsPerHour)
 	if err != nil || !ok {
-		h.Logger.Warn("link e-mail not sent: rate limit", slog.String("request", app.ID))
-		return
+		h.Logger.Warn("link e-mail not sent: rate limit", slog.String("request", app.ID), slog.Any("err", err))
+		return nil
 	}
-	token, err := h.Onboarding.MailLink(c.Request.Context(), app)
-	if err != nil {
-		h.Logger.Error("create link", slog.String("request", app.ID), slog.Any("err", err))
-		return
+	return func(ctx context.Context, tx *sql.Tx, app *onboarding.Application, token string) error {
+		return h.Postman.Enqueue(ctx, tx, mail.Letter{
+			Lang: app.Language, Template: "link", To: app.Answers.Association.ContactEmail, RequestID: app.ID,
+			Data: map[string]any{"Name": app.Answers.Association.Name, "Link": h.opts.BaseURL + "/reprendre/" + token},
+		})
 	}
-	err = h.Postman.Send(c.Request.Context(), mail.Letter{
-		Lang: app.Language, Template: "link", To: app.Answers.Association.ContactEmail,
-		Data: map[string]any{"Name": app.Answers.Association.Name, "Link": h.opts.BaseURL + "/reprendre/" + token},
-	})
-	if err != nil {
+}
+
+// mailLink e-mails a new private link to the contact address; a failure is
+// logged, not shown: the association can ask for the link again from the
+// review page.
+func (h *Handler) mailLink(c *gin.Context, app *onboarding.Application) {
+	if err := h.Onboarding.SendLink(c.Request.Context(), app, h.linkMailer(c, app)); err != nil {
 		h.Logger.Error("send link e-mail", slog.String("request", app.ID), slog.Any("err", err))
 		return
 	}
-	_ = h.Onboarding.AddEvent(c.Request.Context(), app.ID, "link_sent", "", "", false)
+	h.Postman.Wake()
 }
 
 func (h *Handler) submit(c *gin.Context, app *onboarding.Application, f *onboarding.ConsentStep) {
