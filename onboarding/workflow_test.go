@@ -28,7 +28,9 @@ func TestChangingTheContactAddressIsOneWorkflow(t *testing.T) {
 	changed.ContactEmail = "tresorier@example.org"
 
 	t.Run("when the e-mail cannot be written, nothing changes", func(t *testing.T) {
-		failing := func(context.Context, *sql.Tx, *onboarding.Application, string) error { return errors.New("outbox full") }
+		failing := func(context.Context, *sql.Tx, *onboarding.Application, string) error {
+			return errors.New("outbox full")
+		}
 		if _, err := f.store.SaveAssociation(ctx, a, changed, failing); err == nil {
 			t.Fatal("the change went through without its e-mail")
 		}
