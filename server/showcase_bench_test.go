@@ -1,112 +1,20 @@
 package server_test
 
 import (
-	"crypto/sha256"
-	"database/sql"
-	"encoding/hex"
-	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
-	"archipel/onboarding"
+	"archipel/database/dbtest"
 )
 
 // seedPublished inserts n published entries (with their requests and
-// cases) spread over 20 hosts, every département and random services, in
-// batches, as fast as the database takes them.
+// cases) spread over the three hosts of the harness and 17 more.
 func seedPublished(tb testing.TB, e *showcaseEnv, n int) {
 	tb.Helper()
-	rng := rand.New(rand.NewPCG(1, 2))
-	hosts := []string{"h-lyon", "h-all", "h-paused"}
-	for i := 0; i < 17; i++ {
-		id := fmt.Sprintf("h-bench-%02d", i)
-		if _, err := e.db.ExecContext(e.ctx, `INSERT INTO hosts (id, slug, name, departements, services, created_at, updated_at)
-			VALUES ($1, $2, $3, '*', 'files', $4, $4)`, id, fmt.Sprintf("hebergeur-%02d", i), fmt.Sprintf("Hébergeur %02d", i), e.clock); err != nil {
-			tb.Fatal(err)
-		}
-		hosts = append(hosts, id)
-	}
-	deps := onboarding.Departements()
-	story := strings.Repeat("Avant, les comptes rendus circulaient par courriel et se perdaient. ", 6) +
-		"\nAujourd'hui, le bureau partage un agenda et des dossiers communs."
-	start := e.clock.Add(-365 * 24 * time.Hour)
-	const batch = 100
-	err := e.db.Tx(e.ctx, func(tx *sql.Tx) error {
-		for from := 0; from < n; from += batch {
-			k := min(batch, n-from)
-			var apps, cases, entries, svcRows []string
-			var appArgs, caseArgs, entryArgs, svcArgs []any
-			for i := from; i < from+k; i++ {
-				appID, caseID, entryID := uuid.NewString(), uuid.NewString(), uuid.NewString()
-				host := hosts[rng.IntN(len(hosts))]
-				d := deps[rng.IntN(len(deps))]
-				at := start.Add(time.Duration(i) * time.Minute)
-				name := fmt.Sprintf("Association n°%d", i)
-				var svcs []string
-				for _, s := range onboarding.Services {
-					if rng.IntN(3) == 0 {
-						svcs = append(svcs, s)
-					}
-				}
-				sum := sha256.Sum256([]byte(name))
-				apps = append(apps, row(&appArgs, `(%s, 'ready', 6, 'fr', '{}', %s, %s, %s, %s, %s, %[6]s)`,
-					appID, name, d.Code, host, fmt.Sprintf("c%d@asso.example", i), at))
-				cases = append(cases, row(&caseArgs, `(%s, %s, %s, 'closed', 'success', %s, %[4]s, %[4]s)`, caseID, appID, host, at))
-				entries = append(entries, row(&entryArgs, `(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'published', 1, 1, 1, %s, %[11]s, %[11]s)`,
-					entryID, caseID, host, name, "Ville "+d.Name, d.Code, d.Region, story, strings.Join(svcs, ","), hex.EncodeToString(sum[:]), at))
-				for _, s := range svcs {
-					svcRows = append(svcRows, row(&svcArgs, `(%s, %s, %s)`, entryID, s, at))
-				}
-			}
-			for _, q := range []struct {
-				prefix string
-				rows   []string
-				args   []any
-			}{
-				{`INSERT INTO applications (id, status, step, language, answers, association_name, departement, host_id, contact_email,
-					created_at, updated_at) VALUES `, apps, appArgs},
-				{`INSERT INTO cases (id, application_id, host_id, stage, outcome, opened_at, updated_at, closed_at) VALUES `, cases, caseArgs},
-				{`INSERT INTO showcase_entries (id, case_id, host_id, association_name, town, departement, region, story, services, text_digest,
-					status, version, consent_version, decided_version, published_at, created_at, updated_at) VALUES `, entries, entryArgs},
-				{`INSERT INTO showcase_entry_services (entry_id, service, published_at) VALUES `, svcRows, svcArgs},
-			} {
-				if len(q.rows) == 0 {
-					continue
-				}
-				if _, err := tx.ExecContext(e.ctx, q.prefix+strings.Join(q.rows, ", "), q.args...); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		tb.Fatalf("seed: %v", err)
-	}
-	if _, err := e.db.ExecContext(e.ctx, `UPDATE showcase_state SET revision = revision + 1, changed_at = $1 WHERE id = 1`, e.now()); err != nil {
-		tb.Fatal(err)
-	}
-	// Fresh statistics, as a long-running database has.
-	if _, err := e.db.ExecContext(e.ctx, `ANALYZE`); err != nil {
-		tb.Fatal(err)
-	}
-}
-
-// row appends values to args and returns the row's SQL, format's %s
-// replaced by their $n placeholders (an explicit index repeats one).
-func row(args *[]any, format string, values ...any) string {
-	ph := make([]any, len(values))
-	for i, v := range values {
-		*args = append(*args, v)
-		ph[i] = fmt.Sprintf("$%d", len(*args))
-	}
-	return fmt.Sprintf(format, ph...)
+	hosts := append([]string{"h-lyon", "h-all", "h-paused"}, dbtest.SeedHosts(tb, e.db, 17, e.clock)...)
+	dbtest.SeedShowcase(tb, e.db, hosts, n, e.now())
 }
 
 // BenchmarkShowcase measures, with 10,000 published entries, the latency

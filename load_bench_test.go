@@ -1,0 +1,303 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"html/template"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"archipel/database"
+	"archipel/database/dbtest"
+)
+
+// loadConcurrency is how many requests are in flight at once, as `hey -c 64`.
+const loadConcurrency = 64
+
+// BenchmarkLoad runs the real service (the `archipel` binary, `serve`, on
+// embedded SQLite) seeded with 20 hosts, 1,000 requests and 10,000
+// published showcase entries, and, in the same run, a bare gin handler that
+// renders a page of the same size from memory. For each public page it sends
+// b.N requests to each, 64 at a time over loopback, and reports Archipel's
+// requests per second, its p50 and p99 latency, the bare handler's requests
+// per second and their ratio; the "memory" line reports the service's
+// resident memory when idle and after the load:
+//
+//	go test -run '^$' -bench Load -benchtime 2000x .
+//
+// ARCHIPEL_LOAD_BINARY names a binary built elsewhere (another commit) to
+// measure instead of building this one.
+func BenchmarkLoad(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	bin := os.Getenv("ARCHIPEL_LOAD_BINARY")
+	if bin == "" {
+		bin = filepath.Join(dir, "archipel")
+		build := exec.Command("go", "build", "-o", bin, ".")
+		if out, err := build.CombinedOutput(); err != nil {
+			b.Fatalf("go build: %v\n%s", err, out)
+		}
+	}
+	data := filepath.Join(dir, "data")
+	env := append(os.Environ(), "ARCHIPEL_DATA_DIR="+data)
+	migrate := exec.Command(bin, "migrate")
+	migrate.Env = env
+	if out, err := migrate.CombinedOutput(); err != nil {
+		b.Fatalf("archipel migrate: %v\n%s", err, out)
+	}
+	db, err := database.Open(ctx, "", data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now().UTC().Add(-time.Hour)
+	hosts := dbtest.SeedHosts(b, db, 20, now)
+	dbtest.SeedRequests(b, db, hosts, 1000, now)
+	dbtest.SeedShowcase(b, db, hosts, 10000, now)
+	db.Close()
+
+	addr := freeAddr(b)
+	var logs bytes.Buffer
+	srv := exec.Command(bin, "serve")
+	srv.Env = append(env, "ARCHIPEL_ADDR="+addr, "ARCHIPEL_MIGRATE=false")
+	srv.Stdout, srv.Stderr = &logs, &logs
+	if err := srv.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = srv.Process.Signal(os.Interrupt)
+		_ = srv.Wait()
+	})
+	base := "http://" + addr
+	client := loadClient()
+	waitReady(b, client, base+"/readyz", &logs)
+	idle := residentKB(srv.Process.Pid)
+
+	entry := firstEntry(b, client, base)
+	bare := newBareServer(b)
+	pages := []struct{ name, path string }{
+		{"landing", "/"},
+		{"flow_first_step", "/demande/association"},
+		{"showcase", "/showcase"},
+		{"showcase_page_40", "/showcase?page=40"},
+		{"showcase_entry", entry},
+		{"hosts", "/hosts"},
+		{"figures", "/figures"},
+		{"feed", "/showcase.atom"},
+		{"api_showcase", "/api/v1/showcase"},
+	}
+	for _, p := range pages {
+		body, ctype := fetch(b, client, base+p.path)
+		bare.serve(p.name, body, ctype)
+		b.Run(p.name, func(b *testing.B) {
+			got := runLoad(b, client, base+p.path, b.N)
+			ref := runLoad(b, client, bare.url+"/"+p.name, b.N)
+			b.ReportMetric(got.rps, "rps")
+			b.ReportMetric(float64(got.p50.Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(got.p99.Microseconds())/1000, "p99-ms")
+			b.ReportMetric(ref.rps, "bare-rps")
+			b.ReportMetric(got.rps/ref.rps, "ratio")
+			b.ReportMetric(float64(len(body))/1024, "page-KB")
+		})
+	}
+	b.Run("memory", func(b *testing.B) {
+		b.ReportMetric(float64(idle)/1024, "idle-rss-MB")
+		b.ReportMetric(float64(residentKB(srv.Process.Pid))/1024, "loaded-rss-MB")
+		b.ReportMetric(float64(peakKB(srv.Process.Pid))/1024, "peak-rss-MB")
+	})
+}
+
+// loadResult is what one page's load measured.
+type loadResult struct {
+	rps      float64
+	p50, p99 time.Duration
+}
+
+// runLoad sends n GET requests to url, loadConcurrency at a time, and
+// fails on any answer other than 200.
+func runLoad(b *testing.B, client *http.Client, url string, n int) loadResult {
+	b.Helper()
+	var next atomic.Int64
+	var failed atomic.Value
+	lat := make([][]time.Duration, loadConcurrency)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range loadConcurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(n) {
+				t0 := time.Now()
+				resp, err := client.Get(url)
+				if err != nil {
+					failed.Store(err.Error())
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					failed.Store(fmt.Sprintf("GET %s = %d", url, resp.StatusCode))
+					return
+				}
+				lat[w] = append(lat[w], time.Since(t0))
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if msg := failed.Load(); msg != nil {
+		b.Fatal(msg)
+	}
+	all := slices.Concat(lat...)
+	slices.Sort(all)
+	pick := func(q float64) time.Duration { return all[min(len(all)-1, int(q*float64(len(all))))] }
+	return loadResult{rps: float64(len(all)) / elapsed.Seconds(), p50: pick(0.50), p99: pick(0.99)}
+}
+
+// bareServer is the reference: gin in release mode with no middleware,
+// rendering each page's bytes through html/template from memory.
+type bareServer struct {
+	url   string
+	mu    sync.Mutex
+	pages map[string]bareCopy
+}
+
+type bareCopy struct {
+	body        template.HTML
+	contentType string
+}
+
+var bareTemplate = template.Must(template.New("page").Parse(`{{.}}`))
+
+func newBareServer(b *testing.B) *bareServer {
+	b.Helper()
+	gin.SetMode(gin.ReleaseMode)
+	s := &bareServer{pages: map[string]bareCopy{}}
+	r := gin.New()
+	r.GET("/:page", func(c *gin.Context) {
+		s.mu.Lock()
+		p := s.pages[c.Param("page")]
+		s.mu.Unlock()
+		var buf bytes.Buffer
+		if err := bareTemplate.Execute(&buf, p.body); err != nil {
+			c.Status(http.StatusInternalServerError)
+			return
+		}
+		c.Data(http.StatusOK, p.contentType, buf.Bytes())
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	b.Cleanup(func() { hs.Close() })
+	s.url = "http://" + ln.Addr().String()
+	return s
+}
+
+func (s *bareServer) serve(name string, body []byte, contentType string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pages[name] = bareCopy{body: template.HTML(body), contentType: contentType}
+}
+
+// loadClient keeps one connection per worker alive, as a load tool does.
+func loadClient() *http.Client {
+	return &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			MaxIdleConns: loadConcurrency, MaxIdleConnsPerHost: loadConcurrency,
+			DisableCompression: true,
+		},
+	}
+}
+
+func freeAddr(b *testing.B) string {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// waitReady polls the readiness route until the service answers 200, for
+// at most a minute (the start migrates nothing: the data is seeded).
+func waitReady(b *testing.B, client *http.Client, url string, logs *bytes.Buffer) {
+	b.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		if resp, err := client.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.Fatalf("archipel serve not ready after a minute:\n%s", logs.String())
+}
+
+func fetch(b *testing.B, client *http.Client, url string) ([]byte, string) {
+	b.Helper()
+	resp, err := client.Get(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		b.Fatalf("GET %s = %d %v", url, resp.StatusCode, err)
+	}
+	return body, resp.Header.Get("Content-Type")
+}
+
+var entryLink = regexp.MustCompile(`href="(/showcase/[0-9a-f-]{36})"`)
+
+func firstEntry(b *testing.B, client *http.Client, base string) string {
+	b.Helper()
+	body, _ := fetch(b, client, base+"/showcase")
+	m := entryLink.FindSubmatch(body)
+	if m == nil {
+		b.Fatal("no entry linked from /showcase")
+	}
+	return string(m[1])
+}
+
+// residentKB and peakKB read a process's resident memory (VmRSS) and its
+// peak (VmHWM) from /proc, in KiB; 0 where /proc has no such line.
+func residentKB(pid int) int { return procStatus(pid, "VmRSS:") }
+func peakKB(pid int) int     { return procStatus(pid, "VmHWM:") }
+
+func procStatus(pid int, key string) int {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), key); ok {
+			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+			return kb
+		}
+	}
+	return 0
+}
