@@ -18,8 +18,9 @@ import (
 
 // fresh sets the validators of a public answer computed from st and from
 // vary (what else it depends on: the language, for pages and the feed),
-// and reports whether the client's copy is still good; a 304 has then been
-// sent and the caller does nothing more. The answer may be stored but must
+// and reports whether the answer has been sent: a 304 when the client's
+// copy is still good, or the server's own copy of the page (public_cache.go);
+// the caller then does nothing more. The answer may be stored but must
 // be revalidated every time ("no-cache"): a withdrawn entry disappears at
 // once from every copy.
 func (h *Handler) publicFresh(c *gin.Context, st training.Stamp, vary ...string) bool {
@@ -37,19 +38,28 @@ func (h *Handler) publicFresh(c *gin.Context, st training.Stamp, vary ...string)
 	if hasLM {
 		hd.Set("Last-Modified", lm.Format(http.TimeFormat))
 	}
-	if inm := c.GetHeader("If-None-Match"); inm != "" {
-		// If-None-Match wins over If-Modified-Since (RFC 9110, 13.2.2).
-		if !publicETagMatches(inm, etag) {
-			return false
-		}
-	} else if ims := c.GetHeader("If-Modified-Since"); ims == "" || !hasLM {
-		return false
-	} else if t, err := http.ParseTime(ims); err != nil || lm.After(t) {
-		return false
+	if !clientCopyFresh(c, etag, lm, hasLM) {
+		// The client's copy, if any, is stale: the server's may not be.
+		return h.servePublicCopy(c, etag)
 	}
 	c.Status(http.StatusNotModified)
 	c.Writer.WriteHeaderNow()
 	return true
+}
+
+// clientCopyFresh reports whether the request's validators match the
+// answer's: its ETag, else its Last-Modified when it has one.
+func clientCopyFresh(c *gin.Context, etag string, lm time.Time, hasLM bool) bool {
+	if inm := c.GetHeader("If-None-Match"); inm != "" {
+		// If-None-Match wins over If-Modified-Since (RFC 9110, 13.2.2).
+		return publicETagMatches(inm, etag)
+	}
+	ims := c.GetHeader("If-Modified-Since")
+	if ims == "" || !hasLM {
+		return false
+	}
+	t, err := http.ParseTime(ims)
+	return err == nil && !lm.After(t)
 }
 
 // publicETagMatches is the weak comparison of If-None-Match.

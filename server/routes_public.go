@@ -18,7 +18,7 @@ func (h *Handler) publicRoutes(r *gin.Engine) {
 	// Read-only, so HEAD too (feed readers and link checkers use it; the
 	// server sends no body).
 	read := func(path string, fn gin.HandlerFunc) {
-		r.GET(path, fn)
+		r.GET(path, h.keepPublic, fn)
 		r.HEAD(path, fn)
 	}
 	read("/showcase", h.showcaseList)

@@ -3,6 +3,8 @@
 package server
 
 import (
+	lru "github.com/hashicorp/golang-lru/v2"
+
 	"context"
 	"log/slog"
 	"net/http"
@@ -51,6 +53,8 @@ type Deps struct {
 type Handler struct {
 	opts Options
 	Deps
+	// publicPages keeps the latest public answers by ETag (public_cache.go).
+	publicPages *lru.Cache[string, publicCopy]
 }
 
 // New builds the HTTP handler of the whole service.
@@ -73,7 +77,7 @@ func New(opts Options, deps Deps) (http.Handler, error) {
 	if deps.Notifier == nil && deps.Accounts != nil && deps.Postman != nil {
 		deps.Notifier = &accounts.Notifier{Store: deps.Accounts, Postman: deps.Postman, BaseURL: opts.BaseURL}
 	}
-	h := &Handler{opts: opts, Deps: deps}
+	h := &Handler{opts: opts, Deps: deps, publicPages: newPublicPages()}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.ContextWithFallback = true

@@ -204,40 +204,23 @@ type Stamp struct {
 	Modified time.Time
 }
 
-// Stamp reads the showcase's stamp; a few indexed reads, so that a
-// conditional request is answered without computing the page.
+// Stamp reads the showcase's stamp in one read of one row (triggers keep
+// the hosts' and cases' revisions there), so that a conditional request, or
+// a page the server keeps, is answered without computing the page.
 func (s *Showcase) Stamp(ctx context.Context, withCases bool) (Stamp, error) {
-	var rev int64
-	var changed sql.NullTime
-	if err := s.db.QueryRowContext(ctx, `SELECT revision, changed_at FROM showcase_state WHERE id = 1`).Scan(&rev, &changed); err != nil {
+	var rev, hostsRev, casesRev int64
+	var changed, hostsAt, casesAt sql.NullTime
+	err := s.db.QueryRowContext(ctx, `SELECT revision, changed_at, hosts_revision, hosts_changed_at, cases_revision, cases_changed_at
+		FROM showcase_state WHERE id = 1`).Scan(&rev, &changed, &hostsRev, &hostsAt, &casesRev, &casesAt)
+	if err != nil {
 		return Stamp{}, database.MapError(err, "training: showcase stamp")
 	}
-	hosts, hostsAt, err := s.latest(ctx, "hosts")
-	if err != nil {
-		return Stamp{}, err
-	}
-	st := Stamp{Key: fmt.Sprintf("%d.%d.%d", rev, hosts, hostsAt.UnixNano()), Modified: latest(changed.Time, hostsAt)}
+	st := Stamp{Key: fmt.Sprintf("%d.%d", rev, hostsRev), Modified: latest(changed.Time, hostsAt.Time)}
 	if withCases {
-		cases, casesAt, err := s.latest(ctx, "cases")
-		if err != nil {
-			return Stamp{}, err
-		}
-		st.Key += fmt.Sprintf(".%d.%d", cases, casesAt.UnixNano())
-		st.Modified = latest(st.Modified, casesAt)
+		st.Key += fmt.Sprintf(".%d", casesRev)
+		st.Modified = latest(st.Modified, casesAt.Time)
 	}
 	return st, nil
-}
-
-// latest returns how many rows a table has and its latest updated_at.
-func (s *Showcase) latest(ctx context.Context, table string) (int, time.Time, error) {
-	var n int
-	var at time.Time
-	// table is one of two constants, never user input.
-	err := s.db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM `+table+`), updated_at FROM `+table+` ORDER BY updated_at DESC LIMIT 1`).Scan(&n, &at)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, time.Time{}, nil
-	}
-	return n, at, database.MapError(err, "training: showcase stamp")
 }
 
 func latest(a, b time.Time) time.Time {
