@@ -24,7 +24,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"archipel/database"
-	"archipel/database/dbtest"
+	"archipel/database/dbtest/dbseed"
 )
 
 // loadConcurrency is how many requests are in flight at once, as `hey -c 64`.
@@ -66,9 +66,9 @@ func BenchmarkLoad(b *testing.B) {
 		b.Fatal(err)
 	}
 	now := time.Now().UTC().Add(-time.Hour)
-	hosts := dbtest.SeedHosts(b, db, 20, now)
-	dbtest.SeedRequests(b, db, hosts, 1000, now)
-	dbtest.SeedShowcase(b, db, hosts, 10000, now)
+	hosts := dbseed.SeedHosts(b, db, 20, now)
+	dbseed.SeedRequests(b, db, hosts, 1000, now)
+	dbseed.SeedShowcase(b, db, hosts, 10000, now)
 	db.Close()
 
 	addr := freeAddr(b)

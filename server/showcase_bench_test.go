@@ -6,15 +6,15 @@ import (
 	"testing"
 	"time"
 
-	"archipel/database/dbtest"
+	"archipel/database/dbtest/dbseed"
 )
 
 // seedPublished inserts n published entries (with their requests and
 // cases) spread over the three hosts of the harness and 17 more.
 func seedPublished(tb testing.TB, e *showcaseEnv, n int) {
 	tb.Helper()
-	hosts := append([]string{"h-lyon", "h-all", "h-paused"}, dbtest.SeedHosts(tb, e.db, 17, e.clock)...)
-	dbtest.SeedShowcase(tb, e.db, hosts, n, e.now())
+	hosts := append([]string{"h-lyon", "h-all", "h-paused"}, dbseed.SeedHosts(tb, e.db, 17, e.clock)...)
+	dbseed.SeedShowcase(tb, e.db, hosts, n, e.now())
 }
 
 // BenchmarkShowcase measures, with 10,000 published entries, the latency

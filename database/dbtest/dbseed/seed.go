@@ -1,4 +1,6 @@
-package dbtest
+// Package dbseed fills a database with the volumes the benchmarks measure:
+// hosts, requests and published showcase entries.
+package dbseed
 
 import (
 	"context"
