@@ -404,3 +404,38 @@ func (s *Store) Assign(ctx context.Context, actor *accounts.User, a *Application
 	})
 	return database.MapError(err, "onboarding: assign")
 }
+
+// Names returns the association names of requests by id, for the audit
+// log's links; erased or unknown requests are left out.
+func (s *Store) Names(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), 200)]
+		ids = ids[len(batch):]
+		marks := make([]string, len(batch))
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			marks[i] = fmt.Sprintf("$%d", i+1)
+			args[i] = id
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT id, association_name FROM applications
+			WHERE association_name <> '' AND id IN (`+strings.Join(marks, ", ")+`)`, args...)
+		if err != nil {
+			return nil, database.MapError(err, "onboarding: names")
+		}
+		for rows.Next() {
+			var id, name string
+			if err := rows.Scan(&id, &name); err != nil {
+				rows.Close()
+				return nil, database.MapError(err, "onboarding: names")
+			}
+			out[id] = name
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, database.MapError(err, "onboarding: names")
+		}
+	}
+	return out, nil
+}

@@ -121,9 +121,15 @@ func (s *Store) Get(ctx context.Context, id string) (*Application, error) {
 // address (earlier links keep working) and returns its token. Opening it
 // confirms that address.
 func (s *Store) MailLink(ctx context.Context, a *Application) (string, error) {
+	return s.MailLinkIn(ctx, s.db, a.ID, a.Answers.Association.ContactEmail)
+}
+
+// MailLinkIn is MailLink for a request's id and contact address, inside q
+// (the transaction that queues the e-mail carrying it).
+func (s *Store) MailLinkIn(ctx context.Context, q Querier, id, email string) (string, error) {
 	token, hash := privlink.New()
-	_, err := s.db.ExecContext(ctx, `INSERT INTO application_tokens (hash, application_id, created_at, kind, email) VALUES ($1, $2, $3, $4, $5)`,
-		hash, a.ID, s.now(), linkMail, strings.ToLower(a.Answers.Association.ContactEmail))
+	_, err := q.ExecContext(ctx, `INSERT INTO application_tokens (hash, application_id, created_at, kind, email) VALUES ($1, $2, $3, $4, $5)`,
+		hash, id, s.now(), linkMail, strings.ToLower(email))
 	return token, database.MapError(err, "onboarding: mail link")
 }
 

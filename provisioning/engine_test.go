@@ -93,7 +93,7 @@ func TestApprovedRequestBecomesAWorkspace(t *testing.T) {
 			if m.To != want.Email || !strings.Contains(m.Subject, want.Name) {
 				t.Errorf("ready e-mail to %q, subject %q", m.To, m.Subject)
 			}
-			for _, s := range []string{login, want.User, want.Folder, "https://archipel.test/suivi"} {
+			for _, s := range []string{login, want.User, want.Folder, "https://archipel.test/reprendre/"} {
 				if !strings.Contains(m.Text, s) {
 					t.Errorf("ready e-mail does not mention %q:\n%s", s, m.Text)
 				}

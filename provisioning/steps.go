@@ -788,6 +788,13 @@ func (r *run) record(ctx context.Context) (string, error) {
 	if app.Status == onboarding.StatusReady {
 		return "workspace recorded, association told", nil
 	}
+	// The association's private link, so that the e-mail opens its status
+	// page (login, account, next step) on any device. Made before the
+	// transaction: an unused link is harmless.
+	link := strings.TrimRight(r.e.opts.BaseURL, "/") + "/suivi"
+	if token, err := r.e.apps.MailLink(ctx, app); err == nil {
+		link = strings.TrimRight(r.e.opts.BaseURL, "/") + "/reprendre/" + token
+	}
 	// Ready and its e-mail commit together: the request never shows ready
 	// without the e-mail on its way, and a retried step never sends it twice.
 	err = r.e.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -803,7 +810,7 @@ func (r *run) record(ctx context.Context) (string, error) {
 			Data: map[string]any{
 				"Name": r.plan.AssociationName, "Host": r.h.Name, "LoginURL": loginURL, "Account": r.st.UserID,
 				"Folder": r.st.Folder, "HelpURL": r.h.HelpURL, "HostEmail": r.h.ContactEmail,
-				"Link":     strings.TrimRight(r.e.opts.BaseURL, "/") + "/suivi",
+				"Link":     link,
 				"Services": summarize(r.plan, r.h, r.st),
 			},
 		})

@@ -62,7 +62,7 @@ func (h *Handler) matchSubmitted(c *gin.Context, app *onboarding.Application, ki
 func (h *Handler) notifyHost(c *gin.Context, app *onboarding.Application, template, hostName string) {
 	err := h.Postman.Send(c.Request.Context(), mail.Letter{
 		Lang: app.Language, Template: template, To: app.Answers.Association.ContactEmail,
-		Data: map[string]any{"Name": app.Answers.Association.Name, "Host": hostName, "Link": h.opts.BaseURL + "/suivi"},
+		Data: map[string]any{"Name": app.Answers.Association.Name, "Host": hostName, "Link": h.privateLink(c.Request.Context(), app)},
 	})
 	if err != nil {
 		h.Logger.Error("send e-mail", slog.String("template", template), slog.String("request", app.ID), slog.Any("err", err))
@@ -229,7 +229,12 @@ func (h *Handler) adminChangeHost(c *gin.Context, transfer bool) {
 		return
 	}
 	if transfer {
-		h.adminRecord(c, "request_transferred", from, app.ID, onboarding.StoredMessage("audit.transferred", map[string]any{"From": from, "Reason": f.Reason}))
+		// The audit line stays with the sending host and names it, not its id.
+		fromName := from
+		if old, err := h.Onboarding.GetHost(ctx, from); err == nil {
+			fromName = old.Name
+		}
+		h.adminRecord(c, "request_transferred", from, app.ID, onboarding.StoredMessage("audit.transferred", map[string]any{"From": fromName, "Reason": f.Reason}))
 		h.notifyHost(c, app, "transferred", host.Name)
 		if u.Admin() {
 			redirect(c, c.Request.URL.Path, "request_transferred")

@@ -132,11 +132,12 @@ func TestMatchingAfterSubmission(t *testing.T) {
 
 			res = admin.get("/staff/admin/audit?host=h-lyon")
 			adminExpect(t, res, http.StatusOK, "")
-			adminHasText(t, res, "table", "request_transferred")
-			if strings.Contains(adminText(res, "table"), "request_assigned") {
+			adminHasText(t, res, "table", adminT(t, lang, "audit.action.request_transferred"))
+			adminHasText(t, res, "table", adminT(t, lang, "audit.transferred", "From", "Récif solidaire", "Reason", "L'Île numérique fait la visio"))
+			if strings.Contains(adminText(res, "table"), adminT(t, lang, "audit.action.request_assigned")) {
 				t.Error("the host filter shows another host's entries")
 			}
-			adminHasText(t, admin.get("/staff/admin/audit"), "table", "request_assigned")
+			adminHasText(t, admin.get("/staff/admin/audit"), "table", adminT(t, lang, "audit.action.request_assigned"))
 		})
 	}
 

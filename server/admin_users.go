@@ -198,7 +198,7 @@ func (h *Handler) adminUserActive(active bool) gin.HandlerFunc {
 
 // AdminAuditPage is the audit log, filtered by host.
 type AdminAuditPage struct {
-	Entries []accounts.Entry
+	Entries []AuditLine
 	Hosts   []onboarding.HostProfile
 	HostID  string
 }
@@ -219,5 +219,26 @@ func (h *Handler) adminAudit(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.render(c, http.StatusOK, "admin_audit", h.adminPage(c, "admin.audit.title", &AdminAuditPage{Entries: entries, Hosts: hosts, HostID: hostID}))
+	rd, err := h.newReadable(ctx, langOf(c))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var ids []string
+	for _, e := range entries {
+		if e.ApplicationID != "" {
+			ids = append(ids, e.ApplicationID)
+		}
+	}
+	names, err := h.Onboarding.Names(ctx, ids)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	lines := make([]AuditLine, 0, len(entries))
+	for _, e := range entries {
+		lines = append(lines, AuditLine{Entry: e, Who: rd.actor(e.ActorEmail), What: rd.auditAction(e.Action), Text: rd.auditDetail(e),
+			RequestName: names[e.ApplicationID]})
+	}
+	h.render(c, http.StatusOK, "admin_audit", h.adminPage(c, "admin.audit.title", &AdminAuditPage{Entries: lines, Hosts: hosts, HostID: hostID}))
 }

@@ -307,6 +307,10 @@ func (tab *chromeTab) arrived(name string, resp *network.Response, wantPath stri
 	if err != nil {
 		tab.t.Fatalf("%s: parse the page: %v", name, err)
 	}
+	// No page shows an id, an ISO time, a code or "de Les" (readable_test.go).
+	for _, pb := range pageProblems(tab.opts.Lang, doc) {
+		tab.t.Errorf("%s (%s) shows %s", name, u.Path, pb)
+	}
 	return doc
 }
 

@@ -534,6 +534,12 @@ func (h *Handler) resume(c *gin.Context) {
 		}
 	}
 	h.setCookie(c, appCookie, c.Param("token"), 90*24*3600)
+	if app.Status == onboarding.StatusInfoRequested {
+		// The host's question and the steps it reopened are on the status
+		// page: the link from the "more information" e-mail opens there.
+		redirect(c, "/suivi#info", "")
+		return
+	}
 	if app.Editable() {
 		redirect(c, "/demande/"+app.Step.Slug(), "verified")
 		return

@@ -23,17 +23,32 @@ func (h *Handler) associationLetter(app *onboarding.Application, template string
 	}
 	data["Name"] = app.Answers.Association.Name
 	if _, ok := data["Link"]; !ok {
-		data["Link"] = h.opts.BaseURL + "/suivi"
+		// queueLetters makes the private link in the e-mail's transaction.
+		data["Link"] = pendingLink
 	}
 	return mail.Letter{Lang: app.Language, Template: template, To: app.Answers.Association.ContactEmail,
 		ToName: app.Answers.Members.ContactName, Data: data, RequestID: app.ID}
 }
 
+// pendingLink stands for the private link an association's letter gets
+// once in its transaction.
+const pendingLink = "\x00private-link"
+
 // queueLetters queues letters in the change's transaction.
 func (h *Handler) queueLetters(ctx context.Context, letters ...func() mail.Letter) database.Then {
 	return func(tx *sql.Tx) error {
-		for _, l := range letters {
-			if err := h.Postman.Enqueue(ctx, tx, l()); err != nil {
+		for _, mk := range letters {
+			l := mk()
+			if data, ok := l.Data.(map[string]any); ok && data["Link"] == pendingLink {
+				// A fresh private link, so that the e-mail opens the request
+				// on any device (see privateLink).
+				token, err := h.Onboarding.MailLinkIn(ctx, tx, l.RequestID, l.To)
+				if err != nil {
+					return err
+				}
+				data["Link"] = h.opts.BaseURL + "/reprendre/" + token
+			}
+			if err := h.Postman.Enqueue(ctx, tx, l); err != nil {
 				return err
 			}
 		}

@@ -62,7 +62,7 @@ func (h *Handler) page(c *gin.Context, title string, data any) Page {
 var validNotice = map[string]bool{"link_sent": true, "saved": true, "verified": true, "withdrawn": true, "submitted": true, "link_resent": true,
 	"password_set": true, "host_saved": true, "connection_saved": true, "invited": true, "approved": true, "declined": true,
 	"info_requested": true, "interview_planned": true, "transferred": true, "note_added": true, "retried": true, "cancelled": true,
-	"disabled": true, "notes_saved": true, "reschedule_requested": true, "assigned": true, "unassigned": true}
+	"disabled": true, "notes_saved": true, "reschedule_requested": true, "followed": true, "unfollowed": true}
 
 // render writes a page with a status code; a template error becomes a 500
 // without half a page sent.

@@ -420,12 +420,8 @@ func (h *Handler) requestInfo(c *gin.Context) {
 		return
 	}
 	h.audit(c, app, "info_requested", strings.Join(f.Steps, ","))
-	data := map[string]any{"Message": f.Message, "Steps": f.Steps}
-	if token, err := h.Onboarding.MailLink(ctx, app); err == nil {
-		data["Link"] = h.opts.BaseURL + "/reprendre/" + token
-	} else {
-		h.Logger.Error("create link", "request", app.ID, "err", err)
-	}
-	h.mailAssociation(ctx, app, "info_requested", data)
+	// The e-mail's private link opens the host's question with the steps
+	// it reopened (see resume).
+	h.mailAssociation(ctx, app, "info_requested", map[string]any{"Message": f.Message, "Steps": f.Steps})
 	redirect(c, "/staff/requests/"+app.ID, "info_requested")
 }

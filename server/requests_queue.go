@@ -258,9 +258,9 @@ func (h *Handler) requestAssign(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	notice := "assigned"
+	notice := "followed"
 	if assignee == "" {
-		notice = "unassigned"
+		notice = "unfollowed"
 	}
 	redirect(c, "/staff/requests/"+app.ID, notice)
 }

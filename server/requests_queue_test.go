@@ -131,7 +131,7 @@ func TestQueueSearchSortPagesAndCSV(t *testing.T) {
 
 	t.Run("a request assigned to me is in 'assigned to me'", func(t *testing.T) {
 		page := "/staff/requests/" + first
-		reqExpect(t, staff.post(page+"/assign", url.Values{"assignee": {"me"}}), http.StatusSeeOther, page+"?notice=assigned")
+		reqExpect(t, staff.post(page+"/assign", url.Values{"assignee": {"me"}}), http.StatusSeeOther, page+"?notice=followed")
 		res := staff.get("/staff/requests?mine=1")
 		if got := queueNames(res); !slices.Equal(got, []string{"Les Amis du Vélo"}) {
 			t.Fatalf("assigned to me: %q", got)

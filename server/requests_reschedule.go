@@ -34,6 +34,9 @@ func (h *Handler) statusData(ctx context.Context, app *onboarding.Application) (
 			return nil, err
 		}
 	}
+	if err := h.statusNextSteps(ctx, app, sp); err != nil {
+		return nil, err
+	}
 	return sp, nil
 }
 

@@ -37,18 +37,20 @@ type RequestPage struct {
 	Unserved []string
 }
 
-// EventLine is a timeline entry with the message ID of its label, empty
-// when there is none (the kind is shown).
+// EventLine is a timeline entry as a person reads it: who, what, the
+// detail, in the page's language.
 type EventLine struct {
 	onboarding.Event
-	Key string
+	Who, What, Text string
 }
 
-// AuditLine is an audit entry with the message ID of its action's label,
-// empty when there is none.
+// AuditLine is an audit entry as a person reads it.
 type AuditLine struct {
 	accounts.Entry
-	Key string
+	Who, What, Text string
+	// RequestName is the association of the request it is about, for the
+	// link's accessible name (empty when the request is gone).
+	RequestName string
 }
 
 // Decidable reports whether the request waits for a decision.
@@ -100,12 +102,13 @@ func (h *Handler) requestPage(c *gin.Context, app *onboarding.Application) (Page
 	if err != nil {
 		return Page{}, err
 	}
+	rd, err := h.newReadable(ctx, lang)
+	if err != nil {
+		return Page{}, err
+	}
 	for _, e := range events {
-		line := EventLine{Event: e}
-		if key := "event." + e.Kind; h.hasMessage(lang, key) {
-			line.Key = key
-		}
-		rp.Events = append(rp.Events, line)
+		rp.Events = append(rp.Events, EventLine{Event: e, Who: rd.eventActor(e, app.Answers.Association.Name),
+			What: rd.eventWhat(e.Kind), Text: rd.eventDetail(e)})
 	}
 	if rp.Notes, err = h.Onboarding.Notes(ctx, userOf(c), app.ID); err != nil {
 		return Page{}, err
@@ -115,11 +118,7 @@ func (h *Handler) requestPage(c *gin.Context, app *onboarding.Application) (Page
 		return Page{}, err
 	}
 	for _, e := range entries {
-		line := AuditLine{Entry: e}
-		if key := "req.audit." + e.Action; h.hasMessage(lang, key) {
-			line.Key = key
-		}
-		rp.Audit = append(rp.Audit, line)
+		rp.Audit = append(rp.Audit, AuditLine{Entry: e, Who: rd.actor(e.ActorEmail), What: rd.auditAction(e.Action), Text: rd.auditDetail(e)})
 	}
 	if app.HostID != "" && rp.Host != nil {
 		offer, err := h.Hosts.Offer(ctx, app.HostID)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -11,6 +12,8 @@ import (
 	"archipel/database"
 	"archipel/mail"
 	"archipel/onboarding"
+	"archipel/provisioning"
+	"archipel/training"
 )
 
 // Milestone is one line of the status timeline.
@@ -33,6 +36,18 @@ type StatusPage struct {
 	// What staff asked for while the request waits for the association.
 	InfoMessage string
 	Reopened    []onboarding.Step
+	// The host handling the request (its public contact), once there is one.
+	Host *StatusHost
+	// Once the space is ready: where and how to log in, and what comes next.
+	Workspace   *provisioning.Workspace
+	NextSession *training.Session
+	Checkins    []training.CheckIn // still to come, by date
+}
+
+// StatusHost is what the status page says of the host: its name and how to
+// reach it.
+type StatusHost struct {
+	Name, Website, ContactEmail, HelpURL string
 }
 
 func (h *Handler) status(c *gin.Context) {
@@ -74,7 +89,12 @@ func statusPage(app *onboarding.Application, events []onboarding.Event) *StatusP
 	}
 	for i, m := range onboarding.Milestones {
 		ms := Milestone{Status: m, State: "todo", At: reached[m]}
+		_, happened := reached[m]
 		switch {
+		case i < current && !happened:
+			// Passed over (approved without an interview, or before its
+			// date): the timeline says what really happened.
+			ms.State = "skipped"
 		case i < current:
 			ms.State = "done"
 		case i == current && !sp.Ended:
@@ -120,4 +140,61 @@ func (h *Handler) withdraw(c *gin.Context) {
 	}
 	h.Postman.Wake()
 	redirect(c, "/suivi", "withdrawn")
+}
+
+// statusNextSteps adds to the status page who handles the request and,
+// once the space is ready, how to log in and what comes next.
+func (h *Handler) statusNextSteps(ctx context.Context, app *onboarding.Application, sp *StatusPage) error {
+	if app.HostID == "" || sp.Ended {
+		return nil
+	}
+	host, err := h.Hosts.Get(ctx, app.HostID)
+	if err != nil {
+		return err
+	}
+	sp.Host = &StatusHost{Name: host.Name, Website: host.Website, ContactEmail: host.ContactEmail, HelpURL: host.HelpURL}
+	if app.Status != onboarding.StatusReady || h.Engine == nil {
+		return nil
+	}
+	ws, err := h.Engine.Jobs.Workspace(ctx, app.ID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if ws.Disabled() {
+		return nil
+	}
+	sp.Workspace = ws
+	if h.Training == nil {
+		return nil
+	}
+	cs, err := h.Training.ByApplication(ctx, app.ID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	now := h.Now()
+	sessions, err := h.Training.Sessions(ctx, cs.ID)
+	if err != nil {
+		return err
+	}
+	for i := range sessions {
+		if s := sessions[i]; s.StartsAt.After(now) && (sp.NextSession == nil || s.StartsAt.Before(sp.NextSession.StartsAt)) {
+			sp.NextSession = &sessions[i]
+		}
+	}
+	checkins, err := h.Training.Checkins(ctx, cs.ID)
+	if err != nil {
+		return err
+	}
+	for _, ci := range checkins {
+		if ci.Status == training.CheckinScheduled && ci.DueAt.After(now) {
+			sp.Checkins = append(sp.Checkins, ci)
+		}
+	}
+	return nil
 }

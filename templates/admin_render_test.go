@@ -84,11 +84,14 @@ func adminRenderCases() []renderCase {
 	usersInvited.Flash = "notice.invited"
 
 	at := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
-	entries := []accounts.Entry{
-		{ID: 3, At: at, ActorID: "u1", ActorEmail: "admin@archipel.example", Action: "request_assigned", HostID: "h1", ApplicationID: "a1", Detail: "proche"},
-		{ID: 2, At: at, Action: "host_matched", HostID: "h-gone", ApplicationID: "a2", Detail: onboarding.StoredMessage("match.reason.only",
+	entries := []server.AuditLine{
+		{Entry: accounts.Entry{ID: 3, At: at, ActorID: "u1", ActorEmail: "admin@archipel.example", Action: "request_assigned", HostID: "h1", ApplicationID: "a1", Detail: "proche"},
+			Who: "Dominique", What: "Hébergeur attribué par l'archipel", Text: "proche", RequestName: "Les Amis du Vélo"},
+		{Entry: accounts.Entry{ID: 2, At: at, Action: "host_matched", HostID: "h-gone", ApplicationID: "a2", Detail: onboarding.StoredMessage("match.reason.only",
 			map[string]any{"Departement": "69", "Services": []onboarding.Message{{ID: "opt.services.files"}}, "Load": 2, "Capacity": 20, "Eligible": 1})},
-		{ID: 1, At: at, ActorID: "u1", ActorEmail: "admin@archipel.example", Action: "host_created", HostID: "h1", Detail: "ile-numerique"},
+			Who: "Archipel", What: "Hébergeur trouvé automatiquement", Text: "Seul hébergeur"},
+		{Entry: accounts.Entry{ID: 1, At: at, ActorID: "u1", ActorEmail: "admin@archipel.example", Action: "host_created", HostID: "h1", Detail: "ile-numerique"},
+			Who: "Dominique", What: "Hébergeur ajouté", Text: "ile-numerique"},
 	}
 
 	waiting := renderApp(onboarding.StatusSubmitted)

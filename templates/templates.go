@@ -198,6 +198,9 @@ func (s *Set) T(lang, id string, args ...any) (string, error) {
 	if err != nil {
 		return id, fmt.Errorf("templates: message %q in %s: %w", id, lang, err)
 	}
+	if lang == "fr" && len(args) > 0 {
+		msg = ContractFrench(msg)
+	}
 	return msg, nil
 }
 
