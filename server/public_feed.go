@@ -113,7 +113,7 @@ func (h *Handler) showcaseFeed(c *gin.Context) {
 			{Rel: "license", Href: training.ShowcaseLicence.URL},
 		},
 		Author: atomPerson{Name: "Archipel", URI: base + "/"},
-		Rights: t("showcase.licence.rights", "Licence", training.ShowcaseLicence.Name),
+		Rights: t("showcase.licence.rights", "Licence", t("showcase.licence.name")),
 	}
 	if st.Modified.IsZero() {
 		feed.Updated = feedTime(time.Unix(0, 0))

@@ -120,7 +120,7 @@ func (r *readable) interview(detail string) string {
 		return r.plain(detail)
 	}
 	out := r.datetime(t)
-	if key := "audit.mode." + mode; mode != "" && r.has(key) {
+	if key := "mode.inline." + mode; mode != "" && r.has(key) {
 		out = r.t("audit.detail.interview", "When", out, "Mode", r.t(key))
 	}
 	return out

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -23,6 +24,7 @@ var (
 	rawCode    = regexp.MustCompile(`(^|[^\w@./-])([a-z]+(_[a-z]+)+|builtin-[a-z]+)($|[^\w@./-])`)
 	rawMsgID   = regexp.MustCompile(`\b(err|req|status|event|audit|label|opt|hint|admin|cases|mail|prov|notice|step|error|showcase|checkin)\.[a-z_]+(\.[a-z_]+)*\b`)
 	rawArticle = regexp.MustCompile(`(^|[\s\x{a0}(])(de|De|à|À) (Les|Le)[\s\x{a0}]`)
+	rawPunct   = regexp.MustCompile(`[?!][\s\x{a0}]*:|, (En|Par) [a-zé]`)
 )
 
 // pageProblems lists what a page's visible text (and accessible names)
@@ -54,6 +56,9 @@ func pageProblems(lang string, doc *goquery.Document) []string {
 		if m := rawArticle.FindString(text); m != "" {
 			out = append(out, "an uncontracted article "+strings.TrimSpace(m))
 		}
+		if m := rawPunct.FindString(text); m != "" {
+			out = append(out, "clumsy punctuation "+strings.TrimSpace(m))
+		}
 	}
 	return out
 }
@@ -61,7 +66,8 @@ func pageProblems(lang string, doc *goquery.Document) []string {
 // TestPageProblemsSeesProblems makes sure the check can fail.
 func TestPageProblemsSeesProblems(t *testing.T) {
 	for _, bad := range []string{"Qui : host_matched", "job b7247f30-1c2d-4e5f-8a9b-0c1d2e3f4a5b", "2026-12-10T13:30:00Z video",
-		"Motif : builtin-area", "L'espace de Les Jardins", "Retour à Le Cercle", "err.link.unknown"} {
+		"Motif : builtin-area", "L'espace de Les Jardins", "Retour à Le Cercle", "err.link.unknown",
+		"Comment ça se passe ? : 4/5", "le 10/12/2026 à 14:30 (45 min), En visioconférence"} {
 		doc, _ := goquery.NewDocumentFromReader(strings.NewReader("<html><body><p>" + bad + "</p></body></html>"))
 		if len(pageProblems("fr", doc)) == 0 {
 			t.Errorf("%q passes the check", bad)
@@ -111,7 +117,10 @@ func crawl(t *testing.T, b *browser, lang string, limit int, starts ...string) i
 			}
 			switch {
 			case strings.HasSuffix(u.Path, ".csv"), strings.HasSuffix(u.Path, ".atom"), strings.HasSuffix(u.Path, ".ics"),
-				strings.HasPrefix(u.Path, "/api/"), strings.HasPrefix(u.Path, "/static/"), u.Query().Get("lang") != "":
+				strings.HasPrefix(u.Path, "/api/"), strings.HasPrefix(u.Path, "/static/"), u.Query().Get("lang") != "",
+				// The data-rights export shows the data as stored (issue 13's
+				// page): codes and RFC 3339 times are its content there.
+				strings.HasSuffix(u.Path, "/donnees"):
 				return
 			}
 			u.Fragment = ""
@@ -151,6 +160,9 @@ func TestNoPageShowsRawCodes(t *testing.T) {
 	app.reqRunDue()
 	if st := app.reqStatus(id); st != onboarding.StatusReady {
 		t.Fatalf("status %s", st)
+	}
+	if _, err := app.Training.OpenCases(context.Background()); err != nil { // as the scheduler does: the case pages too
+		t.Fatal(err)
 	}
 	// A second request declined with a ready-made reason, a third withdrawn.
 	_, id2 := app.reqSubmit("fr", "b@cercle.example", "Le Cercle")

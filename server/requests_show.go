@@ -144,6 +144,13 @@ func (h *Handler) requestPage(c *gin.Context, app *onboarding.Application) (Page
 	} else if !errors.Is(err, apperr.ErrNotFound) {
 		return Page{}, err
 	}
+	if h.Training != nil {
+		if cs, err := h.Training.ByApplication(ctx, app.ID); err == nil {
+			rp.Case = cs.ID
+		} else if !errors.Is(err, apperr.ErrNotFound) {
+			return Page{}, err
+		}
+	}
 	if rp.AssignedTo, err = h.Onboarding.Assignment(ctx, app.ID); err != nil {
 		return Page{}, err
 	}

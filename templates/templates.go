@@ -365,7 +365,19 @@ func (s *Set) funcs(lang string) template.FuncMap {
 		"t": func(id string, args ...any) (string, error) {
 			return s.T(lang, id, args...)
 		},
-		"msg":  func(text string) string { return s.Msg(lang, text) },
+		"msg": func(text string) string { return s.Msg(lang, text) },
+		// size is a number of bytes as a person reads it: "350 Mo",
+		// "12,5 Go", "50 Go" (units of 1024).
+		"size": func(n int64) string { return Size(lang, n) },
+		// sep is what follows a label before its value (" :" in French), or
+		// nothing after a label that ends with its own punctuation, such as
+		// a question: "Comment ça se passe ? 4/5", not "? : 4/5".
+		"sep": func(label string) string {
+			if strings.HasSuffix(label, "?") || strings.HasSuffix(label, "!") || strings.HasSuffix(label, ":") {
+				return ""
+			}
+			return s.MustT(lang, "errors.separator")
+		},
 		"lang": func() string { return lang },
 		"date": func(t time.Time) string {
 			if t.IsZero() {

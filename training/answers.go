@@ -13,7 +13,8 @@ func fillFromAnswers(c *Case, answers string) {
 			Town string `json:"town"`
 		} `json:"association"`
 		Members struct {
-			ContactName string `json:"contact_name"`
+			ContactName  string `json:"contact_name"`
+			ContactPhone string `json:"contact_phone"`
 		} `json:"members"`
 		Needs struct {
 			Services []string `json:"services"`
@@ -21,6 +22,7 @@ func fillFromAnswers(c *Case, answers string) {
 	}
 	if json.Unmarshal([]byte(answers), &a) == nil {
 		c.Town, c.ContactName, c.Services = a.Association.Town, a.Members.ContactName, a.Needs.Services
+		c.ContactPhone = a.Members.ContactPhone
 	}
 }
 

@@ -68,6 +68,7 @@ type Case struct {
 	Language        string
 	ContactEmail    string
 	ContactName     string
+	ContactPhone    string
 	Services        []string
 	Stage           Stage
 	Goals           string
