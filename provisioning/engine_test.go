@@ -60,7 +60,7 @@ func TestApprovedRequestBecomesAWorkspace(t *testing.T) {
 					t.Errorf("step %s: %s after %d failures", st.Name, st.Status, st.Attempts)
 				}
 			}
-			want := workspace{Group: "les-amis-du-velo", User: "anne-martin.les-amis-du-velo", Folder: "Les Amis du Vélo",
+			want := workspace{Group: "les-amis-du-velo", User: "anne.amis-velo", Folder: "Les Amis du Vélo",
 				Name: "Les Amis du Vélo", Contact: "Anne Martin", Email: "anne.martin@amis-velo.example.org", QuotaBytes: 20 * GB,
 				AccountQuotaBytes: DefaultAccountQuotaGB * GB}
 			if got := env.workspaceOf(j); got != want {
@@ -332,7 +332,7 @@ func TestPassingFailuresAreRetriedWithoutDuplicates(t *testing.T) {
 				t.Errorf("retried after %v, want at least %v (Retry-After)", delays, c.kind.minDelay)
 			}
 			env.checkHost(h, c.gf, []workspace{env.workspaceOf(j)}, seeded{})
-			if j.State.GroupID != "les-amis-du-velo" || j.State.UserID != "anne-martin.les-amis-du-velo" || j.State.Folder != "Les Amis du Vélo" {
+			if j.State.GroupID != "les-amis-du-velo" || j.State.UserID != "anne.amis-velo" || j.State.Folder != "Les Amis du Vélo" {
 				t.Errorf("ids %q %q %q: a retry must keep the first candidates", j.State.GroupID, j.State.UserID, j.State.Folder)
 			}
 			if n := len(env.readyMails(t)); n != 1 {
@@ -623,7 +623,7 @@ func TestIDsTakenOnTheHostAreNeverAdopted(t *testing.T) {
 				must(t, h.Sim.AddUser(simulator.Account{ID: "paul", Email: "paul@velo.example", Groups: []string{"les-amis-du-velo"}}))
 			},
 			before: seeded{Groups: []string{"les-amis-du-velo"}, Users: []string{"paul"}},
-			want:   workspace{Group: "les-amis-du-velo-2", User: "anne-martin.les-amis-du-velo-2", Folder: "Les Amis du Vélo"},
+			want:   workspace{Group: "les-amis-du-velo-2", User: "anne.amis-velo-2", Folder: "Les Amis du Vélo"},
 		},
 		{
 			name: "an empty group with the wanted id is not adopted either", groupFolders: false,
@@ -631,31 +631,31 @@ func TestIDsTakenOnTheHostAreNeverAdopted(t *testing.T) {
 				must(t, h.Sim.AddGroup("les-amis-du-velo", ""))
 			},
 			before: seeded{Groups: []string{"les-amis-du-velo"}},
-			want:   workspace{Group: "les-amis-du-velo-2", User: "anne-martin.les-amis-du-velo-2", Folder: "Les Amis du Vélo"},
+			want:   workspace{Group: "les-amis-du-velo-2", User: "anne.amis-velo-2", Folder: "Les Amis du Vélo"},
 		},
 		{
 			name: "an account with the wanted id is left alone", groupFolders: true,
 			seed: func(t *testing.T, h *testHost) {
-				must(t, h.Sim.AddUser(simulator.Account{ID: "anne-martin.les-amis-du-velo", Email: "anne@ailleurs.example", DisplayName: "Anne Martin (autre)", Quota: "1 GB"}))
+				must(t, h.Sim.AddUser(simulator.Account{ID: "anne.amis-velo", Email: "anne@ailleurs.example", DisplayName: "Anne Martin (autre)", Quota: "1 GB"}))
 			},
-			before: seeded{Users: []string{"anne-martin.les-amis-du-velo"}},
-			want:   workspace{Group: "les-amis-du-velo", User: "anne-martin.les-amis-du-velo-2", Folder: "Les Amis du Vélo"},
+			before: seeded{Users: []string{"anne.amis-velo"}},
+			want:   workspace{Group: "les-amis-du-velo", User: "anne.amis-velo-2", Folder: "Les Amis du Vélo"},
 		},
 		{
 			name: "an account with the wanted id, the same e-mail and the same name is still not adopted", groupFolders: false,
 			seed: func(t *testing.T, h *testHost) {
-				must(t, h.Sim.AddUser(simulator.Account{ID: "anne-martin.les-amis-du-velo", Email: email, DisplayName: "Anne Martin"}))
+				must(t, h.Sim.AddUser(simulator.Account{ID: "anne.amis-velo", Email: email, DisplayName: "Anne Martin"}))
 			},
-			before: seeded{Users: []string{"anne-martin.les-amis-du-velo"}},
-			want:   workspace{Group: "les-amis-du-velo", User: "anne-martin.les-amis-du-velo-2", Folder: "Les Amis du Vélo"},
+			before: seeded{Users: []string{"anne.amis-velo"}},
+			want:   workspace{Group: "les-amis-du-velo", User: "anne.amis-velo-2", Folder: "Les Amis du Vélo"},
 		},
 		{
 			name: "a group and an account with the wanted ids are both left alone", groupFolders: true,
 			seed: func(t *testing.T, h *testHost) {
-				must(t, h.Sim.AddUser(simulator.Account{ID: "anne-martin.les-amis-du-velo-2", Email: "a2@velo.example", Groups: []string{"les-amis-du-velo"}, SubadminOf: []string{"les-amis-du-velo"}}))
+				must(t, h.Sim.AddUser(simulator.Account{ID: "anne.amis-velo-2", Email: "a2@velo.example", Groups: []string{"les-amis-du-velo"}, SubadminOf: []string{"les-amis-du-velo"}}))
 			},
-			before: seeded{Groups: []string{"les-amis-du-velo"}, Users: []string{"anne-martin.les-amis-du-velo-2"}},
-			want:   workspace{Group: "les-amis-du-velo-2", User: "anne-martin.les-amis-du-velo-2-2", Folder: "Les Amis du Vélo"},
+			before: seeded{Groups: []string{"les-amis-du-velo"}, Users: []string{"anne.amis-velo-2"}},
+			want:   workspace{Group: "les-amis-du-velo-2", User: "anne.amis-velo-2-2", Folder: "Les Amis du Vélo"},
 		},
 		{
 			// The app allows two folders with one mount point; looking for
@@ -670,7 +670,7 @@ func TestIDsTakenOnTheHostAreNeverAdopted(t *testing.T) {
 				must(t, c.AddGroupToFolder(context.Background(), id, "velo-club"))
 			},
 			before: seeded{Groups: []string{"velo-club"}, GroupFolders: []string{"Les Amis du Vélo"}},
-			want:   workspace{Group: "les-amis-du-velo", User: "anne-martin.les-amis-du-velo", Folder: "Les Amis du Vélo"},
+			want:   workspace{Group: "les-amis-du-velo", User: "anne.amis-velo", Folder: "Les Amis du Vélo"},
 		},
 		{
 			name: "a folder of the provisioning account with the wanted name is left alone", groupFolders: false,
@@ -678,7 +678,7 @@ func TestIDsTakenOnTheHostAreNeverAdopted(t *testing.T) {
 				must(t, h.adminClient(t).Mkdir(context.Background(), simulator.DefaultAdminUser, "/Les Amis du Vélo"))
 			},
 			before: seeded{AdminFiles: []string{"/Les Amis du Vélo"}},
-			want:   workspace{Group: "les-amis-du-velo", User: "anne-martin.les-amis-du-velo", Folder: "Les Amis du Vélo (2)"},
+			want:   workspace{Group: "les-amis-du-velo", User: "anne.amis-velo", Folder: "Les Amis du Vélo (2)"},
 		},
 	}
 	for _, tt := range tests {
@@ -776,7 +776,7 @@ func TestAssociationsWithTheSameNameGetDistinctIDs(t *testing.T) {
 			}
 			w1, w2 := env.workspaceOf(j1), env.workspaceOf(j2)
 			got := []string{w1.Group, w1.User, w1.Folder, w2.Group, w2.User, w2.Folder}
-			pairs := [][2]string{{"les-amis-du-velo", "les-amis-du-velo-2"}, {"anne-martin.les-amis-du-velo", "anne-martin.les-amis-du-velo-2"},
+			pairs := [][2]string{{"les-amis-du-velo", "les-amis-du-velo-2"}, {"anne.amis-velo", "anne.amis-velo-2"},
 				{"Les Amis du Vélo", "Les Amis du Vélo (2)"}}
 			for i, p := range pairs {
 				if !sameSet([]string{got[i], got[i+3]}, p[:]) {

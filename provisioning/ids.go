@@ -57,14 +57,55 @@ func GroupIDCandidate(associationName string, n int) string {
 }
 
 // UserIDCandidate is the n-th id tried for the association's admin account:
-// the contact's name then the group, "anne-martin.les-amis-du-velo".
+// short enough to type (at most maxLogin characters), the contact's first
+// name then the group's words without articles, "anne.amis-velo" for Anne
+// Martin of Les Amis du Vélo. Uniqueness comes from n, never from adopting
+// an existing account.
 func UserIDCandidate(contactName, groupID string, n int) string {
-	person := Slug(contactName, 20)
+	person, _, _ := strings.Cut(Slug(contactName, maxLogin), "-")
 	if person == "" {
 		person = "admin"
 	}
-	return withSuffix(person+"."+groupID, n, maxUserID)
+	if len(person) > 12 {
+		person = person[:12]
+	}
+	var words []string
+	for _, w := range strings.Split(groupID, "-") {
+		if w == "" {
+			continue
+		}
+		// One letter is an article ("l", "d") or what was left of a word
+		// when the group id was cut; a group's number ("-2") stays.
+		if (len(w) > 1 || w[0] >= '0' && w[0] <= '9') && !loginStopWords[w] {
+			words = append(words, w)
+		}
+	}
+	if len(words) == 0 {
+		words = []string{"asso"}
+	}
+	// Whole words while they fit; the suffix of later candidates needs
+	// room too.
+	room := maxLogin - len(person) - 1 - 3
+	short := words[0]
+	if len(short) > room {
+		short = short[:room]
+	}
+	for _, w := range words[1:] {
+		if len(short)+1+len(w) > room {
+			break
+		}
+		short += "-" + w
+	}
+	return withSuffix(person+"."+short, n, maxLogin)
 }
+
+// maxLogin bounds the account name the association types.
+const maxLogin = 32
+
+// loginStopWords are left out of account names: articles and short words
+// that make a name long without telling associations apart.
+var loginStopWords = map[string]bool{"le": true, "la": true, "les": true, "l": true, "de": true, "du": true, "des": true,
+	"d": true, "et": true, "a": true, "au": true, "aux": true, "en": true, "pour": true, "sur": true, "the": true, "of": true, "association": true}
 
 func withSuffix(base string, n, max int) string {
 	if n <= 1 {

@@ -30,7 +30,7 @@ func TestCandidatesAreValidNextcloudIDsOfBoundedLength(t *testing.T) {
 	for n := 1; n <= 12; n++ {
 		g := GroupIDCandidate(long, n)
 		u := UserIDCandidate("Marie-Élisabeth de La Tour d'Auvergne", g, n)
-		if len(g) > maxGroupID || len(u) > maxUserID {
+		if len(g) > maxGroupID || len(u) > maxLogin {
 			t.Fatalf("candidate %d too long: %q (%d), %q (%d)", n, g, len(g), u, len(u))
 		}
 		if err := nextcloud.ValidGroupID(g); err != nil {
@@ -54,5 +54,34 @@ func TestFolderName(t *testing.T) {
 	}
 	if got := FolderName("Club", 2); got != "Club (2)" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+func TestUserIDCandidatesAreShortAndReadable(t *testing.T) {
+	tests := []struct {
+		contact, association string
+		n                    int
+		want                 string
+	}{
+		{"Anne Martin", "Les Amis du Vélo", 1, "anne.amis-velo"},
+		{"Anne Martin", "Les Amis du Vélo", 2, "anne.amis-velo-2"},
+		{"Camille Martin", "Les Jardins partagés de la Croix-Rousse", 1, "camille.jardins-partages"},
+		{"Marie-Élisabeth de La Tour d'Auvergne", "Association sportive et culturelle des habitants du quartier", 1, "marie.sportive-culturelle"},
+		{"", "Les", 1, "admin.asso"},
+		{"Maximilienne-Anastasia Dupont", "Anticonstitutionnellementissimes", 11, "maximilienne.anticonstitution-11"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			got := UserIDCandidate(tt.contact, GroupIDCandidate(tt.association, 1), tt.n)
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+			if len(got) > 32 {
+				t.Errorf("%q is %d characters long", got, len(got))
+			}
+			if err := nextcloud.ValidUserID(got); err != nil {
+				t.Errorf("%q refused: %v", got, err)
+			}
+		})
 	}
 }
