@@ -469,3 +469,37 @@ func TestTheOfferDecidesTheDefaultServices(t *testing.T) {
 
 // testNow is a fixed moment for values that only need one.
 var testNow = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// TestTheDemoRequestGetsItsServicesOnNextcloud34 is the demo's path: a
+// request asking for calendars, contacts and task boards, approved on a
+// Nextcloud 34.0.1 host (connected with its login password) with the
+// services the approval form proposes, gets a shared calendar, a shared
+// address book, a Team and a board, each once, and the e-mail says where.
+func TestTheDemoRequestGetsItsServicesOnNextcloud34(t *testing.T) {
+	env := newTestEnv(t, envConfig{RPS: fastRPS, SimOptions: simulator.Options{Profile: simulator.Profile34()}})
+	h := env.addHost("ile-34", "L'Île numérique", false)
+	app := env.newRequest(h, association{})
+	app.Answers.Needs.Services = []string{ServiceFiles, ServiceCalendars, ServiceContacts, ServiceTasks}
+	offer, err := env.Hosts.OfferFor(env.ctx, h.ID)
+	must(t, err)
+	services := DefaultServices(app.Answers.Needs.Services, offer)
+	if want := []string{ServiceFiles, ServiceCalendars, ServiceContacts, ServiceTeams, ServiceTasks}; !slices.Equal(services, want) {
+		t.Fatalf("the approval form would propose %v, want %v", services, want)
+	}
+	id := env.approveWith(h, app, services)
+	j, _ := env.settle(id)
+	if j.Status != JobSucceeded {
+		t.Fatalf("job %s %s (%s): %s", j.Status, j.ErrorKey, j.ErrorDetail, strings.Join(env.Log.failures(id), "; "))
+	}
+	env.checkServices(h, []*Job{j}, map[string]bool{"calendars": true, "address books": true, "teams": true, "boards": true})
+	mails := env.readyMails(t)
+	if len(mails) != 1 {
+		t.Fatalf("%d ready e-mails", len(mails))
+	}
+	for _, want := range []string{"Agenda Les Amis du Vélo", "Contacts Les Amis du Vélo", "Équipe Les Amis du Vélo",
+		fmt.Sprintf("%s/index.php/apps/deck/board/%d", h.NextcloudURL, j.State.Services.BoardID)} {
+		if !strings.Contains(mails[0].Text, want) {
+			t.Errorf("the ready e-mail does not say %q:\n%s", want, mails[0].Text)
+		}
+	}
+}
