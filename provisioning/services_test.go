@@ -503,3 +503,34 @@ func TestTheDemoRequestGetsItsServicesOnNextcloud34(t *testing.T) {
 		}
 	}
 }
+
+func TestDisablingKeepsTheServicesAndErasureRemovesThem(t *testing.T) {
+	env := withApps(newTestEnv(t, envConfig{RPS: fastRPS}))
+	h := env.Host
+	app := env.newRequest(h, association{})
+	id := env.approveWith(h, app, allServices)
+	j, _ := env.settle(id)
+	if j.Status != JobSucceeded {
+		t.Fatalf("job %s %s", j.Status, j.ErrorKey)
+	}
+	if _, err := env.Engine.DisableWorkspace(env.ctx, app.ID); err != nil {
+		t.Fatalf("disable: %v", err)
+	}
+	env.checkServices(h, []*Job{j}, everything())
+
+	for round := range 2 { // a second run finds everything gone: no error
+		if err := env.Engine.RemoveServices(env.ctx, app.ID); err != nil {
+			t.Fatalf("remove services (run %d): %v", round+1, err)
+		}
+	}
+	sv := h.Sim.Services()
+	if len(sv.Calendars) != 0 || len(sv.AddressBooks) != 0 || len(sv.Teams) != 0 || len(sv.Rooms) != 0 {
+		t.Errorf("left after erasure: %d calendars (trash bin included), %d address books, %d teams, %d conversations",
+			len(sv.Calendars), len(sv.AddressBooks), len(sv.Teams), len(sv.Rooms))
+	}
+	for _, b := range sv.Boards {
+		if b.ID == j.State.Services.BoardID && !b.Deleted {
+			t.Errorf("board %d not deleted", b.ID)
+		}
+	}
+}
