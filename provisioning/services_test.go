@@ -254,7 +254,7 @@ func TestAHostWithoutDeckOrTeamsGetsNeitherAndNoError(t *testing.T) {
 			t.Errorf("step %s: %s %q, want done saying nothing was made", step, st.Status, st.Detail)
 		}
 	}
-	if calls := h.Sim.RouteCalls(); calls["GET /apps/deck/boards"]+calls["GET /ocs/apps/circles/admin/{as}/circles"] != 0 {
+	if calls := h.Sim.RouteCalls(); calls["POST /apps/deck/boards"]+calls["POST /ocs/apps/circles/admin/{as}/circles"] != 0 {
 		t.Errorf("the engine called an app the host does not have: %v", calls)
 	}
 	mails := env.readyMails(t)
@@ -278,9 +278,9 @@ var serviceFirstCalls = []faultTarget{
 	{StepPreflight, "GET /ocs/cloud/apps", 1},
 	{StepCalendar, "PROPFIND /dav/calendars", 1},
 	{StepContacts, "PROPFIND /dav/addressbooks", 1},
-	{StepTeam, "GET /ocs/apps/circles/admin/{as}/circles", 1},
-	{StepBoard, "GET /apps/deck/boards", 1},
-	{StepTalk, "GET /ocs/apps/spreed/api/v4/room", 1},
+	{StepTeam, "POST /ocs/apps/circles/admin/{as}/circles", 1},
+	{StepBoard, "POST /apps/deck/boards", 1},
+	{StepTalk, "POST /ocs/apps/spreed/api/v4/room", 1},
 }
 
 // serviceActingCalls are the service calls whose effect stays when their

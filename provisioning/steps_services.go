@@ -354,8 +354,12 @@ func (r *run) team(ctx context.Context) (string, error) {
 	if sv.TeamID == "" {
 		name := teamName(r.plan)
 		var teams []nextcloud.Team
-		if err := r.do(ctx, func(ctx context.Context) (err error) { teams, err = r.c.Teams(ctx, owner); return err }); err != nil {
-			return "", err
+		// The account is the job's own: before the job ever asked, it owns
+		// no team, and the list is read only when resuming.
+		if r.attempted("team:" + name) {
+			if err := r.do(ctx, func(ctx context.Context) (err error) { teams, err = r.c.Teams(ctx, owner); return err }); err != nil {
+				return "", err
+			}
 		}
 		// The admin account is this job's own: a team of that name it owns
 		// was made by this job, its answer lost.
@@ -426,11 +430,12 @@ func (r *run) board(ctx context.Context) (string, error) {
 		}
 	}
 	if !known {
-		var boards []nextcloud.Board
-		if err := r.do(ctx, func(ctx context.Context) (err error) { boards, err = r.c.Boards(ctx); return err }); err != nil {
-			return "", err
-		}
+		// Only a job that asked before (its answer lost) looks for its board.
 		if r.attempted("board:" + r.plan.AssociationName) {
+			var boards []nextcloud.Board
+			if err := r.do(ctx, func(ctx context.Context) (err error) { boards, err = r.c.Boards(ctx); return err }); err != nil {
+				return "", err
+			}
 			for _, c := range boards {
 				if c.Title != r.plan.AssociationName || !strings.EqualFold(c.Owner, r.st.Admin) || c.Deleted || !r.boardUnclaimed(c) {
 					continue
@@ -524,8 +529,10 @@ func (r *run) talk(ctx context.Context) (string, error) {
 	sv := r.services()
 	name := r.plan.AssociationName
 	var convs []nextcloud.Conversation
-	if err := r.do(ctx, func(ctx context.Context) (err error) { convs, err = r.c.Conversations(ctx); return err }); err != nil {
-		return "", err
+	if sv.Conversation != "" || r.attempted("talk:"+name) {
+		if err := r.do(ctx, func(ctx context.Context) (err error) { convs, err = r.c.Conversations(ctx); return err }); err != nil {
+			return "", err
+		}
 	}
 	if sv.Conversation != "" {
 		for _, c := range convs {
