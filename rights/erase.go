@@ -64,6 +64,10 @@ func anonymise(ctx context.Context, tx *sql.Tx, id string, now time.Time, keepPu
 			WHERE case_id IN (SELECT id FROM cases WHERE application_id = $1)`,
 		`UPDATE usage_readings SET error = ''
 			WHERE case_id IN (SELECT id FROM cases WHERE application_id = $1)`,
+		// The outbox's copies of its e-mails (sent or not) and the staff's
+		// digest lines that name it.
+		`DELETE FROM mail_outbox WHERE application_id = $1`,
+		`DELETE FROM staff_digest_items WHERE application_id = $1`,
 	}
 	for _, q := range stmts {
 		if _, err := tx.ExecContext(ctx, q, id); err != nil {
