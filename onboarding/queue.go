@@ -172,7 +172,7 @@ func scopeQueue(actor *accounts.User, f QueueFilter) (QueueFilter, error) {
 // where builds the queue's conditions; the status filter is left out when
 // counting per status.
 func (f QueueFilter) where(actor *accounts.User, now time.Time, withStatus bool) (string, []any) {
-	conds := []string{"a.status <> 'draft'"}
+	conds := []string{"a.status <> 'draft'", "a.erased_at IS NULL"} // an erased request only serves the figures
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)

@@ -58,6 +58,11 @@ func anonymise(ctx context.Context, tx *sql.Tx, id string, now time.Time, keepPu
 		`UPDATE provisioning_steps SET detail = '', error_detail = ''
 			WHERE job_id IN (SELECT id FROM provisioning_jobs WHERE application_id = $1)`,
 		`UPDATE cases SET goals = '', close_note = '' WHERE application_id = $1`,
+		// Nobody is left to accompany: an open case closes (as dropped, for
+		// the figures) and sends no more check-ins.
+		`UPDATE cases SET stage = 'closed', outcome = CASE WHEN outcome = '' THEN 'dropped' ELSE outcome END,
+			closed_at = COALESCE(closed_at, (SELECT erased_at FROM applications WHERE id = $1)), checkins_stopped = TRUE,
+			version = version + 1 WHERE application_id = $1 AND (closed_at IS NULL OR checkins_stopped = FALSE)`,
 		`UPDATE checkins SET works = '', blocks = '', token_hash = NULL
 			WHERE case_id IN (SELECT id FROM cases WHERE application_id = $1)`,
 		`UPDATE training_sessions SET notes = '', next_steps = ''

@@ -11,6 +11,7 @@ import (
 	"archipel/database"
 	"archipel/database/dbtest"
 	"archipel/rights"
+	"archipel/training"
 )
 
 // textColumns lists every column of every table that can hold text or
@@ -141,6 +142,12 @@ func TestErasureLeavesNoPersonalValueAnywhere(t *testing.T) {
 			t.Errorf("%d audit lines", n)
 		}
 	})
+	t.Run("its case closes and sends no more check-ins", func(t *testing.T) {
+		if n := count(t, db, `SELECT COUNT(*) FROM cases WHERE id = $1 AND stage = 'closed' AND outcome = 'dropped'
+			AND closed_at IS NOT NULL AND checkins_stopped`, a.CaseID); n != 1 {
+			t.Error("the case is still open")
+		}
+	})
 	t.Run("the erased request can no longer be exported or erased", func(t *testing.T) {
 		if _, err := store.ExportFor(ctx, rights.Requester{}, a.ID); !errors.Is(err, apperr.ErrNotFound) {
 			t.Errorf("export: %v", err)
@@ -174,6 +181,21 @@ func TestErasureRules(t *testing.T) {
 			VALUES ('j1', 'p1', 'h-a', 'running', '{}', $1, $1, $1)`, now)
 		if _, err := store.ConfirmErasure(ctx, staffA, "p1", rights.NextcloudKeep); apperr.CodeOf(err) != apperr.Conflict {
 			t.Fatalf("err = %v, want conflict", err)
+		}
+	})
+	t.Run("an erased request with a workspace but no case yet gets no case", func(t *testing.T) {
+		seedRequest(t, db, "w1", "ready", now)
+		exec(t, db, `UPDATE applications SET host_id = 'h-a' WHERE id = 'w1'`)
+		exec(t, db, `INSERT INTO workspaces (application_id, host_id, login_url, account_id, group_id, folder, quota_bytes, created_at)
+			VALUES ('w1', 'h-a', 'https://cloud.example', 'w1', 'w1', '/w1', 1, $1)`, now)
+		if _, err := store.ConfirmErasure(ctx, staffA, "w1", rights.NextcloudKeep); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := training.NewStore(db, nil).OpenCases(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM cases WHERE application_id = 'w1'`); n != 0 {
+			t.Error("a case was opened for an erased request")
 		}
 	})
 	t.Run("staff may erase on a request received another way; without a workspace nothing is asked of Nextcloud", func(t *testing.T) {

@@ -199,7 +199,8 @@ func (s *Store) OpenCases(ctx context.Context) (int, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT w.application_id, w.host_id, w.created_at, h.checkin_offsets
 		FROM workspaces w JOIN hosts h ON h.id = w.host_id
 		LEFT JOIN cases c ON c.application_id = w.application_id
-		WHERE c.id IS NULL AND w.disabled_at IS NULL`)
+		WHERE c.id IS NULL AND w.disabled_at IS NULL
+		AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.id = w.application_id AND a.erased_at IS NOT NULL)`)
 	if err != nil {
 		return 0, database.MapError(err, "training: open cases")
 	}
