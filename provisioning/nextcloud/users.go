@@ -291,10 +291,11 @@ func (c *Client) EditUser(ctx context.Context, id string, key UserField, value s
 	}
 	form := url.Values{"key": {string(key)}, "value": {value}}
 	// 101, 102, 103 and (28+) 113 all mean a refused value or key here, and
-	// a quota that passed ValidQuota can only be refused by the host's limits.
+	// a quota that passed ValidQuota can only be refused by the host's limits
+	// (102 on 27, 101 on 34: "Invalid quota value").
 	perCall := userCodes
 	if key == FieldQuota {
-		perCall = codes{404: ErrNotFound, 998: ErrNotFound, 102: ErrQuota}
+		perCall = codes{404: ErrNotFound, 998: ErrNotFound, 101: ErrQuota, 102: ErrQuota}
 	}
 	return c.do(ctx, request{op: op, method: http.MethodPut, path: ocsPath("cloud", "users", id), form: form, codes: perCall}, nil)
 }

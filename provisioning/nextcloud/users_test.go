@@ -459,3 +459,23 @@ func TestEditUserReportsTheServerMessage(t *testing.T) {
 		t.Errorf("got %#v", err)
 	}
 }
+
+func TestAQuotaRefusedByTheHostIsErrQuotaOnBothGenerations(t *testing.T) {
+	for _, tc := range []struct{ name, answer string }{
+		{"on 27 (102)", `{"ocs":{"meta":{"status":"failure","statuscode":102,"message":"Invalid quota value 50 GB"},"data":[]}}`},
+		{"on 34 (101)", `{"ocs":{"meta":{"status":"failure","statuscode":101,"message":"Invalid quota value: 50 GB"},"data":[]}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = io.WriteString(w, tc.answer)
+			}))
+			t.Cleanup(srv.Close)
+			err := newTestClient(t, srv.URL, "admin", "APP-PASSWORD").EditUser(t.Context(), "bob", FieldQuota, "50 GB")
+			if !errors.Is(err, ErrQuota) {
+				t.Errorf("got %v, want ErrQuota", err)
+			}
+		})
+	}
+}

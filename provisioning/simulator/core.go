@@ -59,7 +59,13 @@ func (s *Simulator) capabilities(c *ocsCall) ocsResult {
 		capsObj = kept
 	} else {
 		has := c.user != nil && s.user(c.user.id) != nil && s.hasGroupFolder(c.user)
-		capsObj = capsObj.set("groupfolders", obj{{"hasGroupFolders", has}})
+		gf := obj{{"hasGroupFolders", has}}
+		if old, ok := capsObj.get("groupfolders"); ok {
+			if v, ok := old.(obj).get("appVersion"); ok {
+				gf = obj{{"appVersion", v}, {"hasGroupFolders", has}}
+			}
+		}
+		capsObj = capsObj.set("groupfolders", gf)
 	}
 	data = data.set("capabilities", capsObj)
 	var b bytes.Buffer
@@ -109,6 +115,9 @@ func (s *Simulator) hasGroupFolder(u *user) bool {
 
 // editableFields answers GET cloud/user/fields.
 func (s *Simulator) editableFields(c *ocsCall) ocsResult {
+	if f := s.opts.Profile.EditableFields; f != nil {
+		return ok(strList(f))
+	}
 	return ok(strList([]string{"displayname", "email", "additional_mail", "phone", "address", "website",
 		"twitter", "fediverse", "organisation", "role", "headline", "biography", "profile_enabled"}))
 }

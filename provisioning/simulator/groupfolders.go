@@ -70,6 +70,11 @@ func (s *Simulator) listFolders(c *ocsCall) ocsResult {
 	offset, limit := intParam(c, "offset", 0), intParam(c, "limit", -1)
 	if !s.opts.Profile.GroupFolderWholeFolder {
 		offset, limit = 0, -1
+	} else {
+		// groupfolders 22 orders by mount point unless told otherwise.
+		sort.SliceStable(ids, func(i, j int) bool {
+			return strings.ToLower(s.folders[ids[i]].mount) < strings.ToLower(s.folders[ids[j]].mount)
+		})
 	}
 	out := obj{}
 	for i, id := range page(ids, limit, offset) {
@@ -103,7 +108,18 @@ func (s *Simulator) createFolder(c *ocsCall) ocsResult {
 	s.nextFolder++
 	s.folders[f.id] = f
 	if s.opts.Profile.GroupFolderWholeFolder {
-		return ok(s.folderData(f))
+		d := s.folderData(f)
+		if c.format == "xml" {
+			// The XML answer of a new folder has no group_details, as recorded.
+			kept := d[:0:0]
+			for _, e := range d {
+				if e.k != "group_details" {
+					kept = append(kept, e)
+				}
+			}
+			d = kept
+		}
+		return ok(d)
 	}
 	if c.format == "xml" {
 		return ok(obj{{"id", f.id}, {"groups", []any{}}})

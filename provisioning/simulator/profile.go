@@ -57,6 +57,16 @@ type Profile struct {
 	// integer -3 in quota, free and total (34); 27 sends {"quota":"none",
 	// "used":0} before the first login and disk figures after it.
 	FullQuotaObject bool
+	// NewAccountFields adds to the user object the fields of 34:
+	// firstLoginTimestamp, lastLoginTimestamp (seconds), bluesky, pronouns
+	// and timezone.
+	NewAccountFields bool
+	// NewShareFields adds to the share object the fields of 34
+	// (item_permissions, is-mount-root, mount-type, item_size, item_mtime)
+	// and sends an empty label as "" rather than null.
+	NewShareFields bool
+	// EditableFields lists GET cloud/user/fields; the 27.1 list when nil.
+	EditableFields []string
 	// NewStatusCodes uses the status codes of provisioning_api 1.24 (34):
 	// an invalid quota, e-mail or language is 101 (27: 102), an unknown
 	// field 113 (27: 103), a weak password on edit 107 (27: 103), a server
@@ -145,16 +155,20 @@ func Profile27() Profile {
 // in its README is what this profile reproduces).
 func Profile34() Profile {
 	return Profile{
-		Name:                     "34.0.1",
-		Version:                  "34.0.1.2",
-		AppPasswordConfirms:      false,
-		ConfirmationWindow:       confirmationWindow,
-		BruteForceBlock:          true,
-		BruteForceMaxFailures:    10,
-		BruteForceWindow:         30 * time.Minute,
-		MaxUserIDLength:          64,
-		FullQuotaObject:          true,
-		NewStatusCodes:           true,
+		Name:                  "34.0.1",
+		Version:               "34.0.1.2",
+		AppPasswordConfirms:   false,
+		ConfirmationWindow:    confirmationWindow,
+		BruteForceBlock:       true,
+		BruteForceMaxFailures: 10,
+		BruteForceWindow:      30 * time.Minute,
+		MaxUserIDLength:       64,
+		FullQuotaObject:       true,
+		NewStatusCodes:        true,
+		NewAccountFields:      true,
+		NewShareFields:        true,
+		EditableFields: []string{"address", "biography", "birthdate", "displayname", "email", "fediverse", "headline",
+			"organisation", "phone", "profile_enabled", "pronouns", "role", "twitter", "bluesky", "website", "additional_mail"},
 		GroupFolderWholeFolder:   true,
 		GroupFolderPlainErrors:   true,
 		JSONAuthErrors:           true,

@@ -41,6 +41,21 @@ func (s *Simulator) shareData(sh *share, mailSend int) obj {
 	if g := s.groups[sh.with]; g != nil {
 		withName = g.displayName
 	}
+	if s.opts.Profile.NewShareFields {
+		return obj{
+			{"id", strconv.Itoa(sh.id)}, {"share_type", shareTypeGroup}, {"uid_owner", sh.owner},
+			{"displayname_owner", ownerName}, {"permissions", sh.perms}, {"can_edit", true}, {"can_delete", true},
+			{"stime", sh.stime.Unix()}, {"parent", nil}, {"expiration", nil}, {"token", nil},
+			{"uid_file_owner", sh.owner}, {"note", ""}, {"label", ""}, {"displayname_file_owner", ownerName},
+			{"path", sh.path}, {"item_type", itemType}, {"item_permissions", sh.perms}, {"is-mount-root", false},
+			{"mount-type", ""}, {"mimetype", mt}, {"has_preview", false},
+			{"storage_id", "home::" + sh.owner}, {"storage", sh.storage}, {"item_source", sh.node.id},
+			{"file_source", sh.node.id}, {"file_parent", sh.fileParent}, {"file_target", "/" + sh.node.name},
+			{"item_size", sh.node.size()}, {"item_mtime", sh.stime.Unix()},
+			{"share_with", sh.with}, {"share_with_displayname", withName}, {"mail_send", mailSend},
+			{"hide_download", 0}, {"attributes", nil},
+		}
+	}
 	return obj{
 		{"id", strconv.Itoa(sh.id)}, {"share_type", shareTypeGroup}, {"uid_owner", sh.owner},
 		{"displayname_owner", ownerName}, {"permissions", sh.perms}, {"can_edit", true}, {"can_delete", true},

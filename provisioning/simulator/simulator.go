@@ -180,6 +180,7 @@ type user struct {
 	locale      string
 	enabled     bool
 	lastLogin   time.Time
+	firstLogin  time.Time
 	home        *node // nil until the first login
 	storageID   int
 	props       map[string]string
@@ -401,6 +402,9 @@ func (s *Simulator) login(u *user) error {
 	now := s.now()
 	if now.Sub(u.lastLogin) > time.Minute {
 		u.lastLogin = now
+	}
+	if u.firstLogin.IsZero() {
+		u.firstLogin = now
 	}
 	if u.home != nil {
 		return nil

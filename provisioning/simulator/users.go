@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // diskFree is the free disk space reported for users without a quota.
@@ -42,7 +43,11 @@ func (s *Simulator) userData(actor, target *user, scopes bool) obj {
 	subadmin := s.subadminGroups(target)
 	d = append(d,
 		kv{"storageLocation", "/var/nextcloud/data/" + target.id},
-		kv{"id", target.id},
+		kv{"id", target.id})
+	if s.opts.Profile.NewAccountFields {
+		d = append(d, kv{"firstLoginTimestamp", loginSeconds(target.firstLogin)}, kv{"lastLoginTimestamp", loginSeconds(target.lastLogin)})
+	}
+	d = append(d,
 		kv{"lastLogin", lastLoginMillis(target)},
 		kv{"backend", "Database"},
 		kv{"subadmin", strList(subadmin)},
@@ -70,17 +75,37 @@ func (s *Simulator) userData(actor, target *user, scopes bool) obj {
 	for _, p := range accountProps {
 		d = append(d, kv{p, target.props[p]})
 		scope(p, "v2-local")
+		if p == "twitter" && s.opts.Profile.NewAccountFields {
+			d = append(d, kv{"bluesky", target.props["bluesky"]})
+			scope("bluesky", "v2-local")
+		}
 	}
 	d = append(d, kv{"profile_enabled", "1"})
 	scope("profile_enabled", "v2-local")
+	if s.opts.Profile.NewAccountFields {
+		d = append(d, kv{"pronouns", target.props["pronouns"]})
+		scope("pronouns", "v2-federated")
+	}
 	d = append(d,
 		kv{"groups", strList(s.userGroups(target))},
 		kv{"language", target.lang()},
-		kv{"locale", target.locale},
+		kv{"locale", target.locale})
+	if s.opts.Profile.NewAccountFields {
+		d = append(d, kv{"timezone", "UTC"})
+	}
+	d = append(d,
 		kv{"notify_email", nil},
 		kv{"backendCapabilities", obj{{"setDisplayName", true}, {"setPassword", true}}},
 	)
 	return d
+}
+
+// loginSeconds is a login time in seconds, 0 if never.
+func loginSeconds(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
 }
 
 // lastLoginMillis is lastLogin in milliseconds, 0 if never.
