@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 )
@@ -251,6 +252,12 @@ func (f *HostChange) Validate() FieldErrors {
 	}
 	fe.text("change_reason", f.Reason, true, maxLong)
 	return fe
+}
+
+// MayTransfer reports whether an actor may move the request to another
+// host: administrators, and the staff of its current host.
+func (a *Application) MayTransfer(actor *accounts.User) bool {
+	return actor != nil && (actor.Admin() || (actor.Role == accounts.RoleStaff && a.HostID != "" && actor.HostID == a.HostID))
 }
 
 // Transferable reports whether a request may still move to another host:

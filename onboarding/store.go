@@ -117,6 +117,29 @@ func (s *Store) Get(ctx context.Context, id string) (*Application, error) {
 	return a, database.MapError(err, "onboarding: get request")
 }
 
+// MayDecide reports whether an account may decide on requests (approve,
+// decline, ask for more, plan the interview, transfer): administrators and
+// staff. Trainers accompany associations: they read requests and keep
+// notes, they do not decide.
+func MayDecide(actor *accounts.User) bool {
+	return actor != nil && (actor.Admin() || actor.Role == accounts.RoleStaff)
+}
+
+// ForStaff returns a request as a staff member may see it: not found for a
+// draft (the association's alone) or for a request of a host the actor
+// does not belong to, whether it exists or not (administrators see every
+// host's, and the shared queue). The scope is in the query, so that a page
+// forgetting a check still shows nothing of another host.
+func (s *Store) ForStaff(ctx context.Context, actor *accounts.User, id string) (*Application, error) {
+	if actor == nil {
+		return nil, apperr.New(apperr.NotFound, "error.not_found", "onboarding: request for staff")
+	}
+	row := s.db.QueryRowContext(ctx, `SELECT `+appColumns+` FROM applications a
+		WHERE a.id = $1 AND a.status <> $2 AND ($3 OR (a.host_id = $4 AND $4 <> ''))`, id, StatusDraft, actor.Admin(), actor.HostID)
+	a, err := scanApplication(row)
+	return a, database.MapError(err, "onboarding: request for staff")
+}
+
 // MailLink adds a private link to e-mail to the request's current contact
 // address (earlier links keep working) and returns its token. Opening it
 // confirms that address.

@@ -123,7 +123,7 @@ func (h *Handler) adminHostChangePage(c *gin.Context, app *onboarding.Applicatio
 }
 
 func (h *Handler) adminAssignPage(c *gin.Context) {
-	app, err := h.Onboarding.Get(c.Request.Context(), c.Param("id"))
+	app, err := h.Onboarding.ForStaff(c.Request.Context(), userOf(c), c.Param("id"))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -149,14 +149,14 @@ func (h *Handler) adminAssign(c *gin.Context) {
 // canTransfer reports whether a user may move a request to another host:
 // administrators, and the staff of its current host.
 func canTransfer(u *accounts.User, app *onboarding.Application) bool {
-	return u != nil && (u.Admin() || (u.Role == accounts.RoleStaff && app.HostID != "" && u.HostID == app.HostID))
+	return app.MayTransfer(u)
 }
 
 // transferPage shows the form moving a request to another host. It checks
 // who may transfer itself, so that the staff's request pages may mount it
 // too.
 func (h *Handler) transferPage(c *gin.Context) {
-	app, err := h.Onboarding.Get(c.Request.Context(), c.Param("id"))
+	app, err := h.Onboarding.ForStaff(c.Request.Context(), userOf(c), c.Param("id"))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -184,7 +184,7 @@ func (h *Handler) transfer(c *gin.Context) {
 func (h *Handler) adminChangeHost(c *gin.Context, transfer bool) {
 	ctx := c.Request.Context()
 	u := userOf(c)
-	app, err := h.Onboarding.Get(ctx, c.Param("id"))
+	app, err := h.Onboarding.ForStaff(ctx, userOf(c), c.Param("id"))
 	if err != nil {
 		h.fail(c, err)
 		return

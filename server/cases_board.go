@@ -24,7 +24,7 @@ var caseMoves = []training.Stage{training.StageWelcome, training.StageGettingSta
 func (h *Handler) caseBoard(c *gin.Context) {
 	u := userOf(c)
 	ctx := c.Request.Context()
-	hostID := hostScope(u, c.Query("host"))
+	hostID := training.HostScope(u, c.Query("host"))
 	bp := &CaseBoardPage{HostID: hostID, Moves: caseMoves}
 	if u.Admin() {
 		hosts, err := h.Training.Hosts(ctx)

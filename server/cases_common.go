@@ -33,24 +33,12 @@ func (h *Handler) casePage(c *gin.Context, title string, data any) Page {
 // it; otherwise it answers "not found" (whether the case exists elsewhere or
 // not) and returns nil.
 func (h *Handler) loadCase(c *gin.Context) *training.Case {
-	cs, err := h.Training.Get(c.Request.Context(), c.Param("id"))
-	if err == nil && !userOf(c).CanSeeHost(cs.HostID) {
-		err = apperr.New(apperr.NotFound, "error.not_found", "server: case")
-	}
+	cs, err := h.Training.ForStaff(c.Request.Context(), userOf(c), c.Param("id"))
 	if err != nil {
 		h.fail(c, err)
 		return nil
 	}
 	return cs
-}
-
-// hostScope is the host whose cases a user works on: theirs, or for an
-// administrator the one asked for (all when none).
-func hostScope(u *accounts.User, asked string) string {
-	if u.Admin() {
-		return asked
-	}
-	return u.HostID
 }
 
 // staffOfHost lets administrators and a host's staff through (not

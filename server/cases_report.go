@@ -57,7 +57,7 @@ func (h *Handler) caseReportCSV(c *gin.Context) {
 		return
 	}
 	period, fe := form.Validate()
-	hostID := hostScope(u, form.Host)
+	hostID := training.HostScope(u, form.Host)
 	rp, ok := h.reportPage(c, form)
 	if !ok {
 		return

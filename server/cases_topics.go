@@ -23,7 +23,7 @@ type CaseTopicsPage struct {
 // member's, or the one an administrator picked (the first by default).
 func (h *Handler) topicsHost(c *gin.Context, asked string) (*CaseTopicsPage, bool) {
 	u := userOf(c)
-	tp := &CaseTopicsPage{HostID: hostScope(u, asked)}
+	tp := &CaseTopicsPage{HostID: training.HostScope(u, asked)}
 	if u.Admin() {
 		hosts, err := h.Training.Hosts(c.Request.Context())
 		if err != nil {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -10,33 +9,24 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"archipel/accounts"
-	"archipel/apperr"
 	"archipel/onboarding"
 )
 
-// canDecide reports whether a user may act on requests: administrators and
-// staff. Trainers accompany associations: they read requests and keep
-// internal notes, and the pages that decide do not exist for them.
-func canDecide(u *accounts.User) bool {
-	return u != nil && (u.Admin() || u.Role == accounts.RoleStaff)
-}
+// canDecide reports whether a user may act on requests (a domain rule).
+func canDecide(u *accounts.User) bool { return onboarding.MayDecide(u) }
 
-// requestFor loads the request named in the path for the signed-in user,
-// or answers "not found" and returns nil: for a request of a host the user
-// may not see, a draft (the association's alone), and, when decide is set,
-// for a user who may not decide. Posts get the same answer as pages, so
-// that nothing tells whether another host's request exists.
+// requestFor loads the request named in the path as the signed-in user may
+// see it, or answers "not found" and returns nil: the domain scopes the
+// query to the user's host and leaves drafts out; when decide is set, a
+// user who may not decide gets the same answer. Posts get the same answer
+// as pages, so that nothing tells whether another host's request exists.
 func (h *Handler) requestFor(c *gin.Context, decide bool) *onboarding.Application {
 	u := userOf(c)
-	if u == nil || (decide && !canDecide(u)) {
+	if decide && !onboarding.MayDecide(u) {
 		h.notFound(c)
 		return nil
 	}
-	app, err := h.Onboarding.Get(c.Request.Context(), c.Param("id"))
-	if errors.Is(err, apperr.ErrNotFound) || (err == nil && (app.Status == onboarding.StatusDraft || !u.CanSeeHost(app.HostID))) {
-		h.notFound(c)
-		return nil
-	}
+	app, err := h.Onboarding.ForStaff(c.Request.Context(), u, c.Param("id"))
 	if err != nil {
 		h.fail(c, err)
 		return nil

@@ -147,6 +147,31 @@ func (s *Store) Get(ctx context.Context, id string) (*Case, error) {
 	return c, s.loadTrainers(ctx, c)
 }
 
+// HostScope is the host whose cases an actor works on: theirs, or for an
+// administrator the one asked for (every host when none).
+func HostScope(actor *accounts.User, asked string) string {
+	if actor.Admin() {
+		return asked
+	}
+	return actor.HostID
+}
+
+// ForStaff returns a case as a staff member may see it: a case of a host
+// the actor does not belong to is not found, whether it exists or not
+// (administrators see every host's). The scope is in the query, so that a
+// page forgetting a check still shows nothing of another host.
+func (s *Store) ForStaff(ctx context.Context, actor *accounts.User, id string) (*Case, error) {
+	if actor == nil {
+		return nil, apperr.New(apperr.NotFound, "error.not_found", "training: case for staff")
+	}
+	c, err := s.scanCase(s.db.QueryRowContext(ctx, caseSelect+` WHERE c.id = $1 AND ($2 OR (c.host_id = $3 AND $3 <> ''))`,
+		id, actor.Admin(), actor.HostID))
+	if err != nil {
+		return nil, database.MapError(err, "training: case for staff")
+	}
+	return c, s.loadTrainers(ctx, c)
+}
+
 // ByApplication returns the case of a request.
 func (s *Store) ByApplication(ctx context.Context, applicationID string) (*Case, error) {
 	c, err := s.scanCase(s.db.QueryRowContext(ctx, caseSelect+` WHERE c.application_id = $1`, applicationID))

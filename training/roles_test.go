@@ -65,3 +65,36 @@ func TestWhoMayAssignTrainersAndCloseACase(t *testing.T) {
 		}
 	})
 }
+
+// The access matrix of cases, in the domain: a case of another host is not
+// found, whatever the role; on SQLite and on PostgreSQL.
+func TestAccessMatrixOfCases(t *testing.T) {
+	e := newEnv(t)
+	c, _ := sentCheckin(t, e)
+	for _, tc := range []struct {
+		name  string
+		actor *accounts.User
+		sees  bool
+	}{
+		{"an administrator", testAdmin, true},
+		{"staff of the case's host", &accounts.User{ID: "s", Role: accounts.RoleStaff, HostID: c.HostID}, true},
+		{"a trainer of the case's host", &accounts.User{ID: "t", Role: accounts.RoleTrainer, HostID: c.HostID}, true},
+		{"staff of another host", &accounts.User{ID: "o", Role: accounts.RoleStaff, HostID: "elsewhere"}, false},
+		{"a trainer of another host", &accounts.User{ID: "p", Role: accounts.RoleTrainer, HostID: "elsewhere"}, false},
+		{"an account without host", &accounts.User{ID: "q", Role: accounts.RoleStaff}, false},
+		{"nobody", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := e.store.ForStaff(e.ctx, tc.actor, c.ID)
+			switch {
+			case tc.sees && (err != nil || got.ID != c.ID):
+				t.Errorf("does not see the case: %v", err)
+			case !tc.sees && !errors.Is(err, apperr.ErrNotFound):
+				t.Errorf("sees the case: %v", err)
+			}
+			if HostScope(testAdmin, "x") != "x" || (tc.actor != nil && !tc.actor.Admin() && HostScope(tc.actor, "x") != tc.actor.HostID) {
+				t.Error("HostScope lets a staff member pick another host")
+			}
+		})
+	}
+}

@@ -262,8 +262,8 @@ func NewShowcase(db *database.DB, now func() time.Time) *Showcase {
 }
 
 // Case returns a case, for the pages that draft its entry.
-func (s *Showcase) Case(ctx context.Context, id string) (*Case, error) {
-	return s.cases.Get(ctx, id)
+func (s *Showcase) Case(ctx context.Context, actor *accounts.User, id string) (*Case, error) {
+	return s.cases.ForStaff(ctx, actor, id)
 }
 
 // Eligible reports whether a case may have a showcase entry: it closed as

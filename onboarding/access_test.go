@@ -1,0 +1,78 @@
+package onboarding_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"archipel/accounts"
+	"archipel/apperr"
+	"archipel/onboarding"
+)
+
+// The access matrix, in the domain: every way a staff member reaches a
+// request (read it, decide on it, transfer it, read its notes) for every
+// role on the request's host, on another host, and none; on SQLite and on
+// PostgreSQL (ARCHIPEL_TEST_POSTGRES).
+func TestAccessMatrixOfRequests(t *testing.T) {
+	f := newStoreFixture(t)
+	ctx := context.Background()
+	a := f.submitted("", "anne@example.org")
+	draft, _ := f.create("", "bob@example.org")
+	own, other := a.HostID, ""
+	for _, h := range f.hosts {
+		if h.ID != own {
+			other = h.ID
+		}
+	}
+	author := &accounts.User{ID: "author", Role: accounts.RoleStaff, HostID: own}
+	if _, err := f.store.AddNote(ctx, author, a.ID, onboarding.NoteForm{Body: "Note"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name                     string
+		actor                    *accounts.User
+		sees, decides, transfers bool
+	}{
+		{"an administrator", &accounts.User{ID: "1", Role: accounts.RoleAdmin}, true, true, true},
+		{"staff of the request's host", &accounts.User{ID: "2", Role: accounts.RoleStaff, HostID: own}, true, true, true},
+		{"a trainer of the request's host", &accounts.User{ID: "3", Role: accounts.RoleTrainer, HostID: own}, true, false, false},
+		{"staff of another host", &accounts.User{ID: "4", Role: accounts.RoleStaff, HostID: other}, false, true, false},
+		{"a trainer of another host", &accounts.User{ID: "5", Role: accounts.RoleTrainer, HostID: other}, false, false, false},
+		{"a staff account without host", &accounts.User{ID: "6", Role: accounts.RoleStaff}, false, true, false},
+		{"nobody", nil, false, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := f.store.ForStaff(ctx, tc.actor, a.ID)
+			switch {
+			case tc.sees && (err != nil || got.ID != a.ID):
+				t.Errorf("does not see the request: %v", err)
+			case !tc.sees && !errors.Is(err, apperr.ErrNotFound):
+				t.Errorf("sees the request: %v, %v", got, err)
+			}
+			if _, err := f.store.ForStaff(ctx, tc.actor, draft.ID); !errors.Is(err, apperr.ErrNotFound) {
+				t.Errorf("sees a draft: %v", err)
+			}
+			if _, err := f.store.ForStaff(ctx, tc.actor, "no-such-request"); !errors.Is(err, apperr.ErrNotFound) {
+				t.Errorf("an unknown request: %v", err)
+			}
+			// Deciding needs the role and, through ForStaff, the host.
+			if onboarding.MayDecide(tc.actor) != tc.decides {
+				t.Errorf("may decide: %t", onboarding.MayDecide(tc.actor))
+			}
+			if a.MayTransfer(tc.actor) != tc.transfers {
+				t.Errorf("may transfer: %t", a.MayTransfer(tc.actor))
+			}
+			if tc.actor == nil {
+				return
+			}
+			notes, err := f.store.Notes(ctx, tc.actor, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (len(notes) == 1) != tc.sees {
+				t.Errorf("reads %d notes", len(notes))
+			}
+		})
+	}
+}
