@@ -18,6 +18,10 @@ import (
 // environment variables (secrets also from ARCHIPEL_*_FILE), validated once
 // at start and handed down explicitly.
 type Config struct {
+	// Args are the command's arguments other than flags, wherever they
+	// stood among the flags ("approve ID --host SLUG" as "approve --host SLUG ID").
+	Args []string
+
 	Addr            string
 	BaseURL         string
 	DataDir         string
@@ -79,9 +83,20 @@ func loadConfig(fs *flag.FlagSet, args []string, defaults map[string]string) (*C
 		}
 		values[s.name] = fs.String(s.name, v, s.help+" ($"+s.env+")")
 	}
-	if err := fs.Parse(args); err != nil {
-		return nil, err
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		// The standard flag package stops at the first argument that is
+		// not a flag: take it and read the flags after it too.
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
+	c.Args = positional
 	for _, s := range c.settings() {
 		raw := *values[s.name]
 		switch t := s.target.(type) {

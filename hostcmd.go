@@ -17,10 +17,15 @@ import (
 
 // hostCommand runs `archipel host check`.
 func hostCommand(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprintln(stdout, "usage: archipel host check --url URL --user USER --password-file FILE [--credential app-password|login-password]")
+		return nil
+	}
 	if len(args) == 0 || args[0] != "check" {
 		return errors.New("usage: archipel host check --url URL --user USER --password-file FILE [--credential app-password|login-password]")
 	}
 	fs := flag.NewFlagSet("host check", flag.ContinueOnError)
+	fs.SetOutput(stdout)
 	rawURL := fs.String("url", "", "the Nextcloud's address, e.g. https://cloud.example.org")
 	user := fs.String("user", "", "the provisioning account (an administrator)")
 	passwordFile := fs.String("password-file", "", "file holding that account's app password or login password")

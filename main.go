@@ -285,14 +285,14 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 // approve decides a submitted request from the command line and queues its
 // provisioning; a running service picks the job up within seconds.
 func approve(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("approve", flag.ContinueOnError)
+	fs := newFlagSet("approve", stdout)
 	hostSlug := fs.String("host", "", "partner host to provision on, when the request has none yet")
 	cfg, err := loadConfig(fs, args, nil)
 	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return errors.New("usage: archipel approve [flags] REQUEST-ID [--host SLUG]")
+	if len(cfg.Args) != 1 {
+		return errors.New("usage: archipel approve [flags] REQUEST-ID [--host SLUG] (flags before or after the id)")
 	}
 	db, err := database.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
 	if err != nil {
@@ -303,9 +303,9 @@ func approve(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.Join(err, errors.New("the database schema is behind: run `archipel migrate`"))
 	}
 	apps := onboarding.NewStore(db, nil)
-	app, err := apps.Get(ctx, fs.Arg(0))
+	app, err := apps.Get(ctx, cfg.Args[0])
 	if err != nil {
-		return fmt.Errorf("request %s: %w", fs.Arg(0), err)
+		return fmt.Errorf("request %s: %w", cfg.Args[0], err)
 	}
 	hosts := provisioning.NewHosts(db, nil, 0)
 	if *hostSlug != "" {

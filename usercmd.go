@@ -15,10 +15,15 @@ import (
 // userCommand runs `archipel user add`: it creates a staff account and
 // prints a one-time link (valid 7 days) where its owner chooses a password.
 func userCommand(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprintln(stdout, "usage: archipel user add --email E --role admin|staff|trainer [--host SLUG]")
+		return nil
+	}
 	if len(args) == 0 || args[0] != "add" {
 		return errors.New("usage: archipel user add --email E --role admin|staff|trainer [--host SLUG]")
 	}
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(stdout)
 	email := fs.String("email", "", "the account's e-mail address")
 	role := fs.String("role", "", "admin, staff or trainer")
 	hostSlug := fs.String("host", "", "the host of a staff or trainer account")
