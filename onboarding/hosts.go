@@ -52,7 +52,14 @@ type HostProfile struct {
 	StorageBudgetGB int
 	DefaultQuotaGB  int
 	DefaultAccounts int
-	FolderTemplate  []string // empty: the default tree
+	// AccountQuotaGB is each new account's own quota, beside the shared
+	// folder's DefaultQuotaGB.
+	AccountQuotaGB int
+	// RequestsPerSecond and JobsAtOnce pace provisioning on this host (0:
+	// the service's defaults, 10 and 2).
+	RequestsPerSecond int
+	JobsAtOnce        int
+	FolderTemplate    []string // empty: the default tree
 	WelcomeFR       string   // empty: the default welcome document
 	WelcomeEN       string
 	NextcloudURL    string
@@ -107,7 +114,9 @@ func (h *HostProfile) Form() *HostForm {
 		Services: slices.Clone(h.Services), MaxAssociations: strconv.Itoa(h.MaxAssociations),
 		StorageBudgetGB: strconv.Itoa(h.StorageBudgetGB), DefaultQuotaGB: strconv.Itoa(h.DefaultQuotaGB),
 		DefaultAccounts: strconv.Itoa(h.DefaultAccounts), FolderTemplate: strings.Join(h.FolderTemplate, "\n"),
-		WelcomeFR: h.WelcomeFR, WelcomeEN: h.WelcomeEN,
+		WelcomeFR: h.WelcomeFR, WelcomeEN: h.WelcomeEN, AccountQuotaGB: strconv.Itoa(max(h.AccountQuotaGB, 1)),
+		RequestsPerSecond: orDefault(h.RequestsPerSecond, DefaultRequestsPerSecond),
+		JobsAtOnce:        orDefault(h.JobsAtOnce, DefaultJobsAtOnce),
 	}
 }
 
@@ -127,7 +136,11 @@ type HostForm struct {
 	StorageBudgetGB string   `form:"host_storage_budget_gb"`
 	DefaultQuotaGB  string   `form:"host_default_quota_gb"`
 	DefaultAccounts string   `form:"host_default_accounts"`
-	FolderTemplate  string   `form:"host_folder_template"`
+	AccountQuotaGB  string   `form:"host_account_quota_gb"`
+	// Pacing of provisioning on the host's Nextcloud.
+	RequestsPerSecond string `form:"host_requests_per_second"`
+	JobsAtOnce        string `form:"host_jobs_at_once"`
+	FolderTemplate    string `form:"host_folder_template"`
 	WelcomeFR       string   `form:"host_welcome_fr"`
 	WelcomeEN       string   `form:"host_welcome_en"`
 
@@ -138,7 +151,21 @@ type HostForm struct {
 
 // NewHostForm is the form of a host being created, with the usual defaults.
 func NewHostForm() *HostForm {
-	return &HostForm{Services: []string{"files"}, MaxAssociations: "20", StorageBudgetGB: "500", DefaultQuotaGB: "10", DefaultAccounts: "10"}
+	return &HostForm{Services: []string{"files"}, MaxAssociations: "20", StorageBudgetGB: "500", DefaultQuotaGB: "10", DefaultAccounts: "10",
+		AccountQuotaGB: "1", RequestsPerSecond: strconv.Itoa(DefaultRequestsPerSecond), JobsAtOnce: strconv.Itoa(DefaultJobsAtOnce)}
+}
+
+// The service's provisioning pace on a host that set none.
+const (
+	DefaultRequestsPerSecond = 10
+	DefaultJobsAtOnce        = 2
+)
+
+func orDefault(v, def int) string {
+	if v <= 0 {
+		v = def
+	}
+	return strconv.Itoa(v)
 }
 
 // Limits of a host's settings.
@@ -162,6 +189,7 @@ func (f *HostForm) Validate() FieldErrors {
 	f.Departements = clean(f.Departements)
 	f.MaxAssociations, f.StorageBudgetGB = clean(f.MaxAssociations), clean(f.StorageBudgetGB)
 	f.DefaultQuotaGB, f.DefaultAccounts = clean(f.DefaultQuotaGB), clean(f.DefaultAccounts)
+	f.AccountQuotaGB, f.RequestsPerSecond, f.JobsAtOnce = clean(f.AccountQuotaGB), clean(f.RequestsPerSecond), clean(f.JobsAtOnce)
 
 	fe.line("host_name", f.Name, true, maxShort)
 	switch {
@@ -215,6 +243,14 @@ func (f *HostForm) Validate() FieldErrors {
 		fe.add("host_default_quota_gb", "err.host_default_quota_gb.budget")
 	}
 	fe.number("host_default_accounts", f.DefaultAccounts, true, 1, maxDefaultAccount)
+	// Left empty, the pace and the account quota take the defaults.
+	fe.number("host_account_quota_gb", f.AccountQuotaGB, false, 1, maxDefaultQuotaGB)
+	if f.AccountQuotaGB != "" && fe.For("host_account_quota_gb") == "" && fe.For("host_default_quota_gb") == "" &&
+		Number(f.AccountQuotaGB) > Number(f.DefaultQuotaGB) {
+		fe.add("host_account_quota_gb", "err.host_account_quota_gb.folder")
+	}
+	fe.number("host_requests_per_second", f.RequestsPerSecond, false, 1, 100)
+	fe.number("host_jobs_at_once", f.JobsAtOnce, false, 1, 20)
 	f.folders = nil
 	if folders, key := parseFolders(f.FolderTemplate); key != "" {
 		fe.add("host_folder_template", key)
@@ -302,7 +338,7 @@ func ValidWelcome(doc string) bool {
 const hostColumns = `h.id, h.slug, h.name, h.website, h.contact_email, h.help_url, h.terms_url, h.region, h.departements,
 	h.services, h.max_associations, h.storage_budget_gb, h.default_quota_gb, h.default_accounts, h.folder_template,
 	h.welcome_fr, h.welcome_en, h.nextcloud_url, h.nextcloud_user, h.nextcloud_secret IS NOT NULL, h.paused,
-	h.last_assigned_at, h.created_at, h.updated_at`
+	h.last_assigned_at, h.created_at, h.updated_at, h.default_account_quota_gb, CAST(h.requests_per_second AS INTEGER), h.jobs_at_once`
 
 func scanHost(row scanner) (HostProfile, error) {
 	var h HostProfile
@@ -311,7 +347,7 @@ func scanHost(row scanner) (HostProfile, error) {
 	err := row.Scan(&h.ID, &h.Slug, &h.Name, &h.Website, &h.ContactEmail, &h.HelpURL, &h.TermsURL, &h.Region, &deps,
 		&svcs, &h.MaxAssociations, &h.StorageBudgetGB, &h.DefaultQuotaGB, &h.DefaultAccounts, &folders,
 		&h.WelcomeFR, &h.WelcomeEN, &h.NextcloudURL, &h.NextcloudUser, &h.HasSecret, &h.Paused,
-		&last, &h.CreatedAt, &h.UpdatedAt)
+		&last, &h.CreatedAt, &h.UpdatedAt, &h.AccountQuotaGB, &h.RequestsPerSecond, &h.JobsAtOnce)
 	if err != nil {
 		return h, err
 	}
@@ -424,11 +460,12 @@ func (s *Store) CreateHost(ctx context.Context, f *HostForm) (string, FieldError
 	id, now := uuid.NewString(), s.now()
 	_, err := s.db.ExecContext(ctx, `INSERT INTO hosts (id, slug, name, website, contact_email, help_url, terms_url, region,
 		departements, services, max_associations, storage_budget_gb, default_quota_gb, default_accounts, folder_template,
-		welcome_fr, welcome_en, paused, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, FALSE, $18, $18)`,
+		welcome_fr, welcome_en, paused, created_at, updated_at, default_account_quota_gb, requests_per_second, jobs_at_once)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, FALSE, $18, $18, $19, $20, $21)`,
 		id, f.Slug, f.Name, f.Website, f.ContactEmail, f.HelpURL, f.TermsURL, f.Region,
 		strings.Join(f.departements, ","), strings.Join(f.Services, ","), Number(f.MaxAssociations), Number(f.StorageBudgetGB),
-		Number(f.DefaultQuotaGB), Number(f.DefaultAccounts), strings.Join(f.folders, "\n"), f.WelcomeFR, f.WelcomeEN, now)
+		Number(f.DefaultQuotaGB), Number(f.DefaultAccounts), strings.Join(f.folders, "\n"), f.WelcomeFR, f.WelcomeEN, now,
+		max(Number(f.AccountQuotaGB), 1), Number(f.RequestsPerSecond), Number(f.JobsAtOnce))
 	if database.IsUniqueViolation(err) {
 		return "", FieldErrors{{"host_slug", "err.host_slug.taken"}}, nil
 	}
@@ -452,10 +489,11 @@ func (s *Store) UpdateHost(ctx context.Context, id string, f *HostForm) (FieldEr
 	res, err := s.db.ExecContext(ctx, `UPDATE hosts SET name = $1, website = $2, contact_email = $3, help_url = $4,
 		terms_url = $5, region = $6, departements = $7, services = $8, max_associations = $9, storage_budget_gb = $10,
 		default_quota_gb = $11, default_accounts = $12, folder_template = $13, welcome_fr = $14, welcome_en = $15,
-		updated_at = $16 WHERE id = $17`,
+		updated_at = $16, default_account_quota_gb = $18, requests_per_second = $19, jobs_at_once = $20 WHERE id = $17`,
 		f.Name, f.Website, f.ContactEmail, f.HelpURL, f.TermsURL, f.Region, strings.Join(f.departements, ","),
 		strings.Join(f.Services, ","), Number(f.MaxAssociations), Number(f.StorageBudgetGB), Number(f.DefaultQuotaGB),
-		Number(f.DefaultAccounts), strings.Join(f.folders, "\n"), f.WelcomeFR, f.WelcomeEN, s.now(), id)
+		Number(f.DefaultAccounts), strings.Join(f.folders, "\n"), f.WelcomeFR, f.WelcomeEN, s.now(), id,
+		max(Number(f.AccountQuotaGB), 1), Number(f.RequestsPerSecond), Number(f.JobsAtOnce))
 	if err != nil {
 		return nil, database.MapError(err, "onboarding: update host")
 	}

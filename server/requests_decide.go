@@ -19,14 +19,16 @@ import (
 // PlanForm is the approval's plan as staff adjust it, kept as typed.
 type PlanForm struct {
 	QuotaGB  string   `form:"quota_gb"`
-	Accounts string   `form:"plan_accounts"`
+	// AccountQuotaGB is each account's own quota (the shared folder has QuotaGB).
+	AccountQuotaGB string `form:"plan_account_quota_gb"`
+	Accounts       string `form:"plan_accounts"`
 	Folders  string   `form:"plan_folders"` // one folder per line
 	Services []string `form:"plan_services"`
 }
 
 // planFormOf shows plan options in the form.
 func planFormOf(o provisioning.PlanOptions) PlanForm {
-	return PlanForm{QuotaGB: strconv.Itoa(o.QuotaGB), Accounts: strconv.Itoa(o.Accounts),
+	return PlanForm{QuotaGB: strconv.Itoa(o.QuotaGB), AccountQuotaGB: strconv.Itoa(o.AccountQuotaGB), Accounts: strconv.Itoa(o.Accounts),
 		Folders: strings.Join(o.Folders, "\n"), Services: o.Services}
 }
 
@@ -51,12 +53,22 @@ func (f *PlanForm) options(offered []string) (provisioning.PlanOptions, onboardi
 		return n
 	}
 	o := provisioning.PlanOptions{QuotaGB: number("quota_gb", f.QuotaGB, 100000), Accounts: number("plan_accounts", f.Accounts, 10000)}
+	if strings.TrimSpace(f.AccountQuotaGB) != "" {
+		o.AccountQuotaGB = number("plan_account_quota_gb", f.AccountQuotaGB, 100000)
+		if o.AccountQuotaGB > o.QuotaGB && o.QuotaGB > 0 {
+			fe = append(fe, onboarding.FieldError{Field: "plan_account_quota_gb", Key: "err.plan_account_quota_gb.folder"})
+		}
+	}
 	for _, line := range strings.Split(f.Folders, "\n") {
 		if line = strings.TrimSpace(line); line != "" {
 			o.Folders = append(o.Folders, line)
 		}
 	}
 	for _, name := range o.Folders {
+		if name == "." || name == ".." {
+			fe = append(fe, onboarding.FieldError{Field: "plan_folders", Key: "err.plan_folders.dots"})
+			break
+		}
 		if strings.ContainsAny(name, `/\`) || len(name) > 100 {
 			fe = append(fe, onboarding.FieldError{Field: "plan_folders", Key: "err.plan_folders.invalid"})
 			break
