@@ -49,7 +49,6 @@ func anonymise(ctx context.Context, tx *sql.Tx, id string, now time.Time, keepPu
 	}
 	stmts := []string{
 		`DELETE FROM application_tokens WHERE application_id = $1`,
-		`DELETE FROM mail_outbox WHERE application_id = $1`,
 		`UPDATE application_events SET detail = '' WHERE application_id = $1`,
 		`DELETE FROM application_notes WHERE application_id = $1`,
 		`DELETE FROM interviews WHERE application_id = $1`,

@@ -46,6 +46,10 @@ func seedAssociation(t *testing.T, db *database.DB, tag, hostID string) seeded {
 	exec(t, db, `INSERT INTO mail_outbox (id, message_id, application_id, tag, to_addr, subject, text_body, status, next_attempt_at, created_at)
 		VALUES ($1, $1, $2, 'ready', $3, $4, $5, 'pending', $6, $6)`, "mail2-"+tag, s.ID, email, v("Pending subject"), tag+"-pending-body", at)
 	s.Secrets = append(s.Secrets, tag+"-pending-body")
+	exec(t, db, `INSERT INTO staff_users (id, email, role, host_id, created_at, updated_at) VALUES ($1, $2, 'staff', $3, $4, $4)`,
+		"digest-"+tag, "digest-"+tag+"@staff.example", hostID, at)
+	exec(t, db, `INSERT INTO staff_digest_items (id, user_id, kind, application_id, name, link, created_at) VALUES ($1, $1, 'submitted', $2, $3, $4, $5)`,
+		"digest-"+tag, s.ID, name, "/staff/requests/"+s.ID, at)
 	exec(t, db, `INSERT INTO interviews (id, application_id, scheduled_at, mode, link, place, status, notes, created_by, created_at, updated_at)
 		VALUES ($1, $2, $3, 'video', $4, '', 'planned', $5, 'staff', $3, $3)`, "iv-"+tag, s.ID, at, v("https://visio.example/room"), `{"notes":"`+tag+`-internal-interview"}`)
 	s.Internal = append(s.Internal, tag+"-internal-interview")
