@@ -72,9 +72,10 @@ func (s *Simulator) serveStatePage(w http.ResponseWriter, r *http.Request) {
 	err := stateTemplate.Execute(&b, struct {
 		Version string
 		Calls   int
-		State   State
-		Files   []stateFile
-	}{s.opts.Version, s.Calls(), st, rows})
+		State    State
+		Files    []stateFile
+		Services ServiceState
+	}{s.opts.Version, s.Calls(), st, rows, s.Services()})
 	if err != nil {
 		http.Error(w, "simulator: state page: "+err.Error(), http.StatusInternalServerError)
 		return
