@@ -325,7 +325,15 @@ func approve(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	engine := provisioning.NewEngine(db, hosts, apps, nil, slog.Default(), provisioning.Options{})
-	jobID, err := engine.Approve(ctx, app, h, provisioning.DefaultPlanOptions(app, h), "cli")
+	// The services the approval form would propose: those asked for that
+	// the host offers, and a Team.
+	offer, err := hosts.OfferFor(ctx, h.ID)
+	if err != nil {
+		return err
+	}
+	opts := provisioning.DefaultPlanOptions(app, h)
+	opts.Services = provisioning.DefaultServices(app.Answers.Needs.Services, offer)
+	jobID, err := engine.Approve(ctx, app, h, opts, "cli")
 	if err != nil {
 		return err
 	}
