@@ -104,7 +104,10 @@ const deckBase = "/index.php/apps/deck/api/v1.0/boards"
 // decides what a 403 means.
 func (c *Client) deck(ctx context.Context, op, method, path string, in, out any) error {
 	var body []byte
-	h := map[string]string{"Accept": "application/json"}
+	// Deck's REST routes do not need OCS-APIRequest (80-…-no-ocs-header);
+	// it is sent all the same, as on every other call, so that a session
+	// cookie never makes a request look like a browser's.
+	h := map[string]string{"Accept": "application/json", "OCS-APIRequest": "true"}
 	if in != nil {
 		var err error
 		if body, err = json.Marshal(in); err != nil {

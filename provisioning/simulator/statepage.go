@@ -70,8 +70,8 @@ func (s *Simulator) serveStatePage(w http.ResponseWriter, r *http.Request) {
 	}
 	var b bytes.Buffer
 	err := stateTemplate.Execute(&b, struct {
-		Version string
-		Calls   int
+		Version  string
+		Calls    int
 		State    State
 		Files    []stateFile
 		Services ServiceState
