@@ -132,6 +132,9 @@ type ConsentStep struct {
 	DataProcessing string `form:"consent_data" json:"consent_data"`
 	HostTerms      string `form:"consent_terms" json:"consent_terms"`
 	FollowUp       string `form:"consent_contact" json:"consent_contact"`
+	// Terms is which text "I accept" meant, recorded when the request is
+	// sent (see TermsFor).
+	Terms *AcceptedTerms `form:"-" json:"terms,omitempty"`
 }
 
 // FieldError says which field is wrong and the message key that says why.

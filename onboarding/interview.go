@@ -78,7 +78,9 @@ func (iv *Interview) Minutes() int { return int(iv.Duration / time.Minute) }
 // Form returns the interview as the scheduling form shows it, in Paris time.
 func (iv *Interview) Form() InterviewForm {
 	local := iv.Start.In(Paris)
-	return InterviewForm{Date: local.Format("02/01/2006"), Time: local.Format("15:04"),
+	// The date as a native date field holds it (the browser shows it in
+	// the reader's format); typed by hand, both forms are read.
+	return InterviewForm{Date: local.Format("2006-01-02"), Time: local.Format("15:04"),
 		Duration: strconv.Itoa(iv.Minutes()), Mode: iv.Mode, Link: iv.Link, Place: iv.Place}
 }
 

@@ -260,9 +260,9 @@ func (j *chromeStaffJourney) workspace(t *testing.T) {
 	staff.follow(`main a[href="`+page+`/interview"]`, "interview", page+"/interview")
 	doc = staff.submit(page+"/interview", "interview, errors", page+"/interview", http.StatusBadRequest)
 	chromeErrors(t, doc, "interview form", "interview_date", "interview_time", "interview_mode")
-	date, clock, _ := reqSlot(6)
-	staff.fill("interview_date", date)
-	staff.fill("interview_time", clock)
+	_, _, start := reqSlot(6)
+	chromeStaffTypeWhen(staff, "f-interview_date", start)
+	chromeStaffTypeWhen(staff, "f-interview_time", start)
 	staff.tabTo(`input[name="interview_mode"]`) // no mode ticked: the group is entered on its first
 	staff.arrowTo("f-interview_mode-1", kb.ArrowDown)
 	staff.fill("interview_link", "https://visio.kreiz-breizh.example/chorale")

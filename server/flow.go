@@ -34,6 +34,9 @@ type StepPage struct {
 	Return    string // "recapitulatif" when the step was opened from the review
 	Duplicate *DuplicateOffer
 	Choices   map[string][]string
+	// Eligible are the hosts the archipelago may choose, whose terms the
+	// review shows with the charter when the association lets it choose.
+	Eligible []onboarding.Host
 }
 
 // DuplicateOffer is shown when a request already exists for the same
@@ -112,6 +115,9 @@ func (h *Handler) stepPage(c *gin.Context, step onboarding.Step, app *onboarding
 			return Page{}, err
 		}
 		sp.Hosts = hosts
+		if app != nil && app.Answers.Host.Choice == "auto" {
+			sp.Eligible = onboarding.EligibleHosts(app.Answers.Association.Departement, app.Answers.Needs.Services, hosts)
+		}
 	}
 	return h.page(c, stepTitle(step), sp), nil
 }
@@ -420,6 +426,8 @@ func (h *Handler) submit(c *gin.Context, app *onboarding.Application, f *onboard
 		return
 	}
 	app.Answers.Consent = *f
+	terms := onboarding.TermsFor(&app.Answers, hosts, h.charterText(langOf(c)))
+	app.Answers.Consent.Terms = &terms
 	if missing := app.Answers.Complete(hosts); missing != 0 {
 		redirect(c, "/demande/"+missing.Slug(), "")
 		return

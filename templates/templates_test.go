@@ -366,6 +366,7 @@ func renderCases() []renderCase {
 	cases := []renderCase{
 		{"the home page", "home", server.Page{Path: "/", Title: "home.title"}},
 		{"the privacy page", "privacy", server.Page{Path: "/confidentialite", Title: "privacy.title", Data: &server.PrivacyPage{Retention: rights.Retention}}},
+		{"the charter", "charter", server.Page{Path: "/charte", Title: "charter.title", Data: &server.CharterPage{Parts: []string{"charter.p1", "charter.p2"}, Version: "2026-12"}}},
 		{"the error page", "error", server.Page{Path: "/x", Title: "error.title", FormError: "error.not_found"}},
 		{"the link resent page", "link_resent", server.Page{Path: "/lien/renvoyer", Title: "link_resent.title"}},
 		{"the start page for a new visitor", "start", server.Page{Path: "/demande", Title: "start.title"}},

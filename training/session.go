@@ -96,7 +96,14 @@ func (f *SessionForm) Validate(now time.Time, topics []Topic, trainers []Trainer
 	f.Notes, f.NextSteps = strings.TrimSpace(f.Notes), strings.TrimSpace(f.NextSteps)
 	var s Session
 
+	// A native date field sends 2026-03-14; typed by hand where the
+	// browser has none, 14/03/2026 is read too.
 	date, dateErr := time.ParseInLocation("2006-01-02", f.Date, Paris)
+	if dateErr != nil {
+		if d, err := time.ParseInLocation("02/01/2006", f.Date, Paris); err == nil {
+			date, dateErr = d, nil
+		}
+	}
 	switch {
 	case f.Date == "":
 		add("session_date", "err.session.date_required")
