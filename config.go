@@ -36,6 +36,8 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	StartsPerHour   int
 	MailsPerHour    int
+	MetricsAddr     string
+	MetricsToken    string
 }
 
 // setting describes one configuration entry; the README's table lists them.
@@ -61,6 +63,8 @@ func (c *Config) settings() []setting {
 		{"shutdown-timeout", "ARCHIPEL_SHUTDOWN_TIMEOUT", "15s", "time given to requests in flight on SIGTERM", false, &c.ShutdownTimeout},
 		{"starts-per-hour", "ARCHIPEL_STARTS_PER_HOUR", "10", "sign-ups one address may start per hour", false, &c.StartsPerHour},
 		{"mails-per-hour", "ARCHIPEL_MAILS_PER_HOUR", "10", "e-mails (links, resends, resets) one address may ask for per hour", false, &c.MailsPerHour},
+		{"metrics-addr", "ARCHIPEL_METRICS_ADDR", "", "separate host:port serving Prometheus /metrics (e.g. 127.0.0.1:9090); empty: none", false, &c.MetricsAddr},
+		{"metrics-token", "ARCHIPEL_METRICS_TOKEN", "", "bearer token required on /metrics; when set without metrics-addr, /metrics is served on the main port", true, &c.MetricsToken},
 	}
 }
 
@@ -222,6 +226,13 @@ func (c *Config) validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("ARCHIPEL_SHUTDOWN_TIMEOUT must be positive"))
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("ARCHIPEL_METRICS_ADDR %q is not host:port", c.MetricsAddr))
+		} else if c.MetricsAddr == c.Addr {
+			errs = append(errs, errors.New("ARCHIPEL_METRICS_ADDR must differ from ARCHIPEL_ADDR (leave it empty and set ARCHIPEL_METRICS_TOKEN to serve /metrics on the main port)"))
+		}
 	}
 	if c.StartsPerHour < 1 {
 		errs = append(errs, errors.New("ARCHIPEL_STARTS_PER_HOUR must be at least 1"))

@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"net/http"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
+
+	"archipel/metrics"
 )
 
 // readmeSettings reads the rows of the README's settings table: flag name →
@@ -105,5 +108,67 @@ func TestPerAddressLimitsAreSettings(t *testing.T) {
 				t.Errorf("err = %v, want a message naming ARCHIPEL_MAILS_PER_HOUR", err)
 			}
 		})
+	}
+}
+
+func TestMetricsSettings(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		args     []string
+		mainPort string // token expected on the main port
+		wantErr  string
+	}{
+		{"nothing set serves no metrics anywhere", nil, "", ""},
+		{"a token alone opens /metrics on the main port", []string{"--metrics-token", "tok"}, "tok", ""},
+		{"a separate address keeps /metrics off the main port", []string{"--metrics-addr", "127.0.0.1:9090", "--metrics-token", "tok"}, "", ""},
+		{"an address that is not host:port is refused", []string{"--metrics-addr", "9090"}, "", "ARCHIPEL_METRICS_ADDR"},
+		{"the main address is refused", []string{"--addr", ":8080", "--metrics-addr", ":8080"}, "", "must differ"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := loadConfig(flag.NewFlagSet("t", flag.ContinueOnError), c.args, nil)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("err = %v, want %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := metricsTokenOnMainPort(cfg); got != c.mainPort {
+				t.Errorf("token on the main port = %q, want %q", got, c.mainPort)
+			}
+		})
+	}
+}
+
+func TestMetricsListenerServesOnlyMetrics(t *testing.T) {
+	cfg, err := loadConfig(flag.NewFlagSet("t", flag.ContinueOnError), []string{"--metrics-addr", "127.0.0.1:0", "--metrics-token", "tok"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	srv, ln, err := serveMetrics(cfg, metrics.New(), errc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	base := "http://" + ln.String()
+	for _, c := range []struct {
+		path, token string
+		want        int
+	}{{"/metrics", "tok", 200}, {"/metrics", "", 401}, {"/", "tok", 404}, {"/staff/login", "tok", 404}} {
+		req, _ := http.NewRequest(http.MethodGet, base+c.path, nil)
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != c.want {
+			t.Errorf("GET %s (token %q): %d, want %d", c.path, c.token, res.StatusCode, c.want)
+		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"archipel/accounts"
 	"archipel/database"
 	"archipel/mail"
+	"archipel/metrics"
 	"archipel/onboarding"
 	"archipel/provisioning"
 	"archipel/provisioning/nextcloud"
@@ -150,12 +151,16 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 	if err != nil {
 		return err
 	}
+	obs := metrics.New()
+	obs.ObserveDB(db.DB, string(db.Dialect))
+	sender = obs.Sender(sender)
 	keyring, err := cfg.keyring(logger)
 	if err != nil {
 		return err
 	}
 	hosts := provisioning.NewHosts(db, keyring, 10)
 	hosts.UserAgent = nextcloud.UserAgent(version)
+	hosts.Observe = obs.Transport
 	apps := onboarding.NewStore(db, nil)
 	var sims []*simulatedHost
 	if demo {
@@ -178,7 +183,8 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 			return err
 		}
 	}
-	engine := provisioning.NewEngine(db, hosts, apps, postman, logger, provisioning.Options{BaseURL: cfg.BaseURL})
+	engine := provisioning.NewEngine(db, hosts, apps, postman, logger, provisioning.Options{BaseURL: cfg.BaseURL, OnStep: obs.Step})
+	obs.ObserveJobs(engine.Jobs.CountByStatus, provisioning.JobStatusNames(), logger)
 	accompaniment := training.NewStore(db, nil)
 	if demo {
 		accompaniment.EnableDemo() // the admin dashboard's "make time pass" button
@@ -193,6 +199,7 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 	handler, err := server.New(server.Options{
 		BaseURL: cfg.BaseURL, Secure: cfg.Secure(), TrustedProxies: cfg.TrustedProxies,
 		StartsPerHour: cfg.StartsPerHour, MailsPerHour: cfg.MailsPerHour,
+		MetricsToken: metricsTokenOnMainPort(cfg),
 	}, server.Deps{
 		DB: db, Templates: tpl, Logger: logger,
 		Onboarding: apps,
@@ -204,6 +211,7 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		Showcase:   training.NewShowcase(db, nil),
 		Training:   accompaniment,
 		Rights:     dataRights,
+		Metrics:    obs,
 	})
 	if err != nil {
 		return err
@@ -247,8 +255,10 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 	}
 	defer sched.Shutdown()
 	// Opens cases for ready workspaces and sends check-ins, every minute.
-	checkins := training.NewDispatcher(accompaniment, postman, usage, logger, training.DispatcherOptions{Worker: engine.Worker(), BaseURL: cfg.BaseURL,
-		Notifier: notifier})
+	checkins := training.NewDispatcher(accompaniment, postman, usage, logger, training.DispatcherOptions{
+		Worker: engine.Worker(), BaseURL: cfg.BaseURL, Notifier: notifier,
+		OnTick: func(r training.TickResult, _ error) { obs.CheckIns(r.Sent, r.Reminded, r.Expired) },
+	})
 	if err := checkins.Start(ctx); err != nil {
 		return err
 	}
@@ -264,8 +274,16 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		defer close(mailDone)
 		outbox.Run(ctx)
 	}()
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if cfg.MetricsAddr != "" {
+		msrv, maddr, err := serveMetrics(cfg, obs, errc)
+		if err != nil {
+			return err
+		}
+		defer msrv.Close()
+		logger.Info("metrics listening", slog.String("addr", maddr.String()), slog.Bool("token", cfg.MetricsToken != ""))
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -81,6 +81,36 @@ func TestChart(t *testing.T) {
 			}
 		}
 	})
+	t.Run("metrics are off unless asked, then on their own port and Service", func(t *testing.T) {
+		out, err := render(t, helm, "replicaCount=1")
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		for _, unwanted := range []string{"ARCHIPEL_METRICS_ADDR", "prometheus.io/scrape", "t-metrics", "ServiceMonitor"} {
+			if strings.Contains(out, unwanted) {
+				t.Errorf("metrics are off by default, yet the chart holds %q", unwanted)
+			}
+		}
+		out, err = render(t, helm, "replicaCount=1", "ingress.enabled=true", "metrics.enabled=true", "metrics.token=scrape-s3cret",
+			"metrics.serviceMonitor.enabled=true", "metrics.serviceMonitor.labels.release=prom")
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		for _, want := range []string{`prometheus.io/scrape: "true"`, `prometheus.io/port: "9090"`, "name: ARCHIPEL_METRICS_ADDR", `value: ":9090"`,
+			"ARCHIPEL_METRICS_TOKEN_FILE", "name: t-metrics", "kind: ServiceMonitor", "bearerTokenSecret:", "key: metrics-token", "release: prom"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("rendered chart lacks %q", want)
+			}
+		}
+		deployment := out[strings.Index(out, "kind: Deployment"):]
+		if strings.Contains(deployment, "scrape-s3cret") {
+			t.Error("the metrics token appears in the Deployment instead of a Secret")
+		}
+		ingress := out[strings.Index(out, "kind: Ingress"):]
+		if strings.Contains(ingress, "t-metrics") || strings.Contains(ingress, "9090") {
+			t.Error("the Ingress routes to the metrics port")
+		}
+	})
 	t.Run("impossible settings are refused with a sentence", func(t *testing.T) {
 		for _, tc := range []struct {
 			sets []string

@@ -40,6 +40,9 @@ type Options struct {
 	Poll          time.Duration // how often the queue is looked at (2s)
 	CallTimeout   time.Duration // bound on one Nextcloud call (30s)
 	BaseURL       string        // Archipel's public URL, for the e-mails
+	// OnStep, when set, is told how long each step run took and whether it
+	// succeeded (metrics).
+	OnStep func(step string, ok bool, took time.Duration)
 }
 
 func (o *Options) defaults() {
@@ -231,7 +234,11 @@ func (e *Engine) process(ctx context.Context, j *Job) {
 			e.releaseOnShutdown(service, j, log)
 			return
 		}
+		start := time.Now()
 		detail, err := r.step(ctx, st.Name)
+		if e.opts.OnStep != nil {
+			e.opts.OnStep(st.Name, err == nil, time.Since(start))
+		}
 		if err != nil {
 			if service.Err() != nil {
 				// Interrupted by the shutdown, not failed.

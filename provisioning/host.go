@@ -55,6 +55,9 @@ type Hosts struct {
 	rps float64
 	// Transport lets tests and the demo reach hosts through another transport.
 	Transport http.RoundTripper
+	// Observe, when set, wraps each host's transport (metrics count and time
+	// every request under the host's slug).
+	Observe   func(hostSlug string, next http.RoundTripper) http.RoundTripper
 	UserAgent string
 	// Now is the clock of the hosts' login sessions (time.Now when nil).
 	Now func() time.Time
@@ -139,6 +142,9 @@ func (hs *Hosts) Client(ctx context.Context, h *Host) (*nextcloud.Client, error)
 	base := hs.Transport
 	if base == nil {
 		base = http.DefaultTransport
+	}
+	if hs.Observe != nil {
+		base = hs.Observe(h.Slug, base)
 	}
 	cfg := nextcloud.Config{
 		BaseURL: h.NextcloudURL, User: h.NextcloudUser, AppPassword: password, UserAgent: hs.UserAgent,

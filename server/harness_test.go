@@ -22,6 +22,7 @@ import (
 	"archipel/database"
 	"archipel/database/dbtest"
 	"archipel/mail"
+	"archipel/metrics"
 	"archipel/onboarding"
 	"archipel/provisioning"
 	"archipel/rights"
@@ -43,6 +44,7 @@ type testApp struct {
 	Engine   *provisioning.Engine // not running: tests call RunDue
 	Logs     *logBuffer           // everything the service logged
 	Training *training.Store
+	Metrics  *metrics.Metrics // wired as in main.go; /metrics only with Options.MetricsToken
 }
 
 // logBuffer collects the service's log lines; handlers write concurrently.
@@ -91,7 +93,7 @@ func newTestAppWith(t *testing.T, opts server.Options) *testApp {
 	db := dbtest.Open(t)
 	outbox := newTestOutbox(t, db)
 	tpl := loadTemplates(t)
-	app := &testApp{t: t, DB: db, Outbox: outbox}
+	app := &testApp{t: t, DB: db, Outbox: outbox, Metrics: metrics.New()}
 	var handler http.Handler
 	app.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(app.Server.Close)
@@ -112,16 +114,20 @@ func newTestAppWith(t *testing.T, opts server.Options) *testApp {
 	app.Accounts, app.Hosts, app.Logs = accounts.NewStore(db, nil), provisioning.NewHosts(db, keyring, 100), &logBuffer{}
 	app.Training = training.NewStore(db, nil)
 	logger := slog.New(slog.NewTextHandler(app.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	app.Hosts.Observe = app.Metrics.Transport
+	app.Metrics.ObserveDB(db.DB, string(db.Dialect))
+	outbox.onSend = app.Metrics.Mail
 	postman := outbox.Postman(tpl)
 	app.Postman = postman
 	app.Engine = provisioning.NewEngine(db, app.Hosts, apps, postman, logger, provisioning.Options{BaseURL: app.Server.URL,
-		BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, CallTimeout: 5 * time.Second})
+		BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, CallTimeout: 5 * time.Second, OnStep: app.Metrics.Step})
+	app.Metrics.ObserveJobs(app.Engine.Jobs.CountByStatus, provisioning.JobStatusNames(), logger)
 	dataRights := rights.NewStore(db, nil)
 	dataRights.OutboxDir = outbox.Outbox.Dir()
 	handler, err = server.New(opts, server.Deps{
 		DB: db, Templates: tpl, Onboarding: apps, Accounts: app.Accounts, Hosts: app.Hosts,
 		Engine:  app.Engine,
-		Postman: postman, Logger: logger, Training: app.Training, Rights: dataRights,
+		Postman: postman, Logger: logger, Training: app.Training, Rights: dataRights, Metrics: app.Metrics,
 	})
 	if err != nil {
 		t.Fatal(err)

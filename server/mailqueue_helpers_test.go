@@ -21,6 +21,9 @@ type testOutbox struct {
 	*mail.Outbox
 	Queue *mail.Queue
 	down  atomic.Bool
+	// onSend, when set, is told each handover's template and outcome (the
+	// metrics, as main.go wraps the real sender).
+	onSend func(tag string, err error)
 }
 
 func newTestOutbox(tb testing.TB, db *database.DB) *testOutbox {
@@ -42,10 +45,16 @@ func (o *testOutbox) Down(down bool) { o.down.Store(down) }
 type downSender struct{ o *testOutbox }
 
 func (s downSender) Send(ctx context.Context, m mail.Message) error {
+	var err error
 	if s.o.down.Load() {
-		return apperr.Wrap(apperr.Unavailable, "error.unavailable", "test mail server", errors.New("dial tcp 127.0.0.1:1: connection refused"))
+		err = apperr.Wrap(apperr.Unavailable, "error.unavailable", "test mail server", errors.New("dial tcp 127.0.0.1:1: connection refused"))
+	} else {
+		err = s.o.Outbox.Send(ctx, m)
 	}
-	return s.o.Outbox.Send(ctx, m)
+	if s.o.onSend != nil {
+		s.o.onSend(m.Tag, err)
+	}
+	return err
 }
 
 // List sends what the queue holds, then lists the messages sent.

@@ -11,6 +11,7 @@ import (
 
 // routes lists every route of the service.
 func (h *Handler) routes(r *gin.Engine) {
+	h.observeRequests(r)
 	r.Use(h.recoverer, h.requestTimeout, h.securityHeaders, h.language, h.bodyLimit(64<<10))
 	r.NoRoute(h.notFound)
 	r.HandleMethodNotAllowed = true
@@ -18,6 +19,7 @@ func (h *Handler) routes(r *gin.Engine) {
 
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/readyz", h.readyz)
+	h.metricsRoute(r)
 	r.StaticFS("/static", http.FS(templates.Static()))
 
 	r.GET("/", h.home)

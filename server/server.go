@@ -15,6 +15,7 @@ import (
 	"archipel/accounts"
 	"archipel/database"
 	"archipel/mail"
+	"archipel/metrics"
 	"archipel/onboarding"
 	"archipel/provisioning"
 	"archipel/rights"
@@ -30,6 +31,9 @@ type Options struct {
 	// Limits on what one address may do per hour.
 	StartsPerHour int
 	MailsPerHour  int
+	// MetricsToken, when set, serves /metrics on the main port to requests
+	// bearing it.
+	MetricsToken string
 }
 
 // Deps are the explicit dependencies of every handler.
@@ -47,6 +51,7 @@ type Deps struct {
 	Notifier   *accounts.Notifier // made from Accounts and Postman when nil
 	Logger     *slog.Logger
 	Now        func() time.Time
+	Metrics    *metrics.Metrics // nil: nothing counted
 }
 
 // Handler carries the dependencies every page handler uses.
