@@ -38,6 +38,9 @@ type Config struct {
 	MailsPerHour    int
 	MetricsAddr     string
 	MetricsToken    string
+	// ChatonsPrivate lets Archipel read ChatonsInfos files on private and
+	// loopback addresses (a host on the same local network).
+	ChatonsPrivate bool
 }
 
 // setting describes one configuration entry; the README's table lists them.
@@ -65,6 +68,7 @@ func (c *Config) settings() []setting {
 		{"mails-per-hour", "ARCHIPEL_MAILS_PER_HOUR", "10", "e-mails (links, resends, resets) one address may ask for per hour", false, &c.MailsPerHour},
 		{"metrics-addr", "ARCHIPEL_METRICS_ADDR", "", "separate host:port serving Prometheus /metrics (e.g. 127.0.0.1:9090); empty: none", false, &c.MetricsAddr},
 		{"metrics-token", "ARCHIPEL_METRICS_TOKEN", "", "bearer token required on /metrics; when set without metrics-addr, /metrics is served on the main port", true, &c.MetricsToken},
+		{"chatonsinfos-allow-private", "ARCHIPEL_CHATONSINFOS_ALLOW_PRIVATE", "false", "read hosts' ChatonsInfos files on private and loopback addresses too", false, &c.ChatonsPrivate},
 	}
 }
 

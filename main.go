@@ -20,6 +20,7 @@ import (
 	_ "time/tzdata" // Europe/Paris even on images without zoneinfo
 
 	"archipel/accounts"
+	"archipel/chatonsinfos"
 	"archipel/database"
 	"archipel/mail"
 	"archipel/metrics"
@@ -196,6 +197,7 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 	}
 	dataRights := rights.NewStore(db, nil)
 	dataRights.OutboxDir = outboxDir
+	chatons := onboarding.NewChatonsReader(apps, chatonsinfos.NewFetcher(cfg.ChatonsPrivate, nextcloud.UserAgent(version)), logger)
 	handler, err := server.New(server.Options{
 		BaseURL: cfg.BaseURL, Secure: cfg.Secure(), TrustedProxies: cfg.TrustedProxies,
 		StartsPerHour: cfg.StartsPerHour, MailsPerHour: cfg.MailsPerHour,
@@ -212,6 +214,7 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		Training:   accompaniment,
 		Rights:     dataRights,
 		Metrics:    obs,
+		Chatons:    chatons,
 	})
 	if err != nil {
 		return err
@@ -249,7 +252,8 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		dailyTask{name: "staff-digest", hour: 7, minute: 30, run: func(ctx context.Context) error {
 			_, err := notifier.SendDigests(ctx)
 			return err
-		}})
+		}},
+		dailyTask{name: "chatonsinfos", hour: 5, minute: 40, run: chatons.ReadAll})
 	if err != nil {
 		return err
 	}

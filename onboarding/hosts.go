@@ -513,6 +513,11 @@ func (s *Store) SetHostPaused(ctx context.Context, id string, paused bool) error
 	if n, _ := res.RowsAffected(); n == 0 {
 		return database.MapError(sql.ErrNoRows, "onboarding: pause host")
 	}
+	// The administrator's choice now stands: a ChatonsInfos file turning
+	// OPEN again will not lift it.
+	if _, err := s.db.ExecContext(ctx, `UPDATE host_chatonsinfos SET paused_by_file = FALSE WHERE host_id = $1`, id); err != nil {
+		return database.MapError(err, "onboarding: pause host")
+	}
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin/binding"
 
 	"archipel/apperr"
+	"archipel/chatonsinfos"
 	"archipel/onboarding"
 	"archipel/provisioning"
 )
@@ -47,6 +48,12 @@ type AdminHostPage struct {
 	Form     *onboarding.HostForm
 	Regions  []string
 	Services []string
+	// ChatonsInfos: shown when the service reads them (ChatonsOn); Chatons
+	// is nil while the host has no file linked.
+	ChatonsOn  bool
+	Chatons    *onboarding.HostChatonsInfos
+	ChatonsURL string                     // as typed, or the linked file's
+	Preview    *chatonsinfos.Organization // the file a new host's form was filled from
 }
 
 func (h *Handler) adminHosts(c *gin.Context) {
@@ -69,7 +76,11 @@ func (h *Handler) adminHostPage(c *gin.Context, host *onboarding.HostProfile, f 
 	if host != nil {
 		title = "admin.host.title"
 	}
-	p := h.adminPage(c, title, &AdminHostPage{Host: host, Form: f, Regions: onboarding.Regions(), Services: onboarding.Services})
+	data := &AdminHostPage{Host: host, Form: f, Regions: onboarding.Regions(), Services: onboarding.Services, ChatonsOn: h.Chatons != nil}
+	if host != nil && h.Chatons != nil {
+		data.Chatons, data.ChatonsURL = h.hostChatons(c, host.ID)
+	}
+	p := h.adminPage(c, title, data)
 	p.Errors = fe
 	return p
 }
@@ -94,6 +105,7 @@ func (h *Handler) adminHostCreate(c *gin.Context) {
 		return
 	}
 	h.adminRecord(c, "host_created", id, "", f.Slug)
+	h.linkChatons(c, id)
 	redirect(c, "/staff/admin/hosts/"+id, "host_saved")
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"archipel/accounts"
+	"archipel/chatonsinfos"
 	"archipel/database"
 	"archipel/database/dbtest"
 	"archipel/mail"
@@ -128,6 +129,8 @@ func newTestAppWith(t *testing.T, opts server.Options) *testApp {
 		DB: db, Templates: tpl, Onboarding: apps, Accounts: app.Accounts, Hosts: app.Hosts,
 		Engine:  app.Engine,
 		Postman: postman, Logger: logger, Training: app.Training, Rights: dataRights, Metrics: app.Metrics,
+		// The hosts' test sites are on loopback: allowed explicitly.
+		Chatons: onboarding.NewChatonsReader(apps, chatonsinfos.NewFetcher(true, "archipel-test"), logger),
 	})
 	if err != nil {
 		t.Fatal(err)

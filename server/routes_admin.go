@@ -15,6 +15,7 @@ func (h *Handler) adminRoutes(g *gin.RouterGroup) {
 	g.GET("/hosts/:id/connection", h.adminConnection)
 	g.POST("/hosts/:id/connection", h.adminConnectionSave)
 	g.POST("/hosts/:id/check", h.adminConnectionCheck)
+	h.adminChatonsRoutes(g)
 
 	g.GET("/users", h.adminUsers)
 	g.POST("/users", h.adminInvite)

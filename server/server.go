@@ -51,7 +51,8 @@ type Deps struct {
 	Notifier   *accounts.Notifier // made from Accounts and Postman when nil
 	Logger     *slog.Logger
 	Now        func() time.Time
-	Metrics    *metrics.Metrics // nil: nothing counted
+	Metrics    *metrics.Metrics          // nil: nothing counted
+	Chatons    *onboarding.ChatonsReader // nil: no ChatonsInfos reading
 }
 
 // Handler carries the dependencies every page handler uses.
