@@ -41,6 +41,10 @@ type Config struct {
 	// ChatonsPrivate lets Archipel read ChatonsInfos files on private and
 	// loopback addresses (a host on the same local network).
 	ChatonsPrivate bool
+	// The archipelago as its own ChatonsInfos files describe it.
+	ChatonsName        string
+	ChatonsDescription string
+	ChatonsContact     string
 }
 
 // setting describes one configuration entry; the README's table lists them.
@@ -69,6 +73,9 @@ func (c *Config) settings() []setting {
 		{"metrics-addr", "ARCHIPEL_METRICS_ADDR", "", "separate host:port serving Prometheus /metrics (e.g. 127.0.0.1:9090); empty: none", false, &c.MetricsAddr},
 		{"metrics-token", "ARCHIPEL_METRICS_TOKEN", "", "bearer token required on /metrics; when set without metrics-addr, /metrics is served on the main port", true, &c.MetricsToken},
 		{"chatonsinfos-allow-private", "ARCHIPEL_CHATONSINFOS_ALLOW_PRIVATE", "false", "read hosts' ChatonsInfos files on private and loopback addresses too", false, &c.ChatonsPrivate},
+		{"chatonsinfos-name", "ARCHIPEL_CHATONSINFOS_NAME", "Archipel", "the archipelago's name in its published ChatonsInfos files", false, &c.ChatonsName},
+		{"chatonsinfos-description", "ARCHIPEL_CHATONSINFOS_DESCRIPTION", "Accompagnement des associations vers le Nextcloud d'hébergeurs alternatifs", "the archipelago's description in its published ChatonsInfos files", false, &c.ChatonsDescription},
+		{"chatonsinfos-contact", "ARCHIPEL_CHATONSINFOS_CONTACT", "", "contact e-mail address in the published ChatonsInfos files", false, &c.ChatonsContact},
 	}
 }
 

@@ -202,6 +202,8 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		BaseURL: cfg.BaseURL, Secure: cfg.Secure(), TrustedProxies: cfg.TrustedProxies,
 		StartsPerHour: cfg.StartsPerHour, MailsPerHour: cfg.MailsPerHour,
 		MetricsToken: metricsTokenOnMainPort(cfg),
+		ChatonsName:  cfg.ChatonsName, ChatonsDescription: cfg.ChatonsDescription, ChatonsContact: cfg.ChatonsContact,
+		Version: version,
 	}, server.Deps{
 		DB: db, Templates: tpl, Logger: logger,
 		Onboarding: apps,

@@ -146,7 +146,7 @@ func TestAdminAddsAHostFromItsChatonsInfosFile(t *testing.T) {
 		res := admin.post(page+"/chatonsinfos", url.Values{"chatons_url": {orgURL}})
 		adminExpect(t, res, http.StatusSeeOther, page+"?notice=chatons_resumed")
 		res = admin.get(res.Location)
-		if res.Doc.Find(`form[action="` + page + `/pause"]`).Length() != 1 {
+		if res.Doc.Find(`form[action="`+page+`/pause"]`).Length() != 1 {
 			t.Error("the host is still paused")
 		}
 	})

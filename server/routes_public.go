@@ -27,6 +27,7 @@ func (h *Handler) publicRoutes(r *gin.Engine) {
 	read("/showcase/logo/:file", h.showcaseLogo)
 	read("/hosts", h.hostsDirectory)
 	read("/figures", h.figuresPage)
+	h.chatonsRoutes(r)
 
 	// Open data: read-only JSON and CSV (UTF-8 with BOM).
 	read("/api/v1/showcase", h.apiShowcase)

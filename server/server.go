@@ -34,6 +34,11 @@ type Options struct {
 	// MetricsToken, when set, serves /metrics on the main port to requests
 	// bearing it.
 	MetricsToken string
+	// The archipelago as its ChatonsInfos files describe it.
+	ChatonsName        string
+	ChatonsDescription string
+	ChatonsContact     string
+	Version            string // software.version
 }
 
 // Deps are the explicit dependencies of every handler.
