@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archipel/accounts"
 	"errors"
 	"flag"
 	"fmt"
@@ -45,6 +46,11 @@ type Config struct {
 	ChatonsName        string
 	ChatonsDescription string
 	ChatonsContact     string
+	// Staff sign-in through the host's identity provider.
+	OIDCIssuer       string
+	OIDCClientID     string
+	OIDCClientSecret string
+	OIDCName         string
 }
 
 // setting describes one configuration entry; the README's table lists them.
@@ -72,6 +78,10 @@ func (c *Config) settings() []setting {
 		{"mails-per-hour", "ARCHIPEL_MAILS_PER_HOUR", "10", "e-mails (links, resends, resets) one address may ask for per hour", false, &c.MailsPerHour},
 		{"metrics-addr", "ARCHIPEL_METRICS_ADDR", "", "separate host:port serving Prometheus /metrics (e.g. 127.0.0.1:9090); empty: none", false, &c.MetricsAddr},
 		{"metrics-token", "ARCHIPEL_METRICS_TOKEN", "", "bearer token required on /metrics; when set without metrics-addr, /metrics is served on the main port", true, &c.MetricsToken},
+		{"oidc-issuer", "ARCHIPEL_OIDC_ISSUER", "", "OpenID Connect issuer URL of the identity provider staff may sign in with; empty: passwords only", false, &c.OIDCIssuer},
+		{"oidc-client-id", "ARCHIPEL_OIDC_CLIENT_ID", "", "client id registered at the identity provider", false, &c.OIDCClientID},
+		{"oidc-client-secret", "ARCHIPEL_OIDC_CLIENT_SECRET", "", "client secret registered at the identity provider", true, &c.OIDCClientSecret},
+		{"oidc-name", "ARCHIPEL_OIDC_NAME", "", "the provider's name on the login page (\"Sign in with <name>\")", false, &c.OIDCName},
 		{"chatonsinfos-allow-private", "ARCHIPEL_CHATONSINFOS_ALLOW_PRIVATE", "false", "read hosts' ChatonsInfos files on private and loopback addresses too", false, &c.ChatonsPrivate},
 		{"chatonsinfos-name", "ARCHIPEL_CHATONSINFOS_NAME", "Archipel", "the archipelago's name in its published ChatonsInfos files", false, &c.ChatonsName},
 		{"chatonsinfos-description", "ARCHIPEL_CHATONSINFOS_DESCRIPTION", "Accompagnement des associations vers le Nextcloud d'hébergeurs alternatifs", "the archipelago's description in its published ChatonsInfos files", false, &c.ChatonsDescription},
@@ -245,6 +255,9 @@ func (c *Config) validate() error {
 			errs = append(errs, errors.New("ARCHIPEL_METRICS_ADDR must differ from ARCHIPEL_ADDR (leave it empty and set ARCHIPEL_METRICS_TOKEN to serve /metrics on the main port)"))
 		}
 	}
+	if err := c.oidc().Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.StartsPerHour < 1 {
 		errs = append(errs, errors.New("ARCHIPEL_STARTS_PER_HOUR must be at least 1"))
 	}
@@ -252,6 +265,12 @@ func (c *Config) validate() error {
 		errs = append(errs, errors.New("ARCHIPEL_MAILS_PER_HOUR must be at least 1"))
 	}
 	return errors.Join(errs...)
+}
+
+// oidc is the identity provider's settings (its redirect address is set
+// by the server from the base URL).
+func (c *Config) oidc() accounts.OIDCConfig {
+	return accounts.OIDCConfig{Issuer: c.OIDCIssuer, ClientID: c.OIDCClientID, ClientSecret: c.OIDCClientSecret, Name: c.OIDCName}
 }
 
 // Secure reports whether cookies must carry the Secure flag.

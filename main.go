@@ -203,7 +203,7 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		StartsPerHour: cfg.StartsPerHour, MailsPerHour: cfg.MailsPerHour,
 		MetricsToken: metricsTokenOnMainPort(cfg),
 		ChatonsName:  cfg.ChatonsName, ChatonsDescription: cfg.ChatonsDescription, ChatonsContact: cfg.ChatonsContact,
-		Version: version,
+		Version: version, OIDC: cfg.oidc(),
 	}, server.Deps{
 		DB: db, Templates: tpl, Logger: logger,
 		Onboarding: apps,

@@ -44,6 +44,7 @@ func (h *Handler) routes(r *gin.Engine) {
 	// Staff sign-in, open to all.
 	r.GET("/staff/login", h.loginPage)
 	r.POST("/staff/login", h.login)
+	h.oidcRoutes(r)
 	r.GET("/staff/reset", h.resetRequestPage)
 	r.POST("/staff/reset", h.resetRequest)
 	r.GET("/staff/reset/:token", h.setPasswordPage(accounts.PurposeReset))

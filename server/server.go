@@ -39,6 +39,9 @@ type Options struct {
 	ChatonsDescription string
 	ChatonsContact     string
 	Version            string // software.version
+	// OIDC, when its issuer is set, lets staff sign in through the host's
+	// identity provider beside their password.
+	OIDC accounts.OIDCConfig
 }
 
 // Deps are the explicit dependencies of every handler.
@@ -58,6 +61,7 @@ type Deps struct {
 	Now        func() time.Time
 	Metrics    *metrics.Metrics          // nil: nothing counted
 	Chatons    *onboarding.ChatonsReader // nil: no ChatonsInfos reading
+	OIDC       *accounts.OIDC            // nil: passwords only (built from Options.OIDC when unset)
 }
 
 // Handler carries the dependencies every page handler uses.
@@ -87,6 +91,10 @@ func New(opts Options, deps Deps) (http.Handler, error) {
 	}
 	if deps.Notifier == nil && deps.Accounts != nil && deps.Postman != nil {
 		deps.Notifier = &accounts.Notifier{Store: deps.Accounts, Postman: deps.Postman, BaseURL: opts.BaseURL}
+	}
+	if deps.OIDC == nil && opts.OIDC.Issuer != "" {
+		opts.OIDC.RedirectURL = opts.BaseURL + oidcCallback
+		deps.OIDC = accounts.NewOIDC(deps.Accounts, opts.OIDC)
 	}
 	h := &Handler{opts: opts, Deps: deps, publicPages: newPublicPages()}
 	gin.SetMode(gin.ReleaseMode)

@@ -60,8 +60,9 @@ func userOf(c *gin.Context) *accounts.User {
 
 // LoginForm is the login page's form.
 type LoginForm struct {
-	Email string
-	Next  string
+	Email    string
+	Next     string
+	Provider string // the identity provider's name, when staff may sign in through it
 }
 
 // safeNext keeps a redirect target on this site.
@@ -73,11 +74,11 @@ func safeNext(next string) string {
 }
 
 func (h *Handler) loginPage(c *gin.Context) {
-	h.render(c, http.StatusOK, "staff_login", h.page(c, "staff.login.title", &LoginForm{Next: safeNext(c.Query("next"))}))
+	h.render(c, http.StatusOK, "staff_login", h.page(c, "staff.login.title", &LoginForm{Next: safeNext(c.Query("next")), Provider: h.oidcName()}))
 }
 
 func (h *Handler) login(c *gin.Context) {
-	f := &LoginForm{Email: strings.TrimSpace(c.PostForm("email")), Next: safeNext(c.PostForm("next"))}
+	f := &LoginForm{Email: strings.TrimSpace(c.PostForm("email")), Next: safeNext(c.PostForm("next")), Provider: h.oidcName()}
 	u, token, err := h.Accounts.Login(c.Request.Context(), f.Email, c.PostForm("password"), c.ClientIP())
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.Internal {
