@@ -113,6 +113,9 @@ func TestMetricsAfterAProvisioningRun(t *testing.T) {
 		}
 	})
 
+	if _, err := app.Outbox.List(); err != nil { // the mail dispatcher's round: queued e-mails handed over
+		t.Fatal(err)
+	}
 	status, families := app.scrape(t, metricsToken)
 	if status != http.StatusOK {
 		t.Fatalf("scrape: %d", status)
