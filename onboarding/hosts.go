@@ -60,16 +60,16 @@ type HostProfile struct {
 	RequestsPerSecond int
 	JobsAtOnce        int
 	FolderTemplate    []string // empty: the default tree
-	WelcomeFR       string   // empty: the default welcome document
-	WelcomeEN       string
-	NextcloudURL    string
-	NextcloudUser   string
-	HasSecret       bool // an app password is stored (it is never read back here)
-	Paused          bool // "registration full": takes no new request
-	LastAssignedAt  time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-	Load            HostLoad
+	WelcomeFR         string   // empty: the default welcome document
+	WelcomeEN         string
+	NextcloudURL      string
+	NextcloudUser     string
+	HasSecret         bool // an app password is stored (it is never read back here)
+	Paused            bool // "registration full": takes no new request
+	LastAssignedAt    time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	Load              HostLoad
 }
 
 // Connected reports whether the host's Nextcloud connection is configured.
@@ -141,8 +141,8 @@ type HostForm struct {
 	RequestsPerSecond string `form:"host_requests_per_second"`
 	JobsAtOnce        string `form:"host_jobs_at_once"`
 	FolderTemplate    string `form:"host_folder_template"`
-	WelcomeFR       string   `form:"host_welcome_fr"`
-	WelcomeEN       string   `form:"host_welcome_en"`
+	WelcomeFR         string `form:"host_welcome_fr"`
+	WelcomeEN         string `form:"host_welcome_en"`
 
 	// Derived by Validate.
 	departements []string

@@ -18,12 +18,12 @@ import (
 
 // PlanForm is the approval's plan as staff adjust it, kept as typed.
 type PlanForm struct {
-	QuotaGB  string   `form:"quota_gb"`
+	QuotaGB string `form:"quota_gb"`
 	// AccountQuotaGB is each account's own quota (the shared folder has QuotaGB).
-	AccountQuotaGB string `form:"plan_account_quota_gb"`
-	Accounts       string `form:"plan_accounts"`
-	Folders  string   `form:"plan_folders"` // one folder per line
-	Services []string `form:"plan_services"`
+	AccountQuotaGB string   `form:"plan_account_quota_gb"`
+	Accounts       string   `form:"plan_accounts"`
+	Folders        string   `form:"plan_folders"` // one folder per line
+	Services       []string `form:"plan_services"`
 }
 
 // planFormOf shows plan options in the form.
