@@ -35,6 +35,17 @@ func (s Status) Open() bool {
 	return true
 }
 
+// Statuses lists every status of a request.
+var Statuses = []Status{StatusDraft, StatusSubmitted, StatusInfoRequested, StatusInterviewPlanned, StatusApproved,
+	StatusProvisioning, StatusReady, StatusDeclined, StatusWithdrawn}
+
+// openList is the open statuses (Open) as an SQL list; countedList those a
+// host's capacity counts: open and sent.
+var (
+	openList    = statusList(slices.DeleteFunc(slices.Clone(Statuses), func(s Status) bool { return !s.Open() }))
+	countedList = statusList(slices.DeleteFunc(slices.Clone(Statuses), func(s Status) bool { return !s.Open() || s == StatusDraft }))
+)
+
 // Withdrawable reports whether the association may still withdraw.
 func (s Status) Withdrawable() bool {
 	switch s {

@@ -369,7 +369,7 @@ type queryer interface {
 // the storage they were given.
 func hostLoads(ctx context.Context, q queryer) (map[string]HostLoad, error) {
 	rows, err := q.QueryContext(ctx, `SELECT host_id,
-		SUM(CASE WHEN status IN ('submitted', 'info_requested', 'interview_planned', 'approved', 'provisioning') THEN 1 ELSE 0 END),
+		SUM(CASE WHEN status IN (`+countedList+`) THEN 1 ELSE 0 END),
 		SUM(CASE WHEN status = 'ready' THEN 1 ELSE 0 END)
 		FROM applications WHERE host_id IS NOT NULL GROUP BY host_id`)
 	if err != nil {

@@ -444,7 +444,7 @@ func (s *Store) Withdraw(ctx context.Context, a *Application, then ...database.T
 // contact address, other than exceptID; not found when there is none.
 func (s *Store) FindDuplicate(ctx context.Context, legalID, email, exceptID string) (*Application, error) {
 	row := s.db.QueryRowContext(ctx, `SELECT `+appColumns+` FROM applications a
-		WHERE a.id <> $1 AND a.status NOT IN ('declined', 'withdrawn', 'ready')
+		WHERE a.id <> $1 AND a.status IN (`+openList+`)
 		AND (($2 <> '' AND a.legal_id = $2) OR a.contact_email = $3)
 		ORDER BY a.created_at LIMIT 1`, exceptID, legalID, strings.ToLower(email))
 	a, err := scanApplication(row)

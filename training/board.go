@@ -140,11 +140,11 @@ func (s *Store) Dashboard(ctx context.Context, userID string, scope Scope) (*Das
 		return nil, err
 	}
 	in, args := scopeWhere(scope, 1)
-	if d.Due, err = s.checkins(ctx, `c.closed_at IS NULL AND c.checkins_stopped = FALSE AND k.status IN ('scheduled', 'sending')
+	if d.Due, err = s.checkins(ctx, `c.closed_at IS NULL AND c.checkins_stopped = FALSE AND k.status IN (`+notSentList+`)
 		AND k.due_at < $`+strconv.Itoa(len(args)+1)+in, append(args, now.Add(7*day))...); err != nil {
 		return nil, err
 	}
-	if d.Unanswered, err = s.checkins(ctx, `c.closed_at IS NULL AND k.status IN ('sent', 'reminding', 'reminded', 'expired')`+in, args...); err != nil {
+	if d.Unanswered, err = s.checkins(ctx, `c.closed_at IS NULL AND k.status IN (`+waitingList+`, '`+string(CheckinExpired)+`')`+in, args...); err != nil {
 		return nil, err
 	}
 	all, err := s.cards(ctx, scope.HostID, scope.TrainerID)

@@ -41,6 +41,26 @@ func (s CheckinStatus) Answerable() bool {
 	return s == CheckinScheduled || s == CheckinSending || s == CheckinSent || s == CheckinReminding || s == CheckinReminded
 }
 
+// checkinList writes the statuses a predicate selects as a quoted SQL list
+// ('a', 'b'), so that queries and the Go rules read the same constants.
+// The values are this package's constants, never input.
+func checkinList(keep func(CheckinStatus) bool) string {
+	var q []string
+	for _, s := range CheckinStatuses {
+		if keep(s) {
+			q = append(q, "'"+string(s)+"'")
+		}
+	}
+	return strings.Join(q, ", ")
+}
+
+// SQL lists of the statuses, written from the rules above.
+var (
+	answerableList = checkinList(CheckinStatus.Answerable)
+	waitingList    = checkinList(CheckinStatus.Waiting)
+	notSentList    = checkinList(func(s CheckinStatus) bool { return s == CheckinScheduled || s == CheckinSending })
+)
+
 // Waiting reports whether the check-in waits for an answer.
 func (s CheckinStatus) Waiting() bool {
 	return s == CheckinSent || s == CheckinReminding || s == CheckinReminded
@@ -217,7 +237,7 @@ func (s *Store) AnswerCheckin(ctx context.Context, token string, a CheckinAnswer
 		// form is sent twice at the same moment.
 		res, err := tx.ExecContext(ctx, `UPDATE checkins SET status = $1, answered_at = $2, rating = $3, works = $4, blocks = $5,
 			wants_help = $6, wants_training = $7, claimed_by = '', lease_until = NULL
-			WHERE id = $8 AND token_hash = $9 AND status IN ('scheduled', 'sending', 'sent', 'reminding', 'reminded')
+			WHERE id = $8 AND token_hash = $9 AND status IN (`+answerableList+`)
 			AND NOT EXISTS (SELECT 1 FROM cases WHERE id = checkins.case_id AND checkins_stopped = TRUE)`,
 			CheckinAnswered, now, rating, a.Works, a.Blocks, a.wants("help"), a.wants("training"), k.ID, privlink.Hash(token))
 		if err != nil {
@@ -283,6 +303,6 @@ func (s *Store) StopCheckins(ctx context.Context, token string) (*Case, error) {
 // One being sent right now may still arrive: its link then says it stopped.
 func stopPending(ctx context.Context, tx *sql.Tx, caseID string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE checkins SET status = $1, claimed_by = '', lease_until = NULL
-		WHERE case_id = $2 AND status IN ('scheduled', 'sending', 'sent', 'reminding', 'reminded')`, CheckinStopped, caseID)
+		WHERE case_id = $2 AND status IN (`+answerableList+`)`, CheckinStopped, caseID)
 	return err
 }

@@ -122,7 +122,7 @@ func (s *Store) expireUnanswered(ctx context.Context, remindedBefore time.Time, 
 // closed or whose association asked to stop.
 func (s *Store) stopStopped(ctx context.Context) (int, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE checkins SET status = $1, claimed_by = '', lease_until = NULL
-		WHERE status IN ('scheduled', 'sending', 'sent', 'reminding', 'reminded')
+		WHERE status IN (`+answerableList+`)
 		AND case_id IN (SELECT id FROM cases WHERE checkins_stopped = TRUE)`, CheckinStopped)
 	if err != nil {
 		return 0, database.MapError(err, "training: stop check-ins")
