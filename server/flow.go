@@ -154,7 +154,7 @@ func (h *Handler) flowStep(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
-		h.render(c, http.StatusOK, "step_"+step.Slug(), p)
+		h.renderStatic(c, "step_"+step.Slug(), p) // the empty form
 		return
 	case errors.Is(err, apperr.ErrNotFound):
 		redirect(c, "/demande", "")

@@ -9,7 +9,7 @@ import (
 )
 
 func (h *Handler) home(c *gin.Context) {
-	h.render(c, http.StatusOK, "home", h.page(c, "home.title", nil))
+	h.renderStatic(c, "home", h.page(c, "home.title", nil))
 }
 
 // PrivacyPage is what the privacy page states: its retention table is
@@ -19,7 +19,7 @@ type PrivacyPage struct {
 }
 
 func (h *Handler) privacy(c *gin.Context) {
-	h.render(c, http.StatusOK, "privacy", h.page(c, "privacy.title", &PrivacyPage{Retention: rights.Retention}))
+	h.renderStatic(c, "privacy", h.page(c, "privacy.title", &PrivacyPage{Retention: rights.Retention}))
 }
 
 func (h *Handler) readyz(c *gin.Context) {

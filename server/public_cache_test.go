@@ -88,3 +88,29 @@ func TestPublicCopiesFollowEveryChange(t *testing.T) {
 		}
 	})
 }
+
+// Pages that hold nothing of their visitor are rendered once per language:
+// the copy is the page, in the visitor's language, and a notice asked by
+// the query string is still shown.
+func TestStaticPagesKeptPerLanguage(t *testing.T) {
+	e := newShowcaseEnv(t)
+	for _, path := range []string{"/", "/confidentialite", "/demande/association"} {
+		fr1, fr2 := e.get(path), e.get(path)
+		en := e.get(path, "Accept-Language: en")
+		if fr1.Status != http.StatusOK || fr1.Body != fr2.Body || fr2.Header.Get("Content-Type") != "text/html; charset=utf-8" {
+			t.Errorf("GET %s: the kept copy differs from the page (%d)", path, fr1.Status)
+		}
+		if !strings.Contains(fr2.Body, `lang="fr"`) || !strings.Contains(en.Body, `lang="en"`) {
+			t.Errorf("GET %s: a language got the other's copy", path)
+		}
+		if fr2.Header.Get("Cache-Control") != "no-store" || fr2.Header.Get("Content-Security-Policy") == "" {
+			t.Errorf("GET %s: the kept copy lost its headers", path)
+		}
+	}
+	if r := e.get("/?notice=withdrawn"); !strings.Contains(r.Body, `class="notice"`) {
+		t.Error("a notice asked by the query string is not shown")
+	}
+	if r := e.get("/"); strings.Contains(r.Body, `class="notice"`) {
+		t.Error("the notice stayed on the kept landing page")
+	}
+}

@@ -80,6 +80,32 @@ func (h *Handler) render(c *gin.Context, status int, name string, p Page) {
 	_, _ = c.Writer.Write(buf.Bytes())
 }
 
+// renderStatic writes a page that holds nothing of its visitor (the
+// landing, the privacy page, the empty first step of the sign-up): the
+// first rendering of each page in each language is kept and written again,
+// since a template costs far more than a copy. A page asked with a query
+// string (a notice, a return link) is rendered every time.
+func (h *Handler) renderStatic(c *gin.Context, name string, p Page) {
+	if c.Request.URL.RawQuery != "" || p.User != nil || p.Flash != "" || len(p.Errors) > 0 {
+		h.render(c, http.StatusOK, name, p)
+		return
+	}
+	key := name + "\x00" + p.Lang + "\x00" + p.Path
+	body, ok := h.static.Load(key)
+	if !ok {
+		var buf bytes.Buffer
+		if err := h.Templates.Render(&buf, p.Lang, name, p); err != nil {
+			h.render(c, http.StatusOK, name, p) // logs it and answers 500
+			return
+		}
+		body, _ = h.static.LoadOrStore(key, buf.Bytes())
+	}
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Header("Cache-Control", "no-store")
+	c.Status(http.StatusOK)
+	_, _ = c.Writer.Write(body.([]byte))
+}
+
 // statusOf maps an error code to an HTTP status, in one place.
 func statusOf(code apperr.Code) int {
 	switch code {

@@ -3,6 +3,8 @@
 package server
 
 import (
+	"sync"
+
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"context"
@@ -70,6 +72,9 @@ type Handler struct {
 	Deps
 	// publicPages keeps the latest public answers by ETag (public_cache.go).
 	publicPages *lru.Cache[string, publicCopy]
+	// static keeps pages that hold nothing of their visitor, by name,
+	// language and path (renderStatic): a few dozen at most.
+	static sync.Map
 }
 
 // New builds the HTTP handler of the whole service.
