@@ -4,6 +4,8 @@
 package main
 
 import (
+	"runtime/debug"
+
 	"context"
 	"errors"
 	"flag"
@@ -229,6 +231,9 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 	}
+	// Parsing templates and messages and migrating left garbage the
+	// runtime would otherwise keep from the system for minutes.
+	debug.FreeOSMemory()
 	logger.Info("archipel listening", slog.String("addr", ln.Addr().String()), slog.String("version", version),
 		slog.String("database", string(db.Dialect)))
 	if demo {

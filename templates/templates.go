@@ -12,8 +12,10 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 
@@ -59,7 +61,7 @@ func Welcome(lang string) string {
 type Set struct {
 	bundle  *i18n.Bundle
 	matcher language.Matcher
-	pages   map[string]map[string]*template.Template
+	pages   map[string]map[string]*page
 	mailTxt map[string]map[string]*texttemplate.Template
 	mailHTM map[string]map[string]*template.Template
 	local   map[string]*i18n.Localizer
@@ -72,7 +74,7 @@ func Load() (*Set, error) {
 	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	s := &Set{
 		bundle:  bundle,
-		pages:   map[string]map[string]*template.Template{},
+		pages:   map[string]map[string]*page{},
 		mailTxt: map[string]map[string]*texttemplate.Template{},
 		mailHTM: map[string]map[string]*template.Template{},
 		local:   map[string]*i18n.Localizer{},
@@ -103,27 +105,98 @@ func Load() (*Set, error) {
 	return s, nil
 }
 
+// page is one page of one language. Every page is parsed at start, so
+// that a broken one fails the start, but kept only from its first use: a
+// page holds its own copy of the layout and partials, and a service whose
+// staff never open some pages in English should not keep them.
+type page struct {
+	once  sync.Once
+	parse func() (*template.Template, error)
+	t     *template.Template
+	err   error
+}
+
+func (p *page) template() (*template.Template, error) {
+	p.once.Do(func() { p.t, p.err = p.parse() })
+	return p.t, p.err
+}
+
+var (
+	defineRe   = regexp.MustCompile(`{{-?\s*define\s+"([^"]+)"`)
+	templateRe = regexp.MustCompile(`{{-?\s*(?:template|block)\s+"([^"]+)"`)
+)
+
+// partialsFor lists the partial files a page needs: those defining a
+// template it calls, or that one of them calls.
+func partialsFor(src string, partials map[string]string) []string {
+	definedIn := map[string]string{}
+	for file, body := range partials {
+		for _, m := range defineRe.FindAllStringSubmatch(body, -1) {
+			definedIn[m[1]] = file
+		}
+	}
+	var need []string
+	seen := map[string]bool{}
+	queue := []string{src}
+	for len(queue) > 0 {
+		body := queue[0]
+		queue = queue[1:]
+		for _, m := range templateRe.FindAllStringSubmatch(body, -1) {
+			if file, ok := definedIn[m[1]]; ok && !seen[file] {
+				seen[file] = true
+				need = append(need, file)
+				queue = append(queue, partials[file])
+			}
+		}
+	}
+	sort.Strings(need)
+	return need
+}
+
 func (s *Set) parse(lang string) error {
 	funcs := s.funcs(lang)
-	base, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "html/layout.html", "html/partials/*.html")
+	layout, err := fs.ReadFile(files, "html/layout.html")
 	if err != nil {
-		return fmt.Errorf("templates: parse layout: %w", err)
+		return err
+	}
+	partialFiles, err := fs.Glob(files, "html/partials/*.html")
+	if err != nil {
+		return err
+	}
+	partials := map[string]string{}
+	for _, f := range partialFiles {
+		b, err := fs.ReadFile(files, f)
+		if err != nil {
+			return err
+		}
+		partials[f] = string(b)
 	}
 	pages, err := fs.Glob(files, "html/*.html")
 	if err != nil {
 		return err
 	}
-	s.pages[lang] = map[string]*template.Template{}
+	s.pages[lang] = map[string]*page{}
 	for _, p := range pages {
 		name := strings.TrimSuffix(path.Base(p), ".html")
 		if name == "layout" {
 			continue
 		}
-		t, err := template.Must(base.Clone()).ParseFS(files, p)
+		src, err := fs.ReadFile(files, p)
 		if err != nil {
-			return fmt.Errorf("templates: parse %s: %w", p, err)
+			return err
 		}
-		s.pages[lang][name] = t
+		parts := partialsFor(string(layout)+string(src), partials)
+		parse := func() (*template.Template, error) {
+			t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, append([]string{"html/layout.html", p}, parts...)...)
+			if err != nil {
+				return nil, fmt.Errorf("templates: parse %s: %w", p, err)
+			}
+			return t, nil
+		}
+		if _, err := parse(); err != nil {
+			return err
+		}
+		s.pages[lang][name] = &page{parse: parse}
 	}
 	txts, _ := fs.Glob(files, "mail/*.txt")
 	s.mailTxt[lang] = map[string]*texttemplate.Template{}
@@ -285,15 +358,19 @@ func (s *Set) HasPage(name string) bool {
 // Render executes a page into w; it renders into a buffer first so that a
 // template error never sends half a page.
 func (s *Set) Render(w io.Writer, lang, name string, data any) error {
-	t, ok := s.pages[lang][name]
+	p, ok := s.pages[lang][name]
 	if !ok {
 		return fmt.Errorf("templates: no page %q", name)
+	}
+	t, err := p.template()
+	if err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
 		return fmt.Errorf("templates: render %s/%s: %w", lang, name, err)
 	}
-	_, err := buf.WriteTo(w)
+	_, err = buf.WriteTo(w)
 	return err
 }
 
