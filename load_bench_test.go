@@ -33,7 +33,7 @@ const loadConcurrency = 64
 // BenchmarkLoad runs the real service (the `archipel` binary, `serve`, on
 // embedded SQLite) seeded with 20 hosts, 1,000 requests and 10,000
 // published showcase entries, and, in the same run, a bare gin handler that
-// renders a page of the same size from memory. For each public page it sends
+// renders a page of the same size from memory, each in a process of its own. For each public page it sends
 // b.N requests to each, 64 at a time over loopback, and reports Archipel's
 // requests per second, its p50 and p99 latency, the bare handler's requests
 // per second and their ratio (medians of three rounds); the "memory" line
@@ -90,7 +90,6 @@ func BenchmarkLoad(b *testing.B) {
 	idle := residentKB(srv.Process.Pid)
 
 	entry := firstEntry(b, client, base)
-	bare := newBareServer(b)
 	pages := []struct{ name, path string }{
 		{"landing", "/"},
 		{"flow_first_step", "/demande/association"},
@@ -102,16 +101,20 @@ func BenchmarkLoad(b *testing.B) {
 		{"feed", "/showcase.atom"},
 		{"api_showcase", "/api/v1/showcase"},
 	}
+	bodies, types := map[string][]byte{}, map[string]string{}
 	for _, p := range pages {
-		body, ctype := fetch(b, client, base+p.path)
-		bare.serve(p.name, body, ctype)
+		bodies[p.name], types[p.name] = fetch(b, client, base+p.path)
+	}
+	bare := startBare(b, client, bodies, types)
+	for _, p := range pages {
+		body := bodies[p.name]
 		b.Run(p.name, func(b *testing.B) {
 			// Three rounds, each Archipel then the bare handler, so that
 			// both meet the same moments of a busy machine; medians.
 			var got, ref []loadResult
 			for range loadRounds {
 				got = append(got, runLoad(b, client, base+p.path, b.N))
-				ref = append(ref, runLoad(b, client, bare.url+"/"+p.name, b.N))
+				ref = append(ref, runLoad(b, client, bare+"/"+p.name, b.N))
 			}
 			g, r := median(got), median(ref)
 			b.ReportMetric(g.rps, "rps")
@@ -196,30 +199,54 @@ func runLoad(b *testing.B, client *http.Client, url string, n int) loadResult {
 	return loadResult{rps: float64(len(all)) / elapsed.Seconds(), p50: pick(0.50), p99: pick(0.99)}
 }
 
-// bareServer is the reference: gin in release mode with no middleware,
-// rendering each page's bytes through html/template from memory.
-type bareServer struct {
-	url   string
-	mu    sync.Mutex
-	pages map[string]bareCopy
-}
+// envBareDir, when set, makes this test binary the reference server: gin
+// in release mode with no middleware, rendering each page's bytes (files
+// NAME.body and NAME.type in that directory) through html/template from
+// memory, in a process of its own as Archipel is, listening on
+// envBareAddr until killed.
+const (
+	envBareDir  = "ARCHIPEL_LOAD_BARE_DIR"
+	envBareAddr = "ARCHIPEL_LOAD_BARE_ADDR"
+)
 
-type bareCopy struct {
-	body        template.HTML
-	contentType string
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(envBareDir); dir != "" {
+		if err := serveBare(dir, os.Getenv(envBareAddr)); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	os.Exit(m.Run())
 }
 
 var bareTemplate = template.Must(template.New("page").Parse(`{{.}}`))
 
-func newBareServer(b *testing.B) *bareServer {
-	b.Helper()
+func serveBare(dir, addr string) error {
+	type copyOf struct {
+		body        template.HTML
+		contentType string
+	}
+	pages := map[string]copyOf{}
+	names, err := filepath.Glob(filepath.Join(dir, "*.body"))
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		body, err := os.ReadFile(n)
+		if err != nil {
+			return err
+		}
+		ctype, err := os.ReadFile(strings.TrimSuffix(n, ".body") + ".type")
+		if err != nil {
+			return err
+		}
+		pages[strings.TrimSuffix(filepath.Base(n), ".body")] = copyOf{template.HTML(body), string(ctype)}
+	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &bareServer{pages: map[string]bareCopy{}}
 	r := gin.New()
 	r.GET("/:page", func(c *gin.Context) {
-		s.mu.Lock()
-		p := s.pages[c.Param("page")]
-		s.mu.Unlock()
+		p := pages[c.Param("page")]
 		var buf bytes.Buffer
 		if err := bareTemplate.Execute(&buf, p.body); err != nil {
 			c.Status(http.StatusInternalServerError)
@@ -227,21 +254,43 @@ func newBareServer(b *testing.B) *bareServer {
 		}
 		c.Data(http.StatusOK, p.contentType, buf.Bytes())
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	hs := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	b.Cleanup(func() { hs.Close() })
-	s.url = "http://" + ln.Addr().String()
-	return s
+	return http.ListenAndServe(addr, r)
 }
 
-func (s *bareServer) serve(name string, body []byte, contentType string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.pages[name] = bareCopy{body: template.HTML(body), contentType: contentType}
+// startBare writes the pages' copies and starts the reference server.
+func startBare(b *testing.B, client *http.Client, pages map[string][]byte, types map[string]string) string {
+	b.Helper()
+	dir := filepath.Join(b.TempDir(), "bare")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		b.Fatal(err)
+	}
+	for name, body := range pages {
+		if err := os.WriteFile(filepath.Join(dir, name+".body"), body, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".type"), []byte(types[name]), 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
+	addr := freeAddr(b)
+	var logs bytes.Buffer
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), envBareDir+"="+dir, envBareAddr+"="+addr)
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	var any string
+	for name := range pages {
+		any = name
+		break
+	}
+	waitReady(b, client, "http://"+addr+"/"+any, &logs)
+	return "http://" + addr
 }
 
 // loadClient keeps one connection per worker alive, as a load tool does.
