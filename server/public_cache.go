@@ -52,6 +52,9 @@ func (h *Handler) servePublicCopy(c *gin.Context, etag string) bool {
 		return false
 	}
 	if p, ok := h.publicPages.Get(etag); ok {
+		if w, ok := c.Writer.(*copyingWriter); ok {
+			w.off = true // already kept
+		}
 		hd := c.Writer.Header()
 		for k, v := range p.headers {
 			hd[k] = v
@@ -76,7 +79,7 @@ func (h *Handler) keepPublic(c *gin.Context) {
 	c.Writer = w
 	c.Next()
 	key := c.GetString(publicCacheKey)
-	if key == "" || w.Status() != http.StatusOK || w.tooLarge || len(c.Errors) > 0 || w.Header().Get("Set-Cookie") != "" {
+	if key == "" || w.off || w.Status() != http.StatusOK || w.tooLarge || len(c.Errors) > 0 || w.Header().Get("Set-Cookie") != "" {
 		return
 	}
 	headers := http.Header{}
@@ -94,6 +97,7 @@ type copyingWriter struct {
 	gin.ResponseWriter
 	buf      bytes.Buffer
 	tooLarge bool
+	off      bool // the answer is a kept copy
 }
 
 func (w *copyingWriter) Write(b []byte) (int, error) {
@@ -107,7 +111,7 @@ func (w *copyingWriter) WriteString(s string) (int, error) {
 }
 
 func (w *copyingWriter) copy(b []byte) {
-	if w.tooLarge {
+	if w.tooLarge || w.off {
 		return
 	}
 	if w.buf.Len()+len(b) > publicCacheMaxBody {

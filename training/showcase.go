@@ -9,6 +9,8 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -253,6 +255,10 @@ type Showcase struct {
 	db    *database.DB
 	now   func() time.Time
 	cases *Store
+	// stamp is Stamp's statement, prepared once: every public answer
+	// starts with it.
+	stampMu sync.Mutex
+	stamp   atomic.Pointer[sql.Stmt]
 }
 
 // NewShowcase returns a Showcase; now may be nil (time.Now).

@@ -210,8 +210,11 @@ type Stamp struct {
 func (s *Showcase) Stamp(ctx context.Context, withCases bool) (Stamp, error) {
 	var rev, hostsRev, casesRev int64
 	var changed, hostsAt, casesAt sql.NullTime
-	err := s.db.QueryRowContext(ctx, `SELECT revision, changed_at, hosts_revision, hosts_changed_at, cases_revision, cases_changed_at
-		FROM showcase_state WHERE id = 1`).Scan(&rev, &changed, &hostsRev, &hostsAt, &casesRev, &casesAt)
+	stmt, err := s.stampStmt(ctx)
+	if err != nil {
+		return Stamp{}, database.MapError(err, "training: showcase stamp")
+	}
+	err = stmt.QueryRowContext(ctx).Scan(&rev, &changed, &hostsRev, &hostsAt, &casesRev, &casesAt)
 	if err != nil {
 		return Stamp{}, database.MapError(err, "training: showcase stamp")
 	}
@@ -221,6 +224,26 @@ func (s *Showcase) Stamp(ctx context.Context, withCases bool) (Stamp, error) {
 		st.Modified = latest(st.Modified, casesAt.Time)
 	}
 	return st, nil
+}
+
+// stampStmt prepares Stamp's statement at its first use (again after a
+// failure: the database may come back).
+func (s *Showcase) stampStmt(ctx context.Context) (*sql.Stmt, error) {
+	if stmt := s.stamp.Load(); stmt != nil {
+		return stmt, nil
+	}
+	s.stampMu.Lock()
+	defer s.stampMu.Unlock()
+	if stmt := s.stamp.Load(); stmt != nil {
+		return stmt, nil
+	}
+	stmt, err := s.db.PrepareContext(ctx, `SELECT revision, changed_at, hosts_revision, hosts_changed_at,
+		cases_revision, cases_changed_at FROM showcase_state WHERE id = 1`)
+	if err != nil {
+		return nil, err
+	}
+	s.stamp.Store(stmt)
+	return stmt, nil
 }
 
 func latest(a, b time.Time) time.Time {
