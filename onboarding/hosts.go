@@ -43,6 +43,7 @@ type HostProfile struct {
 	Name            string
 	Website         string
 	ContactEmail    string
+	ContactLanguage string // of the e-mails to ContactEmail: "fr" or "en"
 	HelpURL         string
 	TermsURL        string
 	Region          string
@@ -117,6 +118,7 @@ func (h *HostProfile) Form() *HostForm {
 		WelcomeFR: h.WelcomeFR, WelcomeEN: h.WelcomeEN, AccountQuotaGB: strconv.Itoa(max(h.AccountQuotaGB, 1)),
 		RequestsPerSecond: orDefault(h.RequestsPerSecond, DefaultRequestsPerSecond),
 		JobsAtOnce:        orDefault(h.JobsAtOnce, DefaultJobsAtOnce),
+		ContactLanguage:   h.ContactLanguage,
 	}
 }
 
@@ -127,6 +129,7 @@ type HostForm struct {
 	Slug            string   `form:"host_slug"`
 	Website         string   `form:"host_website"`
 	ContactEmail    string   `form:"host_contact_email"`
+	ContactLanguage string   `form:"host_contact_language"`
 	HelpURL         string   `form:"host_help_url"`
 	TermsURL        string   `form:"host_terms_url"`
 	Region          string   `form:"host_region"`
@@ -151,7 +154,7 @@ type HostForm struct {
 
 // NewHostForm is the form of a host being created, with the usual defaults.
 func NewHostForm() *HostForm {
-	return &HostForm{Services: []string{"files"}, MaxAssociations: "20", StorageBudgetGB: "500", DefaultQuotaGB: "10", DefaultAccounts: "10",
+	return &HostForm{Services: []string{"files"}, ContactLanguage: "fr", MaxAssociations: "20", StorageBudgetGB: "500", DefaultQuotaGB: "10", DefaultAccounts: "10",
 		AccountQuotaGB: "1", RequestsPerSecond: strconv.Itoa(DefaultRequestsPerSecond), JobsAtOnce: strconv.Itoa(DefaultJobsAtOnce)}
 }
 
@@ -185,6 +188,10 @@ var slugRe = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$`)
 func (f *HostForm) Validate() FieldErrors {
 	var fe FieldErrors
 	f.Name, f.Slug, f.ContactEmail = clean(f.Name), strings.ToLower(clean(f.Slug)), clean(f.ContactEmail)
+	if f.ContactLanguage == "" {
+		f.ContactLanguage = "fr"
+	}
+	fe.choice("host_contact_language", f.ContactLanguage, []string{"fr", "en"}, true)
 	f.Website, f.HelpURL, f.TermsURL, f.Region = clean(f.Website), clean(f.HelpURL), clean(f.TermsURL), clean(f.Region)
 	f.Departements = clean(f.Departements)
 	f.MaxAssociations, f.StorageBudgetGB = clean(f.MaxAssociations), clean(f.StorageBudgetGB)
@@ -338,7 +345,8 @@ func ValidWelcome(doc string) bool {
 const hostColumns = `h.id, h.slug, h.name, h.website, h.contact_email, h.help_url, h.terms_url, h.region, h.departements,
 	h.services, h.max_associations, h.storage_budget_gb, h.default_quota_gb, h.default_accounts, h.folder_template,
 	h.welcome_fr, h.welcome_en, h.nextcloud_url, h.nextcloud_user, h.nextcloud_secret IS NOT NULL, h.paused,
-	h.last_assigned_at, h.created_at, h.updated_at, h.default_account_quota_gb, CAST(h.requests_per_second AS INTEGER), h.jobs_at_once`
+	h.last_assigned_at, h.created_at, h.updated_at, h.default_account_quota_gb, CAST(h.requests_per_second AS INTEGER), h.jobs_at_once,
+	h.contact_language`
 
 func scanHost(row scanner) (HostProfile, error) {
 	var h HostProfile
@@ -347,7 +355,8 @@ func scanHost(row scanner) (HostProfile, error) {
 	err := row.Scan(&h.ID, &h.Slug, &h.Name, &h.Website, &h.ContactEmail, &h.HelpURL, &h.TermsURL, &h.Region, &deps,
 		&svcs, &h.MaxAssociations, &h.StorageBudgetGB, &h.DefaultQuotaGB, &h.DefaultAccounts, &folders,
 		&h.WelcomeFR, &h.WelcomeEN, &h.NextcloudURL, &h.NextcloudUser, &h.HasSecret, &h.Paused,
-		&last, &h.CreatedAt, &h.UpdatedAt, &h.AccountQuotaGB, &h.RequestsPerSecond, &h.JobsAtOnce)
+		&last, &h.CreatedAt, &h.UpdatedAt, &h.AccountQuotaGB, &h.RequestsPerSecond, &h.JobsAtOnce,
+		&h.ContactLanguage)
 	if err != nil {
 		return h, err
 	}
@@ -460,12 +469,12 @@ func (s *Store) CreateHost(ctx context.Context, f *HostForm) (string, FieldError
 	id, now := uuid.NewString(), s.now()
 	_, err := s.db.ExecContext(ctx, `INSERT INTO hosts (id, slug, name, website, contact_email, help_url, terms_url, region,
 		departements, services, max_associations, storage_budget_gb, default_quota_gb, default_accounts, folder_template,
-		welcome_fr, welcome_en, paused, created_at, updated_at, default_account_quota_gb, requests_per_second, jobs_at_once)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, FALSE, $18, $18, $19, $20, $21)`,
+		welcome_fr, welcome_en, paused, created_at, updated_at, default_account_quota_gb, requests_per_second, jobs_at_once, contact_language)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, FALSE, $18, $18, $19, $20, $21, $22)`,
 		id, f.Slug, f.Name, f.Website, f.ContactEmail, f.HelpURL, f.TermsURL, f.Region,
 		strings.Join(f.departements, ","), strings.Join(f.Services, ","), Number(f.MaxAssociations), Number(f.StorageBudgetGB),
 		Number(f.DefaultQuotaGB), Number(f.DefaultAccounts), strings.Join(f.folders, "\n"), f.WelcomeFR, f.WelcomeEN, now,
-		max(Number(f.AccountQuotaGB), 1), Number(f.RequestsPerSecond), Number(f.JobsAtOnce))
+		max(Number(f.AccountQuotaGB), 1), Number(f.RequestsPerSecond), Number(f.JobsAtOnce), f.ContactLanguage)
 	if database.IsUniqueViolation(err) {
 		return "", FieldErrors{{"host_slug", "err.host_slug.taken"}}, nil
 	}
@@ -489,11 +498,11 @@ func (s *Store) UpdateHost(ctx context.Context, id string, f *HostForm) (FieldEr
 	res, err := s.db.ExecContext(ctx, `UPDATE hosts SET name = $1, website = $2, contact_email = $3, help_url = $4,
 		terms_url = $5, region = $6, departements = $7, services = $8, max_associations = $9, storage_budget_gb = $10,
 		default_quota_gb = $11, default_accounts = $12, folder_template = $13, welcome_fr = $14, welcome_en = $15,
-		updated_at = $16, default_account_quota_gb = $18, requests_per_second = $19, jobs_at_once = $20 WHERE id = $17`,
+		updated_at = $16, default_account_quota_gb = $18, requests_per_second = $19, jobs_at_once = $20, contact_language = $21 WHERE id = $17`,
 		f.Name, f.Website, f.ContactEmail, f.HelpURL, f.TermsURL, f.Region, strings.Join(f.departements, ","),
 		strings.Join(f.Services, ","), Number(f.MaxAssociations), Number(f.StorageBudgetGB), Number(f.DefaultQuotaGB),
 		Number(f.DefaultAccounts), strings.Join(f.folders, "\n"), f.WelcomeFR, f.WelcomeEN, s.now(), id,
-		max(Number(f.AccountQuotaGB), 1), Number(f.RequestsPerSecond), Number(f.JobsAtOnce))
+		max(Number(f.AccountQuotaGB), 1), Number(f.RequestsPerSecond), Number(f.JobsAtOnce), f.ContactLanguage)
 	if err != nil {
 		return nil, database.MapError(err, "onboarding: update host")
 	}

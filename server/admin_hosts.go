@@ -56,6 +56,9 @@ type AdminHostPage struct {
 	Preview    *chatonsinfos.Organization // the file a new host's form was filled from
 }
 
+// Languages are those the host's contact may be written to in.
+func (p *AdminHostPage) Languages() []string { return []string{"fr", "en"} }
+
 func (h *Handler) adminHosts(c *gin.Context) {
 	ctx := c.Request.Context()
 	hosts, err := h.Onboarding.ListHosts(ctx)
