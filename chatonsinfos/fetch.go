@@ -178,9 +178,14 @@ type ServiceReading struct {
 const maxServices = 30
 
 // ReadOrganization reads an organization file and the service files it
-// links (at most 30). The organization's own failure is returned as an
-// error; a service's failure is kept beside it.
+// links (at most 30), within three times the fetcher's time-out. The
+// organization's own failure is returned as an error; a service's failure
+// is kept beside it.
 func (f *Fetcher) ReadOrganization(ctx context.Context, raw string) (*Reading, error) {
+	// The whole reading is bounded too: thirty slow service files must not
+	// hold a staff page (or the daily task) for minutes.
+	ctx, cancel := context.WithTimeout(ctx, 3*f.Timeout)
+	defer cancel()
 	b, err := f.Get(ctx, raw)
 	if err != nil {
 		return nil, err
