@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"archipel/database"
@@ -28,6 +29,20 @@ func (s *Store) Record(ctx context.Context, actor *User, action, hostID, applica
 	_, err := s.db.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor_email, action, host_id, application_id, detail)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, s.now(), id, email, action, hostID, applicationID, detail)
 	return database.MapError(err, "accounts: audit")
+}
+
+// RecordIn is Record inside the transaction of the workflow it records:
+// the action and its audit line commit together.
+func (s *Store) RecordIn(ctx context.Context, actor *User, action, hostID, applicationID, detail string) database.Then {
+	return func(tx *sql.Tx) error {
+		var id, email string
+		if actor != nil {
+			id, email = actor.ID, actor.Email
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor_email, action, host_id, application_id, detail)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, s.now(), id, email, action, hostID, applicationID, detail)
+		return err
+	}
 }
 
 // AuditFilter selects audit entries; empty fields match everything.

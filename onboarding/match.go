@@ -276,14 +276,14 @@ func (a *Application) Transferable() bool {
 // accepted, capacity being the administrator's call here. Refused values
 // come back as field errors; errors: conflict when the request has a host
 // meanwhile.
-func (s *Store) AssignWaiting(ctx context.Context, a *Application, f *HostChange, actor string) (FieldErrors, error) {
+func (s *Store) AssignWaiting(ctx context.Context, a *Application, f *HostChange, actor string, then ...database.Then) (FieldErrors, error) {
 	if fe := f.Validate(); len(fe) > 0 {
 		return fe, nil
 	}
 	if a.HostID != "" || a.Status != StatusSubmitted {
 		return nil, apperr.New(apperr.Conflict, "err.request.changed", "onboarding: assign waiting")
 	}
-	return s.changeHost(ctx, a, f, actor, "host_found", `host_id IS NULL AND status = 'submitted'`)
+	return s.changeHost(ctx, a, f, actor, "host_found", `host_id IS NULL AND status = 'submitted'`, then)
 }
 
 // Transfer moves a request to another host, with the reason, and tells the
@@ -291,7 +291,7 @@ func (s *Store) AssignWaiting(ctx context.Context, a *Application, f *HostChange
 // (Transferable); the target must be another host, not paused. Refused
 // values come back as field errors; errors: conflict when the request
 // changed meanwhile or may no longer move.
-func (s *Store) Transfer(ctx context.Context, a *Application, f *HostChange, actor string) (FieldErrors, error) {
+func (s *Store) Transfer(ctx context.Context, a *Application, f *HostChange, actor string, then ...database.Then) (FieldErrors, error) {
 	if fe := f.Validate(); len(fe) > 0 {
 		return fe, nil
 	}
@@ -301,13 +301,13 @@ func (s *Store) Transfer(ctx context.Context, a *Application, f *HostChange, act
 	if f.HostID == a.HostID {
 		return FieldErrors{{"change_host", "err.change_host.same"}}, nil
 	}
-	return s.changeHost(ctx, a, f, actor, "transferred", `host_id = $6 AND status = $7`, a.HostID, a.Status)
+	return s.changeHost(ctx, a, f, actor, "transferred", `host_id = $6 AND status = $7`, then, a.HostID, a.Status)
 }
 
 // changeHost gives a request to f's host if the request is still at the
 // version read and matches guard (whose arguments start at $6), locking the
 // host row on PostgreSQL like matching does.
-func (s *Store) changeHost(ctx context.Context, a *Application, f *HostChange, actor, publicEvent, guard string, guardArgs ...any) (FieldErrors, error) {
+func (s *Store) changeHost(ctx context.Context, a *Application, f *HostChange, actor, publicEvent, guard string, then []database.Then, guardArgs ...any) (FieldErrors, error) {
 	var fe FieldErrors
 	now := s.now()
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -345,8 +345,12 @@ func (s *Store) changeHost(ctx context.Context, a *Application, f *HostChange, a
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.New(apperr.Conflict, "err.request.changed", "onboarding: change host")
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE hosts SET last_assigned_at = $1 WHERE id = $2`, now, f.HostID)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE hosts SET last_assigned_at = $1 WHERE id = $2`, now, f.HostID); err != nil {
+			return err
+		}
+		// What goes with the change (its audit line, the association's
+		// e-mail) commits with it.
+		return database.RunThen(tx, then)
 	})
 	if err != nil || len(fe) > 0 {
 		return fe, database.MapError(err, "onboarding: change host")

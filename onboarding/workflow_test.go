@@ -77,3 +77,38 @@ func TestChangingTheContactAddressIsOneWorkflow(t *testing.T) {
 		}
 	})
 }
+
+// A transfer, its audit line and the association's e-mail commit together:
+// when what goes with it fails, the request stays where it was.
+func TestATransferCommitsWithWhatGoesWithIt(t *testing.T) {
+	f := newStoreFixture(t)
+	ctx := context.Background()
+	a := f.submitted("", "anne@example.org")
+	from, to := a.HostID, ""
+	for _, h := range f.hosts {
+		if h.ID != from {
+			to = h.ID
+		}
+	}
+	failing := func(*sql.Tx) error { return errors.New("outbox full") }
+	if _, err := f.store.Transfer(ctx, a, &onboarding.HostChange{HostID: to, Reason: "Plus proche"}, "staff@a.example", failing); err == nil {
+		t.Fatal("the transfer went through without its e-mail")
+	}
+	got, _ := f.store.Get(ctx, a.ID)
+	if got.HostID != from {
+		t.Fatalf("the request moved to %s without its audit line and e-mail", got.HostID)
+	}
+	for _, k := range f.eventKinds(a.ID, false) {
+		if k == "transferred" {
+			t.Error("the timeline tells a transfer that did not happen")
+		}
+	}
+	ran := false
+	fresh, _ := f.store.Get(ctx, a.ID)
+	if _, err := f.store.Transfer(ctx, fresh, &onboarding.HostChange{HostID: to, Reason: "Plus proche"}, "staff@a.example", func(tx *sql.Tx) error {
+		ran = tx != nil
+		return nil
+	}); err != nil || !ran {
+		t.Fatalf("transfer: %v, ran in its transaction %t", err, ran)
+	}
+}

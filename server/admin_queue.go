@@ -2,14 +2,17 @@ package server
 
 import (
 	"database/sql"
+	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
 
 	"archipel/accounts"
 	"archipel/apperr"
+	"archipel/database"
 	"archipel/mail"
 	"archipel/onboarding"
 )
@@ -54,18 +57,6 @@ func (h *Handler) matchSubmitted(c *gin.Context, app *onboarding.Application, ki
 		if err := h.Accounts.Record(ctx, nil, action, hostID, app.ID, m.Reason); err != nil {
 			h.Logger.Error("audit log", slog.String("action", action), slog.Any("err", err))
 		}
-	}
-}
-
-// notifyHost e-mails the association that a host now handles its request;
-// failures are logged.
-func (h *Handler) notifyHost(c *gin.Context, app *onboarding.Application, template, hostName string) {
-	err := h.Postman.Send(c.Request.Context(), mail.Letter{
-		Lang: app.Language, Template: template, To: app.Answers.Association.ContactEmail,
-		Data: map[string]any{"Name": app.Answers.Association.Name, "Host": hostName, "Link": h.privateLink(c.Request.Context(), app)},
-	})
-	if err != nil {
-		h.Logger.Error("send e-mail", slog.String("template", template), slog.String("request", app.ID), slog.Any("err", err))
 	}
 }
 
@@ -199,11 +190,33 @@ func (h *Handler) adminChangeHost(c *gin.Context, transfer bool) {
 		return
 	}
 	from := app.HostID
+	// The audit line and the association's e-mail commit with the change.
+	var then []database.Then
+	if target, err := h.Onboarding.GetHost(ctx, strings.TrimSpace(f.HostID)); err == nil {
+		action, auditHost, detail, template := "request_assigned", target.ID, strings.TrimSpace(f.Reason), "host_assigned"
+		if transfer {
+			// The audit line stays with the sending host and names it, not its id.
+			fromName := from
+			if old, err := h.Onboarding.GetHost(ctx, from); err == nil {
+				fromName = old.Name
+			}
+			action, auditHost, template = "request_transferred", from, "transferred"
+			detail = onboarding.StoredMessage("audit.transferred", map[string]any{"From": fromName, "Reason": strings.TrimSpace(f.Reason)})
+		}
+		then = append(then, h.Accounts.RecordIn(ctx, u, action, auditHost, app.ID, detail),
+			h.queueLetters(ctx, func() mail.Letter {
+				return mail.Letter{Lang: app.Language, Template: template, To: app.Answers.Association.ContactEmail, RequestID: app.ID,
+					Data: map[string]any{"Name": app.Answers.Association.Name, "Host": target.Name, "Link": pendingLink}}
+			}))
+	} else if !errors.Is(err, apperr.ErrNotFound) {
+		h.fail(c, err)
+		return
+	}
 	var fe onboarding.FieldErrors
 	if transfer {
-		fe, err = h.Onboarding.Transfer(ctx, app, f, u.Email)
+		fe, err = h.Onboarding.Transfer(ctx, app, f, u.Email, then...)
 	} else {
-		fe, err = h.Onboarding.AssignWaiting(ctx, app, f, u.Email)
+		fe, err = h.Onboarding.AssignWaiting(ctx, app, f, u.Email, then...)
 	}
 	if err != nil && apperr.CodeOf(err) == apperr.Internal {
 		h.fail(c, err)
@@ -223,19 +236,8 @@ func (h *Handler) adminChangeHost(c *gin.Context, transfer bool) {
 		h.render(c, status, "admin_host_change", p)
 		return
 	}
-	host, err := h.Onboarding.GetHost(ctx, app.HostID)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
+	h.Postman.Wake()
 	if transfer {
-		// The audit line stays with the sending host and names it, not its id.
-		fromName := from
-		if old, err := h.Onboarding.GetHost(ctx, from); err == nil {
-			fromName = old.Name
-		}
-		h.adminRecord(c, "request_transferred", from, app.ID, onboarding.StoredMessage("audit.transferred", map[string]any{"From": fromName, "Reason": f.Reason}))
-		h.notifyHost(c, app, "transferred", host.Name)
 		if u.Admin() {
 			redirect(c, c.Request.URL.Path, "request_transferred")
 		} else {
@@ -243,7 +245,5 @@ func (h *Handler) adminChangeHost(c *gin.Context, transfer bool) {
 		}
 		return
 	}
-	h.adminRecord(c, "request_assigned", app.HostID, app.ID, f.Reason)
-	h.notifyHost(c, app, "host_assigned", host.Name)
 	redirect(c, "/staff/admin/queue", "assigned")
 }
