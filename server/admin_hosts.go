@@ -54,6 +54,9 @@ type AdminHostPage struct {
 	Chatons    *onboarding.HostChatonsInfos
 	ChatonsURL string                     // as typed, or the linked file's
 	Preview    *chatonsinfos.Organization // the file a new host's form was filled from
+	// Offer is what the host's Nextcloud was last seen to offer (read at
+	// preflight and by the connection test); not Known before.
+	Offer provisioning.Offer
 }
 
 // Languages are those the host's contact may be written to in.
@@ -82,6 +85,10 @@ func (h *Handler) adminHostPage(c *gin.Context, host *onboarding.HostProfile, f 
 	data := &AdminHostPage{Host: host, Form: f, Regions: onboarding.Regions(), Services: onboarding.Services, ChatonsOn: h.Chatons != nil}
 	if host != nil && h.Chatons != nil {
 		data.Chatons, data.ChatonsURL = h.hostChatons(c, host.ID)
+	}
+	if host != nil {
+		// A page never fails for this: an offer not read shows as such.
+		data.Offer, _ = h.Hosts.Offer(c.Request.Context(), host.ID)
 	}
 	p := h.adminPage(c, title, data)
 	p.Errors = fe

@@ -80,4 +80,14 @@ func TestTheApprovalFormOffersOnlyWhatTheHostHas(t *testing.T) {
 	if strings.Contains(unserved, adminT(t, "fr", "opt.services.calendars")) {
 		t.Errorf("calendars shown as unserved: %q", unserved)
 	}
+
+	// The host page shows what its Nextcloud offered when last read (here
+	// by the approval form).
+	admin := app.staffBrowser(accounts.RoleAdmin, "")
+	res = admin.get("/staff/admin/hosts/h-lyon")
+	reqExpect(t, res, http.StatusOK, "")
+	offer := res.Doc.Find("#host-offer").Text()
+	if !strings.Contains(offer, adminT(t, "fr", "opt.services.teams")) || strings.Contains(offer, adminT(t, "fr", "opt.services.tasks")) {
+		t.Errorf("the host page shows the offer %q", offer)
+	}
 }
