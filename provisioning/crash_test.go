@@ -76,6 +76,15 @@ func TestCrashChild(t *testing.T) {
 }
 
 func TestProvisioningSurvivesCrashes(t *testing.T) {
+	for i, g := range generations {
+		if testing.Short() && i < len(generations)-1 {
+			continue // -short (the race run in CI): the newest generation only
+		}
+		t.Run(g.name, func(t *testing.T) { testSurvivesCrashes(t, g.profile) })
+	}
+}
+
+func testSurvivesCrashes(t *testing.T, profile simulator.Profile) {
 	seed := uint64(20250611)
 	if s := os.Getenv(crashSeedEnv); s != "" {
 		var err error
@@ -107,7 +116,8 @@ func TestProvisioningSurvivesCrashes(t *testing.T) {
 	must(t, err)
 	hosts := NewHosts(db, keyring, 0)
 	apps := onboarding.NewStore(db, nil)
-	env := &testEnv{tb: t, ctx: ctx, DB: db, Apps: apps, Hosts: hosts, Log: &logRecorder{}}
+	env := &testEnv{tb: t, ctx: ctx, DB: db, Apps: apps, Hosts: hosts, Log: &logRecorder{},
+		cfg: envConfig{SimOptions: simulator.Options{Profile: profile}}}
 	// The parent's engine only approves; the children run the jobs.
 	env.Engine = NewEngine(db, hosts, apps, nil, slog.New(env.Log), testOptions(Options{}))
 

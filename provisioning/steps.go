@@ -579,6 +579,10 @@ func onlyGroups(f nextcloud.GroupFolder, groups ...string) bool {
 // ensureAccessGroup makes sure the provisioning account is in AccessGroup:
 // done once per host and provisioning account, and recorded on the host.
 func (r *run) ensureAccessGroup(ctx context.Context) error {
+	// Jobs of one host starting together ensure it once (replicas may both
+	// do it: every call here is idempotent).
+	unlock := r.e.lockFacts("access-group:" + r.h.ID)
+	defer unlock()
 	if done, err := r.e.Hosts.accessGroupFor(ctx, r.h.ID); err != nil || strings.EqualFold(done, r.st.Admin) {
 		return err
 	}
