@@ -121,6 +121,7 @@ func BenchmarkLoad(b *testing.B) {
 			b.ReportMetric(float64(g.p50.Microseconds())/1000, "p50-ms")
 			b.ReportMetric(float64(g.p99.Microseconds())/1000, "p99-ms")
 			b.ReportMetric(r.rps, "bare-rps")
+			b.ReportMetric(float64(r.p99.Microseconds())/1000, "bare-p99-ms")
 			b.ReportMetric(g.rps/r.rps, "ratio")
 			b.ReportMetric(float64(len(body))/1024, "page-KB")
 		})
