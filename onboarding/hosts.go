@@ -323,22 +323,64 @@ func parseFolders(s string) ([]string, string) {
 }
 
 // welcomeSample has the fields a welcome document may use; it mirrors what
-// provisioning fills in, so that a document naming another field is refused
+// provisioning fills in (provisioning.welcomeData, with its ServiceSummary
+// and ServiceNote), so that a document naming another field is refused
 // here rather than failing the provisioning of a workspace.
 type welcomeSample struct {
 	Association, Host, HostEmail, HelpURL, LoginURL, ContactEmail, Account, Folder string
 	Folders                                                                        []string
+	Services                                                                       welcomeServices
+}
+
+// welcomeServices mirrors provisioning.ServiceSummary: what the service
+// steps made, what the host does not serve, and whether calls are missing.
+type welcomeServices struct {
+	Made     []welcomeNote
+	Unserved []string
+	NoCall   bool
+}
+
+// welcomeNote mirrors provisioning.ServiceNote.
+type welcomeNote struct {
+	Key, Name, URL string
+	DAV            bool
+}
+
+// Note mirrors provisioning.ServiceSummary.Note.
+func (s welcomeServices) Note(key string) *welcomeNote {
+	for i := range s.Made {
+		if s.Made[i].Key == key {
+			return &s.Made[i]
+		}
+	}
+	return nil
 }
 
 // ValidWelcome reports whether a welcome document is a text/template that
-// parses and runs with the fields provisioning gives it.
+// parses and runs with the fields provisioning gives it: once with only
+// what every workspace has, once with every optional field and service
+// filled in (and again with the services reached by CalDAV/CardDAV), so
+// that the branches taken only for some hosts are run too.
 func ValidWelcome(doc string) bool {
 	t, err := template.New("welcome").Option("missingkey=zero").Parse(doc)
 	if err != nil {
 		return false
 	}
-	var b strings.Builder
-	return t.Execute(&b, welcomeSample{Association: "A", Host: "H", Folders: []string{"F"}}) == nil
+	bare := welcomeSample{Association: "A", Host: "H", Folders: []string{"F"}}
+	full := welcomeSample{Association: "A", Host: "H", HostEmail: "h@example.org", HelpURL: "https://h.example.org/aide",
+		LoginURL: "https://cloud.example.org", ContactEmail: "a@example.org", Account: "a", Folder: "A", Folders: []string{"F", "G"},
+		Services: welcomeServices{Unserved: []string{"video", "office"}, NoCall: true}}
+	dav := full
+	for _, key := range []string{"calendars", "contacts", "teams", "tasks", "video", "office", "forms", "polls"} {
+		full.Services.Made = append(full.Services.Made, welcomeNote{Key: key, Name: "A", URL: "https://cloud.example.org/index.php/apps/" + key})
+		dav.Services.Made = append(dav.Services.Made, welcomeNote{Key: key, Name: "A", URL: "https://cloud.example.org/remote.php/dav", DAV: true})
+	}
+	for _, sample := range []welcomeSample{bare, full, dav} {
+		if t.Execute(new(strings.Builder), sample) != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // hostColumns are read from "hosts h".

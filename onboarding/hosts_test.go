@@ -66,6 +66,15 @@ func TestHostFormValidate(t *testing.T) {
 		{"a welcome document using the known fields is accepted", func(f *onboarding.HostForm) {
 			f.WelcomeFR = "# {{.Association}} chez {{.Host}}\n{{range .Folders}}- {{.}}\n{{end}}{{if .HelpURL}}{{.HelpURL}}{{end}}"
 		}, "", ""},
+		{"a welcome document naming what the service steps made is accepted", func(f *onboarding.HostForm) {
+			f.WelcomeFR = "{{with .Services}}{{with .Note \"calendars\"}}{{.Name}} {{if .DAV}}{{.URL}}{{end}}{{end}}{{range .Unserved}}{{.}}{{end}}{{if .NoCall}}Jitsi{{end}}{{end}}"
+		}, "", ""},
+		{"a welcome document naming an unknown field of a service note is refused", func(f *onboarding.HostForm) {
+			f.WelcomeFR = "{{with .Services.Note \"tasks\"}}{{.Password}}{{end}}"
+		}, "host_welcome_fr", "err.welcome.invalid"},
+		{"a welcome document naming an unknown field in an optional branch is refused", func(f *onboarding.HostForm) {
+			f.WelcomeEN = "{{if .HostEmail}}{{.HostPassword}}{{end}}"
+		}, "host_welcome_en", "err.welcome.invalid"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
