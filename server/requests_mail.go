@@ -20,7 +20,7 @@ func (h *Handler) mailAssociation(ctx context.Context, app *onboarding.Applicati
 	}
 	err := h.Postman.Send(ctx, mail.Letter{
 		Lang: app.Language, Template: template, To: app.Answers.Association.ContactEmail,
-		ToName: app.Answers.Members.ContactName, Data: data, Attachments: att,
+		ToName: app.Answers.Members.ContactName, Data: data, Attachments: att, RequestID: app.ID,
 	})
 	if err != nil {
 		h.Logger.Error("send e-mail", slog.String("template", template), slog.String("request", app.ID), slog.Any("err", err))

@@ -264,6 +264,7 @@ func (h *Handler) showcaseAskConsent(c *gin.Context, cs *training.Case, e *train
 		lang = "fr"
 	}
 	err = h.Postman.Send(c.Request.Context(), mail.Letter{Lang: lang, Template: "showcase_consent", To: cs.ContactEmail, ToName: cs.ContactName,
+		RequestID: cs.ApplicationID,
 		Data: map[string]any{"Name": e.Text.Association, "Host": e.HostName, "Again": again,
 			"Link": h.opts.BaseURL + "/showcase/consent/" + token + "?lang=" + lang}})
 	if err != nil {
