@@ -34,6 +34,7 @@ import (
 
 	"archipel/accounts"
 	"archipel/onboarding"
+	"archipel/provisioning"
 	"archipel/provisioning/nextcloud"
 	"archipel/provisioning/simulator"
 	"archipel/server"
@@ -298,10 +299,15 @@ func (j *chromeStaffJourney) workspace(t *testing.T) {
 	app.reqRunDue()
 	doc = staff.open("request, provisioned", staff.origin+page, page, 200)
 	rows := doc.Find("#provisioning ~ table").First().Find("tbody tr")
-	if rows.Length() != 9 {
-		t.Fatalf("%d provisioning steps shown, want 9\n%s", rows.Length(), app.Logs.String())
+	// Every step of the plan is shown, in the plan's order (the services
+	// add theirs to provisioning.StepNames), each done.
+	if rows.Length() != len(provisioning.StepNames) {
+		t.Fatalf("%d provisioning steps shown, want %d (%v)\n%s", rows.Length(), len(provisioning.StepNames), provisioning.StepNames, app.Logs.String())
 	}
-	rows.Each(func(_ int, row *goquery.Selection) {
+	rows.Each(func(i int, row *goquery.Selection) {
+		if name, want := strings.TrimSpace(row.Find("td").First().Text()), adminT(t, "fr", "prov.step."+provisioning.StepNames[i]); name != want {
+			t.Errorf("step %d is %q, want %q", i+1, name, want)
+		}
 		if state := strings.TrimSpace(row.Find("td").Eq(1).Text()); state != adminT(t, "fr", "prov.state.done") {
 			t.Errorf("step %q is %q", strings.TrimSpace(row.Find("td").First().Text()), state)
 		}
