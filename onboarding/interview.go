@@ -226,17 +226,24 @@ func (s *Store) Interview(ctx context.Context, applicationID string) (*Interview
 	return iv, database.MapError(err, "onboarding: interview")
 }
 
+// AfterSchedule is work that commits with a planned or moved interview and
+// needs to know it, such as its audit line and the invitation e-mail.
+type AfterSchedule func(iv *Interview, moved bool) database.Then
+
 // ScheduleInterview plans the request's interview, or moves it (same
 // interview, its sequence raised), and moves the request to
 // interview_planned. It reports whether an existing interview was moved.
-// The request's version guards against a decision taken meanwhile.
-func (s *Store) ScheduleInterview(ctx context.Context, a *Application, slot Slot, actor string) (*Interview, bool, error) {
+// The request's version guards against a decision taken meanwhile. Then
+// (the audit line, the association's invitation) commits in the same
+// transaction: all of it or nothing.
+func (s *Store) ScheduleInterview(ctx context.Context, a *Application, slot Slot, actor string, then ...AfterSchedule) (*Interview, bool, error) {
 	if slot.Start.IsZero() || slot.Duration <= 0 || !oneOf(slot.Mode, InterviewModes) {
 		return nil, false, apperr.New(apperr.Invalid, "error.invalid", "onboarding: schedule interview")
 	}
 	var iv *Interview
 	moved := false
 	now := s.now()
+	before := *a
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		// The transition comes first: it takes the write lock and checks the
 		// version before anything is read.
@@ -251,10 +258,11 @@ func (s *Store) ScheduleInterview(ctx context.Context, a *Application, slot Slot
 			old.Start, old.Duration, old.Mode, old.Link, old.Place = slot.Start, slot.Duration, slot.Mode, slot.Link, slot.Place
 			old.Status, old.Sequence, old.UpdatedAt = InterviewPlanned, old.Sequence+1, now
 			iv = old
-			_, err = tx.ExecContext(ctx, `UPDATE interviews SET scheduled_at = $1, duration_minutes = $2, mode = $3, link = $4,
+			if _, err = tx.ExecContext(ctx, `UPDATE interviews SET scheduled_at = $1, duration_minutes = $2, mode = $3, link = $4,
 				place = $5, status = $6, sequence = $7, updated_at = $8 WHERE id = $9`,
-				iv.Start, iv.Minutes(), iv.Mode, iv.Link, iv.Place, iv.Status, iv.Sequence, now, iv.ID)
-			return err
+				iv.Start, iv.Minutes(), iv.Mode, iv.Link, iv.Place, iv.Status, iv.Sequence, now, iv.ID); err != nil {
+				return err
+			}
 		case errors.Is(err, sql.ErrNoRows):
 			iv = &Interview{ID: uuid.NewString(), ApplicationID: a.ID, Start: slot.Start, Duration: slot.Duration,
 				Mode: slot.Mode, Link: slot.Link, Place: slot.Place, Status: InterviewPlanned, Notes: GuideNotes{},
@@ -263,12 +271,21 @@ func (s *Store) ScheduleInterview(ctx context.Context, a *Application, slot Slot
 				place, status, notes, sequence, created_by, created_at, updated_at, host_id)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '{}', 0, $9, $10, $10, COALESCE((SELECT host_id FROM applications WHERE id = $2), ''))`,
 				iv.ID, a.ID, iv.Start, iv.Minutes(), iv.Mode, iv.Link, iv.Place, iv.Status, actor, now)
-			return err
+			if err != nil {
+				return err
+			}
 		default:
 			return err
 		}
+		for _, fn := range then {
+			if err := database.RunThen(tx, []database.Then{fn(iv, moved)}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
+		*a = before // nothing was kept
 		return nil, false, database.MapError(err, "onboarding: schedule interview")
 	}
 	return iv, moved, nil

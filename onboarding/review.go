@@ -41,22 +41,29 @@ func (r *InfoRequest) Validate() FieldErrors {
 }
 
 // RequestInfo sends a request back to the association, the chosen steps
-// reopened, with the message (shown on its status page) in the timeline.
-func (s *Store) RequestInfo(ctx context.Context, a *Application, r InfoRequest, actor string) error {
+// reopened, with the message (shown on its status page) in the timeline;
+// then (its audit line, the association's e-mail) commits in the same
+// transaction: all of it or nothing.
+func (s *Store) RequestInfo(ctx context.Context, a *Application, r InfoRequest, actor string, then ...database.Then) error {
 	if fe := r.Validate(); len(fe) > 0 {
 		return apperr.New(apperr.Invalid, fe[0].Key, "onboarding: request info")
 	}
+	before := *a
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if err := s.Transition(ctx, tx, a, StatusInfoRequested, actor, r.Message); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE applications SET reopened_steps = $1 WHERE id = $2`, strings.Join(r.Steps, ","), a.ID)
-		return err
+		if _, err := tx.ExecContext(ctx, `UPDATE applications SET reopened_steps = $1 WHERE id = $2`, strings.Join(r.Steps, ","), a.ID); err != nil {
+			return err
+		}
+		return database.RunThen(tx, then)
 	})
-	if err == nil {
-		a.Reopened = parseSteps(strings.Join(r.Steps, ","))
+	if err != nil {
+		*a = before // nothing was kept
+		return database.MapError(err, "onboarding: request info")
 	}
-	return database.MapError(err, "onboarding: request info")
+	a.Reopened = parseSteps(strings.Join(r.Steps, ","))
+	return nil
 }
 
 // ReopenedSteps returns the steps staff last asked the association to
@@ -106,12 +113,24 @@ func (d *Decline) Validate() FieldErrors {
 	return fe
 }
 
-// DeclineRequest ends a request with a reason, kept in the timeline.
-func (s *Store) DeclineRequest(ctx context.Context, a *Application, d Decline, actor string) error {
+// DeclineRequest ends a request with a reason, kept in the timeline; then
+// (its audit line, the association's e-mail) commits in the same
+// transaction: all of it or nothing.
+func (s *Store) DeclineRequest(ctx context.Context, a *Application, d Decline, actor string, then ...database.Then) error {
 	if fe := d.Validate(); len(fe) > 0 {
 		return apperr.New(apperr.Invalid, fe[0].Key, "onboarding: decline")
 	}
-	return s.Transition(ctx, nil, a, StatusDeclined, actor, d.Reason)
+	before := *a
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := s.Transition(ctx, tx, a, StatusDeclined, actor, d.Reason); err != nil {
+			return err
+		}
+		return database.RunThen(tx, then)
+	})
+	if err != nil {
+		*a = before // nothing was kept
+	}
+	return database.MapError(err, "onboarding: decline")
 }
 
 // TemplateLanguages are the languages a decline template may be written in.

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin/binding"
 
 	"archipel/apperr"
+	"archipel/mail"
 	"archipel/onboarding"
 	"archipel/provisioning"
 )
@@ -341,7 +342,12 @@ func (h *Handler) decline(c *gin.Context) {
 		h.refuseDecline(c, app, http.StatusBadRequest, &f, fe, "")
 		return
 	}
-	err := h.Onboarding.DeclineRequest(ctx, app, f, actorOf(c))
+	// The audit line and the association's e-mail commit with the decision.
+	err := h.Onboarding.DeclineRequest(ctx, app, f, actorOf(c),
+		h.Accounts.RecordIn(ctx, userOf(c), "declined", app.HostID, app.ID, f.Template),
+		h.queueLetters(ctx, func() mail.Letter {
+			return h.associationLetter(app, "declined", map[string]any{"Reason": f.Reason})
+		}))
 	if errors.Is(err, apperr.ErrConflict) {
 		key := h.conflictAfter(ctx, app)
 		h.refuseDecline(c, app, refusal(key), &f, nil, key)
@@ -351,8 +357,7 @@ func (h *Handler) decline(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.audit(c, app, "declined", f.Template)
-	h.mailAssociation(ctx, app, "declined", map[string]any{"Reason": f.Reason})
+	h.Postman.Wake()
 	redirect(c, "/staff/requests/"+app.ID, "declined")
 }
 
@@ -421,7 +426,14 @@ func (h *Handler) requestInfo(c *gin.Context) {
 		h.refuseInfo(c, app, http.StatusBadRequest, &f, fe, "")
 		return
 	}
-	err := h.Onboarding.RequestInfo(ctx, app, f, actorOf(c))
+	// The audit line and the association's e-mail commit with the
+	// decision; the e-mail's private link opens the host's question with
+	// the steps it reopened (see resume).
+	err := h.Onboarding.RequestInfo(ctx, app, f, actorOf(c),
+		h.Accounts.RecordIn(ctx, userOf(c), "info_requested", app.HostID, app.ID, strings.Join(f.Steps, ",")),
+		h.queueLetters(ctx, func() mail.Letter {
+			return h.associationLetter(app, "info_requested", map[string]any{"Message": f.Message, "Steps": f.Steps})
+		}))
 	if errors.Is(err, apperr.ErrConflict) {
 		key := h.conflictAfter(ctx, app)
 		h.refuseInfo(c, app, refusal(key), &f, nil, key)
@@ -431,9 +443,6 @@ func (h *Handler) requestInfo(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.audit(c, app, "info_requested", strings.Join(f.Steps, ","))
-	// The e-mail's private link opens the host's question with the steps
-	// it reopened (see resume).
-	h.mailAssociation(ctx, app, "info_requested", map[string]any{"Message": f.Message, "Steps": f.Steps})
+	h.Postman.Wake()
 	redirect(c, "/staff/requests/"+app.ID, "info_requested")
 }

@@ -10,8 +10,10 @@ import (
 	"github.com/gin-gonic/gin/binding"
 
 	"archipel/apperr"
+	"archipel/database"
 	"archipel/mail"
 	"archipel/onboarding"
+	"archipel/provisioning"
 )
 
 // InterviewPage is the data of the interview page: planning it, and the
@@ -113,7 +115,30 @@ func (h *Handler) interviewSchedule(c *gin.Context) {
 		h.refuseInterview(c, app, http.StatusBadRequest, &f, nil, fe, "")
 		return
 	}
-	iv, moved, err := h.Onboarding.ScheduleInterview(ctx, app, slot, actorOf(c))
+	// Read before the transaction: the invitation names the host.
+	var host *provisioning.Host
+	var err error
+	if app.HostID != "" {
+		if host, err = h.Hosts.Get(ctx, app.HostID); err != nil {
+			if !errors.Is(err, apperr.ErrNotFound) {
+				h.fail(c, err)
+				return
+			}
+			host = nil
+		}
+	}
+	// The audit line and the invitation commit with the interview.
+	_, _, err = h.Onboarding.ScheduleInterview(ctx, app, slot, actorOf(c),
+		func(iv *onboarding.Interview, moved bool) database.Then {
+			action := "interview_planned"
+			if moved {
+				action = "interview_moved"
+			}
+			return h.Accounts.RecordIn(ctx, userOf(c), action, app.HostID, app.ID, iv.Start.Format(time.RFC3339)+" "+iv.Mode)
+		},
+		func(iv *onboarding.Interview, moved bool) database.Then {
+			return h.queueLetters(ctx, func() mail.Letter { return h.invitation(app, host, iv, moved) })
+		})
 	if errors.Is(err, apperr.ErrConflict) {
 		key := h.conflictAfter(ctx, app)
 		h.refuseInterview(c, app, refusal(key), &f, nil, nil, key)
@@ -123,18 +148,14 @@ func (h *Handler) interviewSchedule(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	action := "interview_planned"
-	if moved {
-		action = "interview_moved"
-	}
-	h.audit(c, app, action, iv.Start.Format(time.RFC3339)+" "+iv.Mode)
-	h.sendInvitation(c, app, iv, moved)
+	h.Postman.Wake()
 	redirect(c, "/staff/requests/"+app.ID, "interview_planned")
 }
 
-// sendInvitation e-mails the association its interview with an .ics
+// invitation is the association's e-mail of its interview with an .ics
 // invitation, in its language.
-func (h *Handler) sendInvitation(c *gin.Context, app *onboarding.Application, iv *onboarding.Interview, moved bool) {
+// host is the request's host, nil when it has none.
+func (h *Handler) invitation(app *onboarding.Application, host *provisioning.Host, iv *onboarding.Interview, moved bool) mail.Letter {
 	lang := app.Language
 	inv := onboarding.Invitation{
 		Domain:        "archipel",
@@ -147,7 +168,7 @@ func (h *Handler) sendInvitation(c *gin.Context, app *onboarding.Application, iv
 		inv.Domain = u.Hostname()
 	}
 	hostName := ""
-	if host, err := h.Hosts.Get(c.Request.Context(), app.HostID); err == nil {
+	if host != nil {
 		hostName = host.Name
 		inv.Summary = h.Templates.MustT(lang, "req.ics.summary_host", "Name", app.Answers.Association.Name, "Host", host.Name)
 		inv.OrganizerName, inv.OrganizerEmail = host.Name, host.ContactEmail
@@ -163,10 +184,12 @@ func (h *Handler) sendInvitation(c *gin.Context, app *onboarding.Application, iv
 	inv.Description = h.Templates.MustT(lang, "req.ics.description", "Name", app.Answers.Association.Name) +
 		"\n" + h.opts.BaseURL + "/suivi"
 	att := mail.Attachment{Filename: "invitation.ics", ContentType: mail.CalendarContentType, Data: iv.Calendar(inv)}
-	h.mailAssociation(c.Request.Context(), app, "interview_planned", map[string]any{
+	l := h.associationLetter(app, "interview_planned", map[string]any{
 		"Host": hostName, "Start": iv.Start, "Minutes": iv.Minutes(), "Mode": iv.Mode, "MeetingURL": iv.Link,
 		"Place": iv.Place, "Phone": app.Answers.Members.ContactPhone, "Moved": moved,
-	}, att)
+	})
+	l.Attachments = []mail.Attachment{att}
+	return l
 }
 
 // interviewGuideSave keeps the interview guide's notes with the request.
