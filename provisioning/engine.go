@@ -215,7 +215,7 @@ func (e *Engine) process(ctx context.Context, j *Job) {
 		}
 	}()
 	r, err := e.newRun(ctx, j)
-	if err == nil {
+	if err == nil && j.Kind != KindCleanup {
 		err = e.markProvisioning(ctx, j)
 	}
 	if err != nil {
@@ -255,6 +255,14 @@ func (e *Engine) process(ctx context.Context, j *Job) {
 			return
 		}
 		log.Debug("provisioning: step done", slog.String("step", st.Name), slog.String("detail", detail))
+	}
+	if j.Kind == KindCleanup {
+		if err := e.Jobs.cleanupSucceeded(ctx, j, e.opts.Worker); err != nil && !errors.Is(err, errLostClaim) {
+			log.Error("provisioning: finish clean-up", slog.Any("err", err))
+			return
+		}
+		log.Info("provisioning: workspace deleted")
+		return
 	}
 	if err := e.Jobs.succeed(ctx, j, e.opts.Worker); err != nil && !errors.Is(err, errLostClaim) {
 		log.Error("provisioning: finish", slog.Any("err", err))

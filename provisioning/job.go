@@ -60,17 +60,21 @@ const (
 type Job struct {
 	ID            string
 	ApplicationID string
-	HostID        string
-	Status        JobStatus
-	Plan          Plan
-	State         State
-	Attempts      int
-	NextRunAt     time.Time
-	ErrorKey      string
-	ErrorDetail   string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	FinishedAt    time.Time
+	// Kind says whether the job creates the workspace or deletes it.
+	Kind JobKind
+	// Cleanup is what a clean-up job deletes and how far it got.
+	Cleanup     Cleanup
+	HostID      string
+	Status      JobStatus
+	Plan        Plan
+	State       State
+	Attempts    int
+	NextRunAt   time.Time
+	ErrorKey    string
+	ErrorDetail string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	FinishedAt  time.Time
 	// FailingSince is when the current run of passing failures began (zero
 	// when the last step succeeded): the retry window counts from there.
 	FailingSince time.Time
@@ -178,14 +182,17 @@ func (s *Store) Enqueue(ctx context.Context, q execer, p Plan) (string, bool, er
 }
 
 const jobColumns = `id, application_id, host_id, status, plan, state, attempts, next_run_at, error_key, error_detail,
-	created_at, updated_at, finished_at, failing_since`
+	created_at, updated_at, finished_at, failing_since, kind, cleanup`
 
 func scanJob(row interface{ Scan(...any) error }) (*Job, error) {
 	var j Job
-	var plan, state string
+	var plan, state, cleanup string
 	var finished, failing sql.NullTime
 	if err := row.Scan(&j.ID, &j.ApplicationID, &j.HostID, &j.Status, &plan, &state, &j.Attempts, &j.NextRunAt,
-		&j.ErrorKey, &j.ErrorDetail, &j.CreatedAt, &j.UpdatedAt, &finished, &failing); err != nil {
+		&j.ErrorKey, &j.ErrorDetail, &j.CreatedAt, &j.UpdatedAt, &finished, &failing, &j.Kind, &cleanup); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(cleanup), &j.Cleanup); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(plan), &j.Plan); err != nil {

@@ -33,15 +33,20 @@ func (s *Store) ServiceObjects(ctx context.Context, applicationID string) (Servi
 	if err != nil {
 		return ServiceObjects{}, err
 	}
-	sv := j.State.Services
-	o := ServiceObjects{TeamID: sv.TeamID, TeamOwner: j.State.UserID, BoardID: sv.BoardID, Conversation: sv.Conversation}
+	return objectsOf(&j.State), nil
+}
+
+// objectsOf returns the service objects a job's state says it made.
+func objectsOf(st *State) ServiceObjects {
+	sv := st.Services
+	o := ServiceObjects{TeamID: sv.TeamID, TeamOwner: st.UserID, BoardID: sv.BoardID, Conversation: sv.Conversation}
 	if sv.CalendarOK {
 		o.Calendar = sv.Calendar
 	}
 	if sv.AddressBookOK {
 		o.AddressBook = sv.AddressBook
 	}
-	return o, nil
+	return o
 }
 
 // gone reports whether an error means the object is not there any more.

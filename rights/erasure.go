@@ -28,13 +28,19 @@ const (
 	// in any more; files stay on the host until the association asks it.
 	NextcloudDisable NextcloudChoice = "disable"
 	// NextcloudDelete deletes the association's accounts, group and group
-	// folder with every file in it. Not offered yet: it needs a clean-up
-	// job of the provisioning engine, resumable like provisioning.
+	// folder with every file in it, and its calendar, address book, Team,
+	// board and conversation: a clean-up job of the provisioning engine,
+	// resumable and shown like provisioning. It cannot be undone.
 	NextcloudDelete NextcloudChoice = "delete"
 )
 
 // NextcloudChoices lists the choices offered, the mildest first.
-var NextcloudChoices = []NextcloudChoice{NextcloudKeep, NextcloudDisable}
+var NextcloudChoices = []NextcloudChoice{NextcloudKeep, NextcloudDisable, NextcloudDelete}
+
+// Cleanup starts the deletion of a request's workspace on its host inside
+// the erasure's transaction (provisioning.Engine.EnqueueCleanup): the
+// deletion is decided with the erasure, or not at all.
+type Cleanup func(ctx context.Context, tx *sql.Tx, applicationID string) (string, error)
 
 // ParseNextcloudChoice checks a choice sent by a form.
 func ParseNextcloudChoice(s string) (NextcloudChoice, bool) {
@@ -135,6 +141,9 @@ type Erased struct {
 	// Workspace is true when the request had a workspace, which
 	// Request.Nextcloud says what to do with.
 	Workspace bool
+	// CleanupJob is the provisioning job deleting the workspace, when the
+	// choice was to delete it.
+	CleanupJob string
 }
 
 // ConfirmErasure erases request id and everything hanging from it, on the
@@ -146,6 +155,14 @@ type Erased struct {
 // (also for a request actor may not see), conflict (a workspace is being
 // created: wait or cancel it), invalid (unknown choice).
 func (s *Store) ConfirmErasure(ctx context.Context, actor *accounts.User, id string, nc NextcloudChoice) (*Erased, error) {
+	return s.ConfirmErasureWith(ctx, actor, id, nc, nil)
+}
+
+// ConfirmErasureWith is ConfirmErasure where the choice "delete" enqueues
+// the workspace's clean-up with cleanup, in the same transaction; the
+// clean-up job's id is then in Erased.CleanupJob. Without cleanup, "delete"
+// is refused (invalid).
+func (s *Store) ConfirmErasureWith(ctx context.Context, actor *accounts.User, id string, nc NextcloudChoice, cleanup Cleanup) (*Erased, error) {
 	if _, ok := ParseNextcloudChoice(string(nc)); !ok {
 		return nil, apperr.New(apperr.Invalid, "rights.err.choice", "rights: confirm erasure")
 	}
@@ -170,6 +187,14 @@ func (s *Store) ConfirmErasure(ctx context.Context, actor *accounts.User, id str
 			nc = NextcloudKeep
 		}
 		out.Workspace = workspace
+		if nc == NextcloudDelete {
+			if cleanup == nil {
+				return apperr.New(apperr.Invalid, "rights.err.choice", "rights: confirm erasure")
+			}
+			if out.CleanupJob, err = cleanup(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		req, err := openErasure(ctx, tx, id)
 		if err == sql.ErrNoRows {
 			line := registerLine{Kind: KindErasure, ApplicationID: id, HostID: hostID, By: actor.ID, At: now, Status: StatusOpen}

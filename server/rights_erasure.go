@@ -100,7 +100,9 @@ func (h *Handler) renderErasureConfirm(c *gin.Context, id, name string, status i
 
 // erasureConfirm erases the request. Disabling the workspace comes first:
 // if the host cannot be reached, nothing is erased and staff see why (they
-// may retry, or keep the workspace as it is).
+// may retry, or keep the workspace as it is). Deleting it is a clean-up job
+// enqueued with the erasure, run by the provisioning engine, shown and
+// retried on the request's page like provisioning.
 func (h *Handler) erasureConfirm(c *gin.Context) {
 	app := h.requestFor(c, true)
 	if app == nil {
@@ -127,12 +129,19 @@ func (h *Handler) erasureConfirm(c *gin.Context) {
 			return
 		}
 	}
-	if _, err := h.Rights.ConfirmErasure(ctx, userOf(c), app.ID, choice); err != nil {
+	erased, err := h.Rights.ConfirmErasureWith(ctx, userOf(c), app.ID, choice, h.Engine.EnqueueCleanup)
+	if err != nil {
 		if code := apperr.CodeOf(err); code == apperr.Conflict || code == apperr.Invalid {
 			h.renderErasureConfirm(c, app.ID, app.Answers.Association.Name, statusOf(code), string(choice), apperr.KeyOf(err))
 			return
 		}
 		h.fail(c, err)
+		return
+	}
+	if erased.CleanupJob != "" {
+		// The clean-up runs in the background: its page shows its progress.
+		h.Engine.Wake()
+		redirect(c, "/staff/requests/"+app.ID, "erased")
 		return
 	}
 	redirect(c, "/staff/requests", "erased")
