@@ -80,6 +80,27 @@ func TestQueueSearchSortAndPages(t *testing.T) {
 			}
 		})
 	}
+	t.Run("staff asking for another host's filter see nothing of it in the export or the counts", func(t *testing.T) {
+		other := onboarding.QueueFilter{HostID: "h-recif"}
+		items, err := f.store.QueueExport(ctx, staffIle, other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := queueNames(t, items); !slices.Equal(got, []string{"Vélo Solidaire", "Atelier 100%"}) {
+			t.Errorf("export = %q", got)
+		}
+		counts, err := f.store.QueueCounts(ctx, staffIle, other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := 0
+		for _, c := range counts {
+			total += c.Count
+		}
+		if total != 2 {
+			t.Errorf("counts = %+v, want the 2 requests of their own host", counts)
+		}
+	})
 	t.Run("a staff account without a host sees nothing", func(t *testing.T) {
 		_, err := f.store.Queue(ctx, &accounts.User{ID: "x", Role: accounts.RoleStaff}, onboarding.QueueFilter{})
 		if !errors.Is(err, apperr.ErrNotFound) {
