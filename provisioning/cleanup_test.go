@@ -219,15 +219,29 @@ func TestEachCleanUpStepRecoversFromPassingFailures(t *testing.T) {
 			id := cc.enqueue(t)
 			cc.env.settle(id)
 			j := cc.checkDone(t, id)
-			var want []string
+			var want, got []string
 			for range c.kind.failures {
 				want = append(want, fmt.Sprintf("%s: %s (retry)", c.target.step, c.kind.key))
 			}
-			if got := cleanupFailures(cc.env, id); !slices.Equal(got, want) {
-				t.Errorf("failures %q, want %q", got, want)
+			// On a loaded machine (-race, many tests at once) another call
+			// may outlast the test's 500 ms call bound: such a retry is no
+			// failure of the call under test.
+			for _, f := range cleanupFailures(cc.env, id) {
+				if strings.HasPrefix(f, c.target.step+": ") {
+					got = append(got, f)
+				} else if f != strings.SplitN(f, ":", 2)[0]+": prov.error.unavailable (retry)" {
+					t.Errorf("unexpected failure %q", f)
+				}
 			}
-			if got := j.step(c.target.step).Attempts; got != c.kind.failures {
-				t.Errorf("step %s failed %d times, want %d", c.target.step, got, c.kind.failures)
+			extraOK := true
+			for _, f := range got[min(len(want), len(got)):] {
+				extraOK = extraOK && f == c.target.step+": prov.error.unavailable (retry)"
+			}
+			if len(got) < len(want) || !slices.Equal(got[:len(want)], want) || !extraOK {
+				t.Errorf("failures of the %s step %q, want %q", c.target.step, got, want)
+			}
+			if n := j.step(c.target.step).Attempts; n != len(got) {
+				t.Errorf("step %s failed %d times, logged %d", c.target.step, n, len(got))
 			}
 		})
 	}
