@@ -116,7 +116,11 @@ func testOptions(o Options) Options {
 	set(&o.BaseBackoff, time.Millisecond)
 	set(&o.MaxBackoff, 5*time.Millisecond)
 	set(&o.Lease, 2*time.Second)
-	set(&o.CallTimeout, 500*time.Millisecond)
+	callTimeout := 500 * time.Millisecond
+	if raceDetector {
+		callTimeout = 3 * time.Second
+	}
+	set(&o.CallTimeout, callTimeout)
 	set(&o.Poll, 10*time.Millisecond)
 	if o.Worker == "" {
 		o.Worker = "test-" + uuid.NewString()[:8]
