@@ -424,21 +424,33 @@ func Classify(err error) Failure {
 // Approve decides a request and starts its provisioning, in one
 // transaction: a double click or two staff at once end with one decision
 // and one job; the one who lost the race gets a conflict.
-func (e *Engine) Approve(ctx context.Context, app *onboarding.Application, h *Host, opts PlanOptions, actor string) (string, error) {
+// then (the audit line, the association's e-mail), given the job's id, commits
+// in the same transaction: all of it or nothing.
+func (e *Engine) Approve(ctx context.Context, app *onboarding.Application, h *Host, opts PlanOptions, actor string, then ...func(jobID string) database.Then) (string, error) {
 	plan, err := NewPlan(app, h, opts)
 	if err != nil {
 		return "", apperr.Wrap(apperr.Invalid, "prov.error.plan", "provisioning: approve", err)
 	}
 	var jobID string
+	before := *app
 	err = e.db.Tx(ctx, func(tx *sql.Tx) error {
 		if err := e.apps.Transition(ctx, tx, app, onboarding.StatusApproved, actor, ""); err != nil {
 			return err
 		}
 		id, _, err := e.Jobs.Enqueue(ctx, tx, plan)
+		if err != nil {
+			return err
+		}
 		jobID = id
-		return err
+		for _, fn := range then {
+			if err := database.RunThen(tx, []database.Then{fn(id)}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
+		*app = before // nothing was kept
 		return "", err
 	}
 	e.Wake()

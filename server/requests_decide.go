@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin/binding"
 
 	"archipel/apperr"
+	"archipel/database"
 	"archipel/mail"
 	"archipel/onboarding"
 	"archipel/provisioning"
@@ -211,7 +212,17 @@ func (h *Handler) approve(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	jobID, err := h.Engine.Approve(ctx, app, host, opts, actorOf(c))
+	// The audit line and the association's e-mail commit with the decision.
+	_, err = h.Engine.Approve(ctx, app, host, opts, actorOf(c),
+		func(jobID string) database.Then {
+			return h.Accounts.RecordIn(ctx, userOf(c), "approved", app.HostID, app.ID,
+				fmt.Sprintf("job %s, %d GB, %d accounts", jobID, opts.QuotaGB, opts.Accounts))
+		},
+		func(string) database.Then {
+			return h.queueLetters(ctx, func() mail.Letter {
+				return h.associationLetter(app, "approved", map[string]any{"Host": host.Name})
+			})
+		})
 	switch {
 	case errors.Is(err, apperr.ErrConflict):
 		key := h.conflictAfter(ctx, app)
@@ -224,8 +235,7 @@ func (h *Handler) approve(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.audit(c, app, "approved", fmt.Sprintf("job %s, %d GB, %d accounts", jobID, opts.QuotaGB, opts.Accounts))
-	h.mailAssociation(ctx, app, "approved", map[string]any{"Host": host.Name})
+	h.Postman.Wake()
 	redirect(c, "/staff/requests/"+app.ID, "approved")
 }
 
