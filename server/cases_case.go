@@ -131,11 +131,12 @@ func (h *Handler) caseMove(c *gin.Context) {
 		return
 	}
 	formVersion(c, cs)
-	if err := h.Training.MoveStage(c.Request.Context(), cs, to); err != nil {
+	// The audit line commits with the move.
+	audit := h.Accounts.RecordIn(c.Request.Context(), userOf(c), "case_stage", cs.HostID, cs.ApplicationID, string(from)+" → "+string(to))
+	if err := h.Training.MoveStage(c.Request.Context(), cs, to, audit); err != nil {
 		h.caseRefused(c, cs, err, nil)
 		return
 	}
-	h.caseAudit(c, "case_stage", cs.HostID, cs.ApplicationID, string(from)+" → "+string(to))
 	caseRedirect(c, backTo(c, cs), "case_moved")
 }
 

@@ -316,11 +316,25 @@ func (c *Case) MayClose(actor *accounts.User) bool {
 }
 
 // MoveStage moves an open case to another stage; closing goes through Close.
-func (s *Store) MoveStage(ctx context.Context, c *Case, to Stage) error {
+//
+// then (the audit line) commits in the same transaction: all of it or
+// nothing.
+func (s *Store) MoveStage(ctx context.Context, c *Case, to Stage, then ...database.Then) error {
 	if to == StageClosed || c.Stage == StageClosed {
 		return apperr.New(apperr.Conflict, "err.case.closed", "training: move stage")
 	}
-	return s.update(ctx, c, `stage = $1`, to)
+	before := *c
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := s.updateIn(ctx, tx, c, `stage = $1`, to); err != nil {
+			return err
+		}
+		return database.RunThen(tx, then)
+	})
+	if err != nil {
+		*c = before // nothing was kept
+		return database.MapError(err, "training: move stage")
+	}
+	return nil
 }
 
 // Close ends a case as a success or as dropped, with a note; its pending
@@ -357,11 +371,18 @@ func (s *Store) Close(ctx context.Context, actor *accounts.User, c *Case, outcom
 
 // update changes a case if nobody changed it meanwhile (its version).
 func (s *Store) update(ctx context.Context, c *Case, set string, args ...any) error {
+	return s.updateIn(ctx, s.db, c, set, args...)
+}
+
+// updateIn is update in q, a transaction or the database.
+func (s *Store) updateIn(ctx context.Context, q interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, c *Case, set string, args ...any) error {
 	n := len(args)
-	q := `UPDATE cases SET ` + set + `, version = version + 1, updated_at = $` + strconv.Itoa(n+1) +
+	stmt := `UPDATE cases SET ` + set + `, version = version + 1, updated_at = $` + strconv.Itoa(n+1) +
 		` WHERE id = $` + strconv.Itoa(n+2) + ` AND version = $` + strconv.Itoa(n+3)
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, q, append(args, now, c.ID, c.Version)...)
+	res, err := q.ExecContext(ctx, stmt, append(args, now, c.ID, c.Version)...)
 	if err != nil {
 		return database.MapError(err, "training: update case")
 	}
