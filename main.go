@@ -216,6 +216,7 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		Notifier:   notifier,
 		Showcase:   training.NewShowcase(db, nil),
 		Training:   accompaniment,
+		Usage:      usage,
 		Rights:     dataRights,
 		Metrics:    obs,
 		Chatons:    chatons,

@@ -243,3 +243,27 @@ func (h *Handler) caseClose(c *gin.Context) {
 	h.caseAudit(c, "case_close", cs.HostID, cs.ApplicationID, f.Outcome)
 	caseRedirect(c, "/staff/cases/"+cs.ID, "case_closed")
 }
+
+// caseReadUsage reads the case's usage on its host's Nextcloud now, rather
+// than at the daily reading or the next check-in; a host that does not
+// answer keeps the last values, and the page says so.
+func (h *Handler) caseReadUsage(c *gin.Context) {
+	cs := h.loadCase(c)
+	if cs == nil {
+		return
+	}
+	if h.Usage == nil {
+		h.notFound(c)
+		return
+	}
+	r, err := h.Usage.ReadCase(c.Request.Context(), cs.ID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	notice := "usage_read"
+	if !r.OK {
+		notice = "usage_failed"
+	}
+	caseRedirect(c, "/staff/cases/"+cs.ID, notice)
+}

@@ -18,7 +18,7 @@ import (
 // caseNotices are the notices the accompaniment pages show after a
 // redirect (post/redirect/get).
 var caseNotices = map[string]bool{"case_moved": true, "trainers_saved": true, "session_saved": true, "case_closed": true,
-	"topic_added": true, "advanced": true, "checkin_thanks": true, "checkin_stopped": true}
+	"topic_added": true, "advanced": true, "checkin_thanks": true, "checkin_stopped": true, "usage_read": true, "usage_failed": true}
 
 // casePage is h.page with the accompaniment's notices.
 func (h *Handler) casePage(c *gin.Context, title string, data any) Page {

@@ -129,6 +129,7 @@ func newTestAppWith(t *testing.T, opts server.Options) *testApp {
 		DB: db, Templates: tpl, Onboarding: apps, Accounts: app.Accounts, Hosts: app.Hosts,
 		Engine:  app.Engine,
 		Postman: postman, Logger: logger, Training: app.Training, Rights: dataRights, Metrics: app.Metrics,
+		Usage: training.NewUsageReader(app.Training, app.Hosts, logger),
 		// The hosts' test sites are on loopback: allowed explicitly.
 		Chatons: onboarding.NewChatonsReader(apps, chatonsinfos.NewFetcher(true, "archipel-test"), logger),
 	})

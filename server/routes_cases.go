@@ -26,6 +26,7 @@ func (h *Handler) caseRoutes(g *gin.RouterGroup) {
 	g.GET("/cases/report.csv", h.caseReportCSV)
 	g.GET("/cases/:id", h.caseShow)
 	g.POST("/cases/:id/stage", h.caseMove)
+	g.POST("/cases/:id/usage", h.caseReadUsage)
 	g.POST("/cases/:id/trainers", h.caseAssign)
 	g.GET("/cases/:id/close", h.caseCloseForm)
 	g.POST("/cases/:id/close", h.caseClose)

@@ -56,6 +56,8 @@ type Deps struct {
 	Engine     *provisioning.Engine
 	Postman    *mail.Postman
 	Training   *training.Store
+	// Usage reads a case's usage on demand (the case page's button).
+	Usage *training.UsageReader
 	Showcase   *training.Showcase
 	Rights     *rights.Store      // made from DB when nil
 	Notifier   *accounts.Notifier // made from Accounts and Postman when nil
