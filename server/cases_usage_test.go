@@ -35,7 +35,7 @@ func TestCaseUsageReadNow(t *testing.T) {
 		t.Fatal(err)
 	}
 	casePage := "/staff/cases/" + cs.ID
-	if res := staff.get(casePage); res.Doc.Find(`form[action="` + casePage + `/usage"] button`).Length() != 1 {
+	if res := staff.get(casePage); res.Doc.Find(`form[action="`+casePage+`/usage"] button`).Length() != 1 {
 		t.Fatal("no 'read usage now' button on the case page")
 	}
 

@@ -57,15 +57,15 @@ type Deps struct {
 	Postman    *mail.Postman
 	Training   *training.Store
 	// Usage reads a case's usage on demand (the case page's button).
-	Usage *training.UsageReader
-	Showcase   *training.Showcase
-	Rights     *rights.Store      // made from DB when nil
-	Notifier   *accounts.Notifier // made from Accounts and Postman when nil
-	Logger     *slog.Logger
-	Now        func() time.Time
-	Metrics    *metrics.Metrics          // nil: nothing counted
-	Chatons    *onboarding.ChatonsReader // nil: no ChatonsInfos reading
-	OIDC       *accounts.OIDC            // nil: passwords only (built from Options.OIDC when unset)
+	Usage    *training.UsageReader
+	Showcase *training.Showcase
+	Rights   *rights.Store      // made from DB when nil
+	Notifier *accounts.Notifier // made from Accounts and Postman when nil
+	Logger   *slog.Logger
+	Now      func() time.Time
+	Metrics  *metrics.Metrics          // nil: nothing counted
+	Chatons  *onboarding.ChatonsReader // nil: no ChatonsInfos reading
+	OIDC     *accounts.OIDC            // nil: passwords only (built from Options.OIDC when unset)
 }
 
 // Handler carries the dependencies every page handler uses.
