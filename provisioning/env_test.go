@@ -116,7 +116,9 @@ func testOptions(o Options) Options {
 	set(&o.BaseBackoff, time.Millisecond)
 	set(&o.MaxBackoff, 5*time.Millisecond)
 	set(&o.Lease, 2*time.Second)
-	callTimeout := 500 * time.Millisecond
+	// Long enough that only a hung call (the Hang fault) reaches it, even
+	// on a loaded machine: a healthy call took over 500 ms there.
+	callTimeout := 1500 * time.Millisecond
 	if raceDetector {
 		callTimeout = 3 * time.Second
 	}

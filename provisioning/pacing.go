@@ -19,10 +19,16 @@ import (
 // pace reserves the next request slot of a host at rps requests a second
 // and returns its time.
 func (hs *Hosts) pace(ctx context.Context, hostID string, rps float64) (time.Time, error) {
+	// PostgreSQL keeps microseconds: every time here is whole microseconds
+	// (the interval rounded up), so that a stored slot is never cut closer
+	// to the previous one than 1/rps.
 	interval := time.Duration(float64(time.Second) / rps)
+	if r := interval.Truncate(time.Microsecond); r < interval {
+		interval = r + time.Microsecond
+	}
 	var slot time.Time
 	err := hs.db.Tx(ctx, func(tx *sql.Tx) error {
-		now := time.Now().UTC()
+		now := time.Now().UTC().Truncate(time.Microsecond)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO host_pacing (host_id, tokens, updated_at) VALUES ($1, 0, $2)
 			ON CONFLICT (host_id) DO NOTHING`, hostID, now); err != nil {
 			return err
