@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"archipel/apperr"
+	"archipel/database"
 	"archipel/onboarding"
 	"archipel/training"
 )
@@ -147,7 +148,12 @@ func (h *Handler) caseAssign(c *gin.Context) {
 	}
 	ids := c.PostFormArray("trainers")
 	formVersion(c, cs)
-	if err := h.Training.AssignTrainers(c.Request.Context(), userOf(c), cs, ids); err != nil {
+	// The audit line commits with the trainers chosen.
+	ctx, u := c.Request.Context(), userOf(c)
+	err := h.Training.AssignTrainers(ctx, u, cs, ids, func(kept []string) database.Then {
+		return h.Accounts.RecordIn(ctx, u, "case_trainers", cs.HostID, cs.ApplicationID, strings.Join(kept, ","))
+	})
+	if err != nil {
 		if apperr.CodeOf(err) == apperr.Invalid {
 			h.renderCase(c, http.StatusBadRequest, cs, "", onboarding.FieldErrors{{Field: "trainers", Key: apperr.KeyOf(err)}}, ids)
 			return
@@ -155,7 +161,6 @@ func (h *Handler) caseAssign(c *gin.Context) {
 		h.caseRefused(c, cs, err, ids)
 		return
 	}
-	h.caseAudit(c, "case_trainers", cs.HostID, cs.ApplicationID, strings.Join(cs.TrainerIDs, ","))
 	caseRedirect(c, "/staff/cases/"+cs.ID, "trainers_saved")
 }
 
@@ -221,7 +226,10 @@ func (h *Handler) caseClose(c *gin.Context) {
 	formVersion(c, cs)
 	var err error
 	if len(fe) == 0 {
-		err = h.Training.Close(c.Request.Context(), userOf(c), cs, training.Outcome(f.Outcome), f.Note)
+		// The audit line commits with the closing.
+		ctx, u := c.Request.Context(), userOf(c)
+		err = h.Training.Close(ctx, u, cs, training.Outcome(f.Outcome), f.Note,
+			h.Accounts.RecordIn(ctx, u, "case_close", cs.HostID, cs.ApplicationID, f.Outcome))
 	}
 	if len(fe) > 0 || err != nil {
 		p := h.casePage(c, "cases.close.title", f)
@@ -240,7 +248,6 @@ func (h *Handler) caseClose(c *gin.Context) {
 		h.render(c, status, "cases_close", p)
 		return
 	}
-	h.caseAudit(c, "case_close", cs.HostID, cs.ApplicationID, f.Outcome)
 	caseRedirect(c, "/staff/cases/"+cs.ID, "case_closed")
 }
 

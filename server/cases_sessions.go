@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin/binding"
 
 	"archipel/apperr"
+	"archipel/database"
 	"archipel/training"
 )
 
@@ -125,12 +126,18 @@ func (h *Handler) caseSessionSave(c *gin.Context, edit bool) {
 		h.render(c, http.StatusBadRequest, "cases_session", p)
 		return
 	}
-	action := "session_add"
+	// The audit line commits with the session.
+	u := userOf(c)
+	audit := func(action string) func(*training.Session) database.Then {
+		return func(s *training.Session) database.Then {
+			return h.Accounts.RecordIn(ctx, u, action, cs.HostID, cs.ApplicationID, s.ID+" "+s.StartsAt.Format(time.RFC3339))
+		}
+	}
 	if edit {
 		s.ID = sessionID
-		err, action = h.Training.UpdateSession(ctx, cs, &s), "session_update"
+		err = h.Training.UpdateSession(ctx, u, cs, &s, audit("session_update"))
 	} else {
-		err = h.Training.AddSession(ctx, cs, &s)
+		err = h.Training.AddSession(ctx, u, cs, &s, audit("session_add"))
 	}
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.Conflict {
@@ -142,7 +149,6 @@ func (h *Handler) caseSessionSave(c *gin.Context, edit bool) {
 		h.fail(c, err)
 		return
 	}
-	h.caseAudit(c, action, cs.HostID, cs.ApplicationID, s.ID+" "+s.StartsAt.Format(time.RFC3339))
 	caseRedirect(c, "/staff/cases/"+cs.ID, "session_saved")
 }
 

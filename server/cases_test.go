@@ -396,7 +396,7 @@ func TestCaseReportForFunders(t *testing.T) {
 	velo := app.caseSeed("h-lyon", "Les Amis du Vélo", "anne@velo.example", time.Hour)
 	app.caseSeed("h-all", "Chorale du Récif", "do@chorale.example", time.Hour)
 	s := training.Session{StartsAt: time.Now().UTC().Add(-time.Minute), Minutes: 90, Format: training.FormatRemote, Topics: []string{"calendars"}, Attendees: 4}
-	if err := app.Training.AddSession(context.Background(), velo, &s); err != nil {
+	if err := app.Training.AddSession(context.Background(), &accounts.User{Role: accounts.RoleAdmin}, velo, &s); err != nil {
 		t.Fatal(err)
 	}
 	staff, _ := app.caseBrowser(accounts.RoleStaff, "h-lyon", "fr")
@@ -469,7 +469,7 @@ func TestCalendarFeedOfATrainer(t *testing.T) {
 	}
 	s := training.Session{TrainerID: u.ID, StartsAt: time.Now().UTC().Add(48 * time.Hour).Truncate(time.Minute), Minutes: 60,
 		Format: training.FormatOnSite, Topics: []string{"video_calls"}}
-	if err := app.Training.AddSession(context.Background(), velo, &s); err != nil {
+	if err := app.Training.AddSession(context.Background(), &accounts.User{Role: accounts.RoleAdmin}, velo, &s); err != nil {
 		t.Fatal(err)
 	}
 	res := trainer.get("/staff/sessions")

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin/binding"
 
 	"archipel/apperr"
+	"archipel/database"
 	"archipel/training"
 )
 
@@ -80,7 +81,11 @@ func (h *Handler) caseTopicAdd(c *gin.Context) {
 		h.render(c, http.StatusBadRequest, "cases_topics", p)
 		return
 	}
-	t, err := h.Training.AddTopic(c.Request.Context(), tp.HostID, tp.Form)
+	// The audit line commits with the topic.
+	ctx, u := c.Request.Context(), userOf(c)
+	_, err = h.Training.AddTopic(ctx, u, tp.HostID, tp.Form, func(t training.Topic) database.Then {
+		return h.Accounts.RecordIn(ctx, u, "topic_add", tp.HostID, "", t.Key+" "+t.LabelFR)
+	})
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.Invalid {
 			p := h.casePage(c, "cases.topics.title", tp)
@@ -91,6 +96,5 @@ func (h *Handler) caseTopicAdd(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.caseAudit(c, "topic_add", tp.HostID, "", t.Key+" "+t.LabelFR)
 	caseRedirect(c, "/staff/cases/topics?host="+url.QueryEscape(tp.HostID), "topic_added")
 }

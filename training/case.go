@@ -315,6 +315,40 @@ func (c *Case) MayClose(actor *accounts.User) bool {
 	return c.MayAssign(actor) || (actor != nil && actor.Role == accounts.RoleTrainer && actor.HostID == c.HostID && slices.Contains(c.TrainerIDs, actor.ID))
 }
 
+// MayRecord reports whether actor may record and edit a case's sessions:
+// the administrators, and the staff and trainers of its host.
+func (c *Case) MayRecord(actor *accounts.User) bool {
+	return actor != nil && (actor.Admin() || (c.HostID != "" && actor.HostID == c.HostID &&
+		(actor.Role == accounts.RoleStaff || actor.Role == accounts.RoleTrainer)))
+}
+
+// refuse is the error for an actor who may not do op on c (may false):
+// not found for an account of another host or none, as if the case did
+// not exist, forbidden (key) for one of its host whose role does not allow
+// it; nil when may is true.
+func (c *Case) refuse(actor *accounts.User, may bool, key, op string) error {
+	switch {
+	case may:
+		return nil
+	case actor == nil || (!actor.Admin() && (actor.HostID == "" || actor.HostID != c.HostID)):
+		return apperr.New(apperr.NotFound, "error.not_found", op)
+	}
+	return apperr.New(apperr.Forbidden, key, op)
+}
+
+// inScope checks, in the workflow's transaction, that the case is still
+// one of actor's host (every host's for an administrator): the scope is in
+// the SQL, not only in the case the caller read. Not found otherwise.
+func inScope(ctx context.Context, tx *sql.Tx, actor *accounts.User, caseID, op string) error {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM cases WHERE id = $1 AND ($2 OR (host_id = $3 AND $3 <> ''))`,
+		caseID, actor.Admin(), actor.HostID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.New(apperr.NotFound, "error.not_found", op)
+	}
+	return err
+}
+
 // MoveStage moves an open case to another stage; closing goes through Close.
 //
 // then (the audit line) commits in the same transaction: all of it or
@@ -337,14 +371,18 @@ func (s *Store) MoveStage(ctx context.Context, c *Case, to Stage, then ...databa
 	return nil
 }
 
-// Close ends a case as a success or as dropped, with a note; its pending
-// check-ins stop.
+// Close ends a case as a success or as dropped, with a note, on behalf of
+// actor; its pending check-ins stop in the same transaction (the page is
+// right at once, no dispatcher tick needed), and then (the audit line)
+// commits with it: all of it or nothing.
 //
-// Errors: forbidden (err.case.not_assigned) for an actor who may not close
-// it (MayClose).
-func (s *Store) Close(ctx context.Context, actor *accounts.User, c *Case, outcome Outcome, note string) error {
-	if !c.MayClose(actor) {
-		return apperr.New(apperr.Forbidden, "err.case.not_assigned", "training: close")
+// Errors: not found for an actor of another host; forbidden
+// (err.case.not_assigned) for one of its host who may not close it
+// (MayClose); invalid for an unknown outcome or a note too long; conflict
+// when the case is closed or changed meanwhile.
+func (s *Store) Close(ctx context.Context, actor *accounts.User, c *Case, outcome Outcome, note string, then ...database.Then) error {
+	if err := c.refuse(actor, c.MayClose(actor), "err.case.not_assigned", "training: close"); err != nil {
+		return err
 	}
 	if outcome != OutcomeSuccess && outcome != OutcomeDropped {
 		return apperr.New(apperr.Invalid, "err.case.outcome", "training: close")
@@ -356,25 +394,31 @@ func (s *Store) Close(ctx context.Context, actor *accounts.User, c *Case, outcom
 		return apperr.New(apperr.Conflict, "err.case.closed", "training: close")
 	}
 	now := s.now()
-	err := s.update(ctx, c, `stage = $1, outcome = $2, close_note = $3, closed_at = $4, checkins_stopped = TRUE`, StageClosed, outcome, strings.TrimSpace(note), now)
+	note = strings.TrimSpace(note)
+	before := *c
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := inScope(ctx, tx, actor, c.ID, "training: close"); err != nil {
+			return err
+		}
+		if err := s.updateIn(ctx, tx, c, `stage = $1, outcome = $2, close_note = $3, closed_at = $4, checkins_stopped = TRUE`,
+			StageClosed, outcome, note, now); err != nil {
+			return err
+		}
+		if err := stopPending(ctx, tx, c.ID); err != nil {
+			return err
+		}
+		return database.RunThen(tx, then)
+	})
 	if err != nil {
-		return err
-	}
-	// The dispatcher would stop them at its next tick anyway; doing it now
-	// keeps the case page right at once.
-	if err := s.db.Tx(ctx, func(tx *sql.Tx) error { return stopPending(ctx, tx, c.ID) }); err != nil {
+		*c = before // nothing was kept
 		return database.MapError(err, "training: close")
 	}
-	c.Outcome, c.CloseNote, c.ClosedAt, c.CheckinsStopped = outcome, strings.TrimSpace(note), now, true
+	c.Outcome, c.CloseNote, c.ClosedAt, c.CheckinsStopped = outcome, note, now, true
 	return nil
 }
 
-// update changes a case if nobody changed it meanwhile (its version).
-func (s *Store) update(ctx context.Context, c *Case, set string, args ...any) error {
-	return s.updateIn(ctx, s.db, c, set, args...)
-}
-
-// updateIn is update in q, a transaction or the database.
+// updateIn changes a case in q (a transaction or the database) if nobody
+// changed it meanwhile (its version).
 func (s *Store) updateIn(ctx context.Context, q interface {
 	ExecContext(context.Context, string, ...any) (sql.Result, error)
 }, c *Case, set string, args ...any) error {
@@ -397,23 +441,4 @@ func (s *Store) updateIn(ctx context.Context, q interface {
 		}
 	}
 	return nil
-}
-
-// SetTrainers replaces the trainers of a case.
-func (s *Store) SetTrainers(ctx context.Context, c *Case, userIDs []string) error {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM case_trainers WHERE case_id = $1`, c.ID); err != nil {
-			return err
-		}
-		for _, u := range userIDs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO case_trainers (case_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, c.ID, u); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err == nil {
-		c.TrainerIDs = userIDs
-	}
-	return database.MapError(err, "training: set trainers")
 }

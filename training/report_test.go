@@ -46,7 +46,7 @@ func TestReportForFunders(t *testing.T) {
 	add := func(app string, at time.Time, minutes, attendees int, topics ...string) {
 		t.Helper()
 		s := Session{StartsAt: at, Minutes: minutes, Format: FormatRemote, Topics: topics, Attendees: attendees}
-		if err := e.store.AddSession(e.ctx, e.caseOf(app), &s); err != nil {
+		if err := e.store.AddSession(e.ctx, testAdmin, e.caseOf(app), &s); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,6 +2,7 @@ package training
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/onboarding"
@@ -247,35 +249,102 @@ func (s *Store) TrainerSessions(ctx context.Context, userID string, from, to tim
 		AND s.starts_at >= $2 AND s.starts_at < $3`, userID, from.UTC(), to.UTC())
 }
 
-// AddSession records a session of an open case.
-func (s *Store) AddSession(ctx context.Context, c *Case, ss *Session) error {
+// AddSession records a session of an open case on behalf of actor; then
+// (the audit line), given the session, commits in the same transaction:
+// all of it or nothing.
+//
+// Errors: not found for an actor of another host; forbidden
+// (err.case.staff_only) for one of its host who may not record sessions
+// (MayRecord); conflict (err.case.closed) when the case is closed.
+func (s *Store) AddSession(ctx context.Context, actor *accounts.User, c *Case, ss *Session, then ...func(*Session) database.Then) error {
+	const op = "training: add session"
+	if err := c.refuse(actor, c.MayRecord(actor), "err.case.staff_only", op); err != nil {
+		return err
+	}
 	if c.Stage == StageClosed {
-		return apperr.New(apperr.Conflict, "err.case.closed", "training: add session")
+		return apperr.New(apperr.Conflict, "err.case.closed", op)
 	}
 	now := s.now()
-	ss.ID, ss.CaseID, ss.CreatedAt, ss.UpdatedAt = uuid.NewString(), c.ID, now, now
-	_, err := s.db.ExecContext(ctx, `INSERT INTO training_sessions (id, case_id, trainer_id, starts_at, duration_minutes, format, topics,
+	added := *ss
+	added.ID, added.CaseID, added.CreatedAt, added.UpdatedAt = uuid.NewString(), c.ID, now, now
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := openInScope(ctx, tx, actor, c.ID, op); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO training_sessions (id, case_id, trainer_id, starts_at, duration_minutes, format, topics,
 		attendees, notes, next_steps, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
-		ss.ID, c.ID, ss.TrainerID, ss.StartsAt.UTC(), ss.Minutes, ss.Format, strings.Join(ss.Topics, ","), ss.Attendees, ss.Notes, ss.NextSteps, now)
-	return database.MapError(err, "training: add session")
+			added.ID, c.ID, added.TrainerID, added.StartsAt.UTC(), added.Minutes, added.Format, strings.Join(added.Topics, ","), added.Attendees,
+			added.Notes, added.NextSteps, now); err != nil {
+			return err
+		}
+		return runWith(tx, &added, then)
+	})
+	if err != nil {
+		return database.MapError(err, op)
+	}
+	*ss = added
+	return nil
 }
 
 // UpdateSession saves a session's new values (the notes after it took
-// place, a new date). Sessions of a closed case stay as they were.
-func (s *Store) UpdateSession(ctx context.Context, c *Case, ss *Session) error {
+// place, a new date) on behalf of actor; then (the audit line) commits in
+// the same transaction. Sessions of a closed case stay as they were.
+//
+// Errors: as AddSession, and not found for a session of another case.
+func (s *Store) UpdateSession(ctx context.Context, actor *accounts.User, c *Case, ss *Session, then ...func(*Session) database.Then) error {
+	const op = "training: update session"
+	if err := c.refuse(actor, c.MayRecord(actor), "err.case.staff_only", op); err != nil {
+		return err
+	}
 	if c.Stage == StageClosed {
-		return apperr.New(apperr.Conflict, "err.case.closed", "training: update session")
+		return apperr.New(apperr.Conflict, "err.case.closed", op)
 	}
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, `UPDATE training_sessions SET trainer_id = $1, starts_at = $2, duration_minutes = $3, format = $4,
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := openInScope(ctx, tx, actor, c.ID, op); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE training_sessions SET trainer_id = $1, starts_at = $2, duration_minutes = $3, format = $4,
 		topics = $5, attendees = $6, notes = $7, next_steps = $8, updated_at = $9 WHERE id = $10 AND case_id = $11`,
-		ss.TrainerID, ss.StartsAt.UTC(), ss.Minutes, ss.Format, strings.Join(ss.Topics, ","), ss.Attendees, ss.Notes, ss.NextSteps, now, ss.ID, c.ID)
+			ss.TrainerID, ss.StartsAt.UTC(), ss.Minutes, ss.Format, strings.Join(ss.Topics, ","), ss.Attendees, ss.Notes, ss.NextSteps, now, ss.ID, c.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.NotFound, "error.not_found", op)
+		}
+		updated := *ss
+		updated.UpdatedAt = now
+		return runWith(tx, &updated, then)
+	})
 	if err != nil {
-		return database.MapError(err, "training: update session")
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.New(apperr.NotFound, "error.not_found", "training: update session")
+		return database.MapError(err, op)
 	}
 	ss.UpdatedAt = now
+	return nil
+}
+
+// openInScope is inScope for a case that must still be open.
+func openInScope(ctx context.Context, tx *sql.Tx, actor *accounts.User, caseID, op string) error {
+	if err := inScope(ctx, tx, actor, caseID, op); err != nil {
+		return err
+	}
+	var stage Stage
+	if err := tx.QueryRowContext(ctx, `SELECT stage FROM cases WHERE id = $1`, caseID).Scan(&stage); err != nil {
+		return err
+	}
+	if stage == StageClosed {
+		return apperr.New(apperr.Conflict, "err.case.closed", op)
+	}
+	return nil
+}
+
+// runWith runs in tx the work each fn makes of v.
+func runWith[T any](tx *sql.Tx, v T, fns []func(T) database.Then) error {
+	for _, fn := range fns {
+		if err := database.RunThen(tx, []database.Then{fn(v)}); err != nil {
+			return err
+		}
+	}
 	return nil
 }

@@ -81,11 +81,11 @@ func TestSessionsOfACase(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := Session{TrainerID: "cam", StartsAt: e.clock.Now().Add(2 * day), Minutes: 90, Format: FormatRemote, Topics: []string{"calendars"}}
-	if err := e.store.AddSession(e.ctx, c, &s); err != nil {
+	if err := e.store.AddSession(e.ctx, testAdmin, c, &s); err != nil {
 		t.Fatal(err)
 	}
 	s.Attendees, s.Notes = 5, "Bien passé"
-	if err := e.store.UpdateSession(e.ctx, c, &s); err != nil {
+	if err := e.store.UpdateSession(e.ctx, testAdmin, c, &s); err != nil {
 		t.Fatal(err)
 	}
 	got, err := e.store.Session(e.ctx, c.ID, s.ID)
@@ -102,7 +102,7 @@ func TestSessionsOfACase(t *testing.T) {
 	if err := e.store.Close(e.ctx, testAdmin, c, OutcomeSuccess, "Autonomes"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.store.AddSession(e.ctx, c, &Session{StartsAt: e.clock.Now(), Minutes: 30, Format: FormatRemote}); err == nil {
+	if err := e.store.AddSession(e.ctx, testAdmin, c, &Session{StartsAt: e.clock.Now(), Minutes: 30, Format: FormatRemote}); err == nil {
 		t.Error("a session added to a closed case")
 	}
 }

@@ -2,6 +2,7 @@ package training
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"unicode/utf8"
 
@@ -89,21 +90,52 @@ func (f *TopicForm) Validate(existing []Topic) onboarding.FieldErrors {
 	return fe
 }
 
-// AddTopic adds a topic to a host's catalogue. Invalid (err.topic.invalid)
-// when the form does not validate.
-func (s *Store) AddTopic(ctx context.Context, hostID string, f TopicForm) (Topic, error) {
+// MayEditCatalogue reports whether actor may add topics to a host's
+// catalogue: the administrators and the host's staff (not its trainers).
+func MayEditCatalogue(actor *accounts.User, hostID string) bool {
+	return actor != nil && (actor.Admin() || (actor.Role == accounts.RoleStaff && hostID != "" && actor.HostID == hostID))
+}
+
+// AddTopic adds a topic to a host's catalogue on behalf of actor; then
+// (the audit line), given the topic, commits in the same transaction: all
+// of it or nothing.
+//
+// Errors: not found for an actor of another host (or a host that does not
+// exist); forbidden (err.case.staff_only) for a trainer of the host;
+// invalid (the field's key) when the form does not validate.
+func (s *Store) AddTopic(ctx context.Context, actor *accounts.User, hostID string, f TopicForm, then ...func(Topic) database.Then) (Topic, error) {
+	const op = "training: add topic"
+	if !MayEditCatalogue(actor, hostID) {
+		if actor == nil || actor.HostID != hostID || hostID == "" {
+			return Topic{}, apperr.New(apperr.NotFound, "error.not_found", op)
+		}
+		return Topic{}, apperr.New(apperr.Forbidden, "err.case.staff_only", op)
+	}
 	existing, err := s.Topics(ctx, hostID)
 	if err != nil {
 		return Topic{}, err
 	}
 	if fe := f.Validate(existing); len(fe) > 0 {
-		return Topic{}, apperr.New(apperr.Invalid, fe[0].Key, "training: add topic")
+		return Topic{}, apperr.New(apperr.Invalid, fe[0].Key, op)
 	}
 	if f.LabelEN == "" {
 		f.LabelEN = f.LabelFR
 	}
 	t := Topic{Key: "h-" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12], LabelFR: f.LabelFR, LabelEN: f.LabelEN, Custom: true}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO training_topics (host_id, key, label_fr, label_en) VALUES ($1, $2, $3, $4)`,
-		hostID, t.Key, t.LabelFR, t.LabelEN)
-	return t, database.MapError(err, "training: add topic")
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		// The host must exist, and be the actor's (any, for an administrator).
+		res, err := tx.ExecContext(ctx, `INSERT INTO training_topics (host_id, key, label_fr, label_en)
+			SELECT id, $2, $3, $4 FROM hosts WHERE id = $1 AND ($5 OR id = $6)`, hostID, t.Key, t.LabelFR, t.LabelEN, actor.Admin(), actor.HostID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.NotFound, "error.not_found", op)
+		}
+		return runWith(tx, t, then)
+	})
+	if err != nil {
+		return Topic{}, database.MapError(err, op)
+	}
+	return t, nil
 }

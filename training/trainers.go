@@ -2,6 +2,7 @@ package training
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 
 	"archipel/accounts"
@@ -47,13 +48,17 @@ func (s *Store) Trainers(ctx context.Context, hostID string) ([]Trainer, error) 
 }
 
 // AssignTrainers replaces a case's trainers with accounts of its host (an
-// empty list leaves the case without trainer). Invalid (err.case.trainer)
-// when one of them may not accompany this host's associations, conflict
-// when the case is closed, forbidden (err.case.staff_only) for an actor
-// who may not choose them (MayAssign).
-func (s *Store) AssignTrainers(ctx context.Context, actor *accounts.User, c *Case, userIDs []string) error {
-	if !c.MayAssign(actor) {
-		return apperr.New(apperr.Forbidden, "err.case.staff_only", "training: assign trainers")
+// empty list leaves the case without trainer), on behalf of actor; then
+// (the audit line), given the trainers kept, commits in the same
+// transaction: all of it or nothing.
+//
+// Errors: not found for an actor of another host; forbidden
+// (err.case.staff_only) for one of its host who may not choose them
+// (MayAssign); invalid (err.case.trainer) when one of them may not
+// accompany this host's associations; conflict when the case is closed.
+func (s *Store) AssignTrainers(ctx context.Context, actor *accounts.User, c *Case, userIDs []string, then ...func(trainerIDs []string) database.Then) error {
+	if err := c.refuse(actor, c.MayAssign(actor), "err.case.staff_only", "training: assign trainers"); err != nil {
+		return err
 	}
 	if c.Stage == StageClosed {
 		return apperr.New(apperr.Conflict, "err.case.closed", "training: assign trainers")
@@ -73,7 +78,25 @@ func (s *Store) AssignTrainers(ctx context.Context, actor *accounts.User, c *Cas
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	return s.SetTrainers(ctx, c, ids)
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := openInScope(ctx, tx, actor, c.ID, "training: assign trainers"); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM case_trainers WHERE case_id = $1`, c.ID); err != nil {
+			return err
+		}
+		for _, u := range ids {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO case_trainers (case_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, c.ID, u); err != nil {
+				return err
+			}
+		}
+		return runWith(tx, ids, then)
+	})
+	if err != nil {
+		return database.MapError(err, "training: assign trainers")
+	}
+	c.TrainerIDs = ids
+	return nil
 }
 
 // Recipients returns who hears about a case's check-in answers: its
