@@ -159,18 +159,54 @@ func (n *NewUser) Validate() map[string]string {
 // Create adds an account without password; Invite or SetPassword gives it
 // one. An address already used is a conflict.
 func (s *Store) Create(ctx context.Context, n NewUser) (*User, error) {
+	var u *User
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		u, err = s.create(ctx, tx, n)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func (s *Store) create(ctx context.Context, tx *sql.Tx, n NewUser) (*User, error) {
 	if errs := n.Validate(); len(errs) > 0 {
 		return nil, apperr.New(apperr.Invalid, "err.staff.invalid", "accounts: create")
 	}
 	now := s.now()
 	u := &User{ID: uuid.NewString(), Email: n.Email, Name: n.Name, Role: n.Role, HostID: n.HostID, Language: n.Language, Active: true, CreatedAt: now}
 	host := sql.NullString{String: n.HostID, Valid: n.HostID != ""}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO staff_users (id, email, name, role, host_id, language, created_at, updated_at)
+	_, err := tx.ExecContext(ctx, `INSERT INTO staff_users (id, email, name, role, host_id, language, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`, u.ID, strings.ToLower(u.Email), u.Name, u.Role, host, u.Language, now)
 	if database.IsUniqueViolation(err) {
 		return nil, apperr.Wrap(apperr.Conflict, "err.staff.exists", "accounts: create", err)
 	}
 	return u, database.MapError(err, "accounts: create")
+}
+
+// LinkMail queues the e-mail that carries a new one-time link to u, inside
+// the transaction that stores the link: the link and its e-mail commit
+// together or not at all.
+type LinkMail func(tx *sql.Tx, u *User, token string) error
+
+// Invite adds an account without password (as Create, with its errors),
+// its invitation link, the invitation e-mail (send) and then (the audit
+// line) in one transaction.
+func (s *Store) Invite(ctx context.Context, n NewUser, send LinkMail, then ...func(*User) database.Then) (*User, error) {
+	var u *User
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if u, err = s.create(ctx, tx, n); err != nil {
+			return err
+		}
+		return s.sendLink(ctx, tx, u, PurposeInvite, send, then)
+	})
+	if err != nil {
+		return nil, database.MapError(err, "accounts: invite")
+	}
+	return u, nil
 }
 
 // Get returns an account by id.
@@ -263,17 +299,58 @@ func (s *Store) setPassword(ctx context.Context, tx *sql.Tx, u *User, hash strin
 }
 
 // NewLink creates a one-time link (invitation or reset) for an account and
-// returns its token; only its hash is stored.
+// returns its token; only its hash is stored. The command line prints it;
+// the pages use SendLink, which e-mails it.
 func (s *Store) NewLink(ctx context.Context, u *User, purpose string) (string, error) {
+	var token string
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		token, err = s.newLink(ctx, tx, u, purpose)
+		return err
+	})
+	return token, database.MapError(err, "accounts: new link")
+}
+
+// SendLink creates a one-time link (invitation or reset) for an account
+// and queues the e-mail carrying it (send) and then (the audit line) in
+// the same transaction.
+func (s *Store) SendLink(ctx context.Context, u *User, purpose string, send LinkMail, then ...database.Then) error {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		fns := make([]func(*User) database.Then, len(then))
+		for i, fn := range then {
+			fns[i] = func(*User) database.Then { return fn }
+		}
+		return s.sendLink(ctx, tx, u, purpose, send, fns)
+	})
+	return database.MapError(err, "accounts: send link")
+}
+
+func (s *Store) sendLink(ctx context.Context, tx *sql.Tx, u *User, purpose string, send LinkMail, then []func(*User) database.Then) error {
+	token, err := s.newLink(ctx, tx, u, purpose)
+	if err != nil {
+		return err
+	}
+	if err := send(tx, u, token); err != nil {
+		return err
+	}
+	for _, fn := range then {
+		if err := database.RunThen(tx, []database.Then{fn(u)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) newLink(ctx context.Context, tx *sql.Tx, u *User, purpose string) (string, error) {
 	life := ResetLifetime
 	if purpose == PurposeInvite {
 		life = InviteLifetime
 	}
 	token, hash := privlink.New()
 	now := s.now()
-	_, err := s.db.ExecContext(ctx, `INSERT INTO staff_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO staff_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
 		hash, u.ID, purpose, now, now.Add(life))
-	return token, database.MapError(err, "accounts: new link")
+	return token, err
 }
 
 // LinkUser returns the account a valid, unused link of that purpose opens.

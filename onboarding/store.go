@@ -456,6 +456,14 @@ func (s *Store) AddEvent(ctx context.Context, id, kind, actor, detail string, pu
 	return database.MapError(addEvent(ctx, s.db, id, kind, actor, detail, public, s.now()), "onboarding: add event")
 }
 
+// AddEventIn is AddEvent inside the transaction of the change the entry
+// records: they commit together.
+func (s *Store) AddEventIn(ctx context.Context, id, kind, actor, detail string, public bool) database.Then {
+	return func(tx *sql.Tx) error {
+		return database.MapError(addEvent(ctx, tx, id, kind, actor, detail, public, s.now()), "onboarding: add event")
+	}
+}
+
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }

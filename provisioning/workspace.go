@@ -46,8 +46,11 @@ func (s *Store) Workspace(ctx context.Context, applicationID string) (*Workspace
 // DisableWorkspace disables the association's account on the host's
 // Nextcloud (it can no longer log in; its data and shares stay) and records
 // when. A workspace disabled already is a conflict; a host that cannot be
-// reached is unavailable, with the reason's message key.
-func (e *Engine) DisableWorkspace(ctx context.Context, applicationID string) (*Workspace, error) {
+// reached is unavailable, with the reason's message key. then (the audit
+// line, the timeline entry, the association's e-mail) commits in the
+// transaction that records it: all of it or nothing; the account stays
+// disabled on the host either way, and a new try records it.
+func (e *Engine) DisableWorkspace(ctx context.Context, applicationID string, then ...func(*Workspace) database.Then) (*Workspace, error) {
 	w, err := e.Jobs.Workspace(ctx, applicationID)
 	if err != nil {
 		return nil, err
@@ -76,13 +79,24 @@ func (e *Engine) DisableWorkspace(ctx context.Context, applicationID string) (*W
 		return nil, apperr.Wrap(code, f.Key, "provisioning: disable workspace", err)
 	}
 	now := e.Jobs.now()
-	res, err := e.db.ExecContext(ctx, `UPDATE workspaces SET disabled_at = $1 WHERE application_id = $2 AND disabled_at IS NULL`,
-		now, applicationID)
+	err = e.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE workspaces SET disabled_at = $1 WHERE application_id = $2 AND disabled_at IS NULL`,
+			now, applicationID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.Conflict, "prov.error.already_disabled", "provisioning: disable workspace")
+		}
+		for _, fn := range then {
+			if err := database.RunThen(tx, []database.Then{fn(w)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, database.MapError(err, "provisioning: disable workspace")
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, apperr.New(apperr.Conflict, "prov.error.already_disabled", "provisioning: disable workspace")
 	}
 	w.DisabledAt = now
 	return w, nil

@@ -9,6 +9,7 @@ import (
 
 	"archipel/accounts"
 	"archipel/apperr"
+	"archipel/database"
 	"archipel/onboarding"
 )
 
@@ -121,7 +122,12 @@ func (h *Handler) adminInvite(c *gin.Context) {
 			return
 		}
 	}
-	u, err := h.Accounts.Create(ctx, nu)
+	// The account, its invitation link, the e-mail and the audit line
+	// commit together.
+	_, err := h.Accounts.Invite(ctx, nu, h.staffLinkMail(ctx, "staff_invite", "/staff/invitation/"),
+		func(u *accounts.User) database.Then {
+			return h.Accounts.RecordIn(ctx, userOf(c), "user_invited", u.HostID, "", u.Email+" ("+string(u.Role)+")")
+		})
 	if apperr.CodeOf(err) == apperr.Conflict {
 		refuse(onboarding.FieldErrors{{Field: "user_email", Key: "err.staff.exists"}})
 		return
@@ -130,22 +136,8 @@ func (h *Handler) adminInvite(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	if err := h.adminSendInvite(c, u); err != nil {
-		h.fail(c, err)
-		return
-	}
-	h.adminRecord(c, "user_invited", u.HostID, "", u.Email+" ("+string(u.Role)+")")
+	h.Postman.Wake()
 	redirect(c, "/staff/admin/users", "invited")
-}
-
-// adminSendInvite e-mails an account a new invitation link.
-func (h *Handler) adminSendInvite(c *gin.Context, u *accounts.User) error {
-	token, err := h.Accounts.NewLink(c.Request.Context(), u, accounts.PurposeInvite)
-	if err != nil {
-		return err
-	}
-	h.sendStaffLink(c, u, "staff_invite", "/staff/invitation/"+token)
-	return nil
 }
 
 // adminReinvite sends a fresh invitation to an account that never chose
@@ -160,11 +152,14 @@ func (h *Handler) adminReinvite(c *gin.Context) {
 		h.renderError(c, http.StatusConflict, "err.user.not_invitable")
 		return
 	}
-	if err := h.adminSendInvite(c, u); err != nil {
+	ctx := c.Request.Context()
+	err = h.Accounts.SendLink(ctx, u, accounts.PurposeInvite, h.staffLinkMail(ctx, "staff_invite", "/staff/invitation/"),
+		h.Accounts.RecordIn(ctx, userOf(c), "user_reinvited", u.HostID, "", u.Email))
+	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	h.adminRecord(c, "user_reinvited", u.HostID, "", u.Email)
+	h.Postman.Wake()
 	redirect(c, "/staff/admin/users", "reinvited")
 }
 

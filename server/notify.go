@@ -40,8 +40,9 @@ func (h *Handler) queueLetters(ctx context.Context, letters ...func() mail.Lette
 		for _, mk := range letters {
 			l := mk()
 			if data, ok := l.Data.(map[string]any); ok && data["Link"] == pendingLink {
-				// A fresh private link, so that the e-mail opens the request
-				// on any device (see privateLink).
+				// A fresh private link (a hashed token, like the first one),
+				// so that the e-mail opens the request on any device, not
+				// only in the browser that filled the form.
 				token, err := h.Onboarding.MailLinkIn(ctx, tx, l.RequestID, l.To)
 				if err != nil {
 					return err

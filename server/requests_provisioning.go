@@ -7,6 +7,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"archipel/apperr"
+	"archipel/database"
+	"archipel/mail"
 	"archipel/onboarding"
 	"archipel/provisioning"
 )
@@ -72,7 +74,19 @@ func (h *Handler) workspaceDisable(c *gin.Context) {
 	if app == nil {
 		return
 	}
-	ws, err := h.Engine.DisableWorkspace(c.Request.Context(), app.ID)
+	ctx := c.Request.Context()
+	// The audit line, the timeline entry and the association's e-mail
+	// commit with the record of the disabling.
+	_, err := h.Engine.DisableWorkspace(ctx, app.ID,
+		func(ws *provisioning.Workspace) database.Then {
+			return h.Accounts.RecordIn(ctx, userOf(c), "workspace_disabled", app.HostID, app.ID, "account "+ws.AccountID)
+		},
+		func(*provisioning.Workspace) database.Then {
+			return h.Onboarding.AddEventIn(ctx, app.ID, "workspace_disabled", actorOf(c), "", true)
+		},
+		func(*provisioning.Workspace) database.Then {
+			return h.queueLetters(ctx, func() mail.Letter { return h.associationLetter(app, "workspace_disabled", nil) })
+		})
 	if errors.Is(err, apperr.ErrNotFound) {
 		h.refuseOnRequest(c, app, http.StatusConflict, "err.review.no_workspace", nil, nil)
 		return
@@ -81,11 +95,7 @@ func (h *Handler) workspaceDisable(c *gin.Context) {
 		h.refuseProvisioning(c, app, err)
 		return
 	}
-	h.audit(c, app, "workspace_disabled", "account "+ws.AccountID)
-	if err := h.Onboarding.AddEvent(c.Request.Context(), app.ID, "workspace_disabled", actorOf(c), "", true); err != nil {
-		h.Logger.Error("record event", "request", app.ID, "err", err)
-	}
-	h.mailAssociation(c.Request.Context(), app, "workspace_disabled", nil)
+	h.Postman.Wake()
 	redirect(c, "/staff/requests/"+app.ID, "disabled")
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"database/sql"
 	"errors"
 	"html/template"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"archipel/apperr"
+	"archipel/database"
 	"archipel/mail"
 	"archipel/onboarding"
 	"archipel/training"
@@ -246,32 +248,37 @@ func (h *Handler) showcaseStaffAsk(c *gin.Context) {
 	if !h.showcaseAskConsent(c, cs, e, false) {
 		return
 	}
-	h.showcaseAudit(c, cs, "showcase_asked", e.ID)
 	redirect(c, "/staff/cases/"+cs.ID+"/showcase", "showcase_asked")
 }
 
 // showcaseAskConsent e-mails the association, in its language, a new private link
 // to read the entry and decide; false when the page was already answered
-// (a refusal, or the e-mail could not leave).
+// (a refusal, or the e-mail could not be queued). The e-mail (and, when
+// staff asked, the audit line) commits with the link it carries.
 func (h *Handler) showcaseAskConsent(c *gin.Context, cs *training.Case, e *training.ShowcaseEntry, again bool) bool {
-	token, err := h.Showcase.AskConsent(c.Request.Context(), e)
-	if err != nil {
-		h.showcaseRefuse(c, cs, nil, err)
-		return false
-	}
+	ctx := c.Request.Context()
 	lang := cs.Language
 	if lang != "en" {
 		lang = "fr"
 	}
-	err = h.Postman.Send(c.Request.Context(), mail.Letter{Lang: lang, Template: "showcase_consent", To: cs.ContactEmail, ToName: cs.ContactName,
-		RequestID: cs.ApplicationID,
-		Data: map[string]any{"Name": e.Text.Association, "Host": e.HostName, "Again": again,
-			"Link": h.opts.BaseURL + "/showcase/consent/" + token + "?lang=" + lang}})
-	if err != nil {
-		h.Logger.Error("send showcase consent e-mail", slog.String("case", cs.ID), slog.Any("err", err))
-		h.showcaseRefuse(c, cs, nil, apperr.Wrap(apperr.Unavailable, "err.showcase.mail_failed", "server: ask consent", err))
+	then := []func(string) database.Then{func(token string) database.Then {
+		return func(tx *sql.Tx) error {
+			return h.Postman.Enqueue(ctx, tx, mail.Letter{Lang: lang, Template: "showcase_consent", To: cs.ContactEmail, ToName: cs.ContactName,
+				RequestID: cs.ApplicationID,
+				Data: map[string]any{"Name": e.Text.Association, "Host": e.HostName, "Again": again,
+					"Link": h.opts.BaseURL + "/showcase/consent/" + token + "?lang=" + lang}})
+		}
+	}}
+	if !again && h.Accounts != nil {
+		then = append(then, func(string) database.Then {
+			return h.Accounts.RecordIn(ctx, userOf(c), "showcase_asked", cs.HostID, cs.ApplicationID, e.ID)
+		})
+	}
+	if _, err := h.Showcase.AskConsent(ctx, e, then...); err != nil {
+		h.showcaseRefuse(c, cs, nil, err)
 		return false
 	}
+	h.Postman.Wake()
 	return true
 }
 

@@ -1,7 +1,10 @@
 package server
 
 import (
+	"context"
+	"database/sql"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -130,19 +133,26 @@ func (h *Handler) resetRequest(c *gin.Context) {
 		h.renderError(c, http.StatusTooManyRequests, "err.rate_limited")
 		return
 	}
-	if u, err := h.Accounts.ByEmail(c.Request.Context(), c.PostForm("email")); err == nil && u.Active {
-		if token, err := h.Accounts.NewLink(c.Request.Context(), u, accounts.PurposeReset); err == nil {
-			h.sendStaffLink(c, u, "staff_reset", "/staff/reset/"+token)
+	ctx := c.Request.Context()
+	if u, err := h.Accounts.ByEmail(ctx, c.PostForm("email")); err == nil && u.Active {
+		// The link and its e-mail commit together; a failure is logged
+		// only, as the answer must not tell whether the account exists.
+		if err := h.Accounts.SendLink(ctx, u, accounts.PurposeReset, h.staffLinkMail(ctx, "staff_reset", "/staff/reset/")); err != nil {
+			h.Logger.Error("send reset link", slog.Any("err", err))
+		} else {
+			h.Postman.Wake()
 		}
 	}
 	h.render(c, http.StatusOK, "staff_reset_sent", h.page(c, "staff.reset.title", nil))
 }
 
-func (h *Handler) sendStaffLink(c *gin.Context, u *accounts.User, template, path string) {
-	err := h.Postman.Send(c.Request.Context(), mail.Letter{Lang: u.Language, Template: template, To: u.Email, ToName: u.Name,
-		Data: map[string]any{"Link": h.opts.BaseURL + path, "Email": u.Email, "Role": string(u.Role)}})
-	if err != nil {
-		h.Logger.Error("send staff link", "template", template, "err", err)
+// staffLinkMail queues the e-mail (template) carrying a staff account's
+// one-time link, at prefix followed by the token, in the link's
+// transaction.
+func (h *Handler) staffLinkMail(ctx context.Context, template, prefix string) accounts.LinkMail {
+	return func(tx *sql.Tx, u *accounts.User, token string) error {
+		return h.Postman.Enqueue(ctx, tx, mail.Letter{Lang: u.Language, Template: template, To: u.Email, ToName: u.Name,
+			Data: map[string]any{"Link": h.opts.BaseURL + prefix + token, "Email": u.Email, "Role": string(u.Role)}})
 	}
 }
 

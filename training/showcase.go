@@ -501,9 +501,11 @@ func (s *Showcase) RemoveLogo(ctx context.Context, e *ShowcaseEntry, version int
 
 // AskConsent creates a private link for the association (256 random bits,
 // only its hash stored; earlier links keep working) and marks the entry as
-// waiting for its decision; it returns the link's token, to be e-mailed.
-// A refused or withdrawn text cannot be asked about again.
-func (s *Showcase) AskConsent(ctx context.Context, e *ShowcaseEntry) (string, error) {
+// waiting for its decision; it returns the link's token. then, given the
+// token (the e-mail carrying it, the audit line), commits in the same
+// transaction: all of it or nothing. A refused or withdrawn text cannot be
+// asked about again.
+func (s *Showcase) AskConsent(ctx context.Context, e *ShowcaseEntry, then ...func(token string) database.Then) (string, error) {
 	if !e.CanAsk() {
 		return "", apperr.New(apperr.Conflict, "err.showcase.decided", "training: ask consent")
 	}
@@ -525,7 +527,15 @@ func (s *Showcase) AskConsent(ctx context.Context, e *ShowcaseEntry) (string, er
 		if _, err := tx.ExecContext(ctx, `INSERT INTO showcase_links (hash, entry_id, created_at) VALUES ($1, $2, $3)`, hash, e.ID, now); err != nil {
 			return err
 		}
-		return bump(ctx, tx, now)
+		if err := bump(ctx, tx, now); err != nil {
+			return err
+		}
+		for _, fn := range then {
+			if err := database.RunThen(tx, []database.Then{fn(token)}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return "", database.MapError(err, "training: ask consent")
