@@ -198,6 +198,7 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		outboxDir = filepath.Join(cfg.DataDir, "outbox")
 	}
 	dataRights := rights.NewStore(db, nil)
+	dataRights.Postman = postman
 	dataRights.OutboxDir = outboxDir
 	chatons := onboarding.NewChatonsReader(apps, chatonsinfos.NewFetcher(cfg.ChatonsPrivate, nextcloud.UserAgent(version)), logger)
 	handler, err := server.New(server.Options{

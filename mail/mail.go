@@ -43,6 +43,10 @@ type Message struct {
 	// RequestID is the request the message is about, if any: the queued
 	// copy goes when the request is erased.
 	RequestID string
+	// ForgetOnceSent empties the queued copy's address, name and subject
+	// with its bodies once it is sent: for a message to someone whose data
+	// was just erased (the notice of the erasure).
+	ForgetOnceSent bool
 }
 
 // Attachment is a file sent along with a Message.

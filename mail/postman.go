@@ -28,6 +28,8 @@ type Letter struct {
 	Data        any
 	Attachments []Attachment
 	RequestID   string // the request the letter is about, if any (see Message.RequestID)
+	// ForgetOnceSent: see Message.ForgetOnceSent.
+	ForgetOnceSent bool
 }
 
 // Compose renders a letter into a message; errors are those of Renderer.
@@ -38,7 +40,7 @@ func (p *Postman) Compose(l Letter) (Message, error) {
 	}
 	return Message{
 		To: l.To, ToName: l.ToName, Subject: subject, Text: text, HTML: html,
-		Attachments: l.Attachments, Tag: l.Template, RequestID: l.RequestID,
+		Attachments: l.Attachments, Tag: l.Template, RequestID: l.RequestID, ForgetOnceSent: l.ForgetOnceSent,
 	}, nil
 }
 

@@ -133,9 +133,9 @@ func Enqueue(ctx context.Context, tx *sql.Tx, m Message) error {
 	}
 	now := time.Now().UTC()
 	_, err := tx.ExecContext(ctx, `INSERT INTO mail_outbox (id, message_id, application_id, tag, to_addr, to_name, subject,
-		text_body, html_body, attachments, status, next_attempt_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $11)`,
-		uuid.NewString(), m.ID, request, m.Tag, m.To, m.ToName, m.Subject, m.Text, m.HTML, attachments, now)
+		text_body, html_body, attachments, status, next_attempt_at, created_at, forget_sent)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $11, $12)`,
+		uuid.NewString(), m.ID, request, m.Tag, m.To, m.ToName, m.Subject, m.Text, m.HTML, attachments, now, m.ForgetOnceSent)
 	return database.MapError(err, "mail: enqueue")
 }
 
@@ -248,8 +248,11 @@ func (q *Queue) deliver(ctx context.Context, m *queued, attempts int) error {
 		// Recording must not be cut short by the caller: the server has the message.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
+		// A message marked forget_sent keeps no trace of its recipient.
 		_, rerr := q.db.ExecContext(rctx, `UPDATE mail_outbox SET status = 'sent', sent_at = $1, claimed_by = '', lease_until = NULL,
-			last_error = '', text_body = '', html_body = '', attachments = '' WHERE id = $2`, q.now(), m.rowID)
+			last_error = '', text_body = '', html_body = '', attachments = '',
+			to_addr = CASE WHEN forget_sent THEN '' ELSE to_addr END, to_name = CASE WHEN forget_sent THEN '' ELSE to_name END,
+			subject = CASE WHEN forget_sent THEN '' ELSE subject END WHERE id = $2`, q.now(), m.rowID)
 		if rerr != nil {
 			q.logger.Error("mail sent but not recorded: it may go twice", slog.String("message_id", m.ID), slog.Any("err", rerr))
 		}

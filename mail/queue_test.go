@@ -251,3 +251,57 @@ func (s *switchSender) Send(ctx context.Context, m Message) error {
 	}
 	return to.Send(ctx, m)
 }
+
+// recordSender keeps what it was given.
+type recordSender struct {
+	mu   sync.Mutex
+	sent []Message
+}
+
+func (s *recordSender) Send(_ context.Context, m Message) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sent = append(s.sent, m)
+	return nil
+}
+
+func TestQueueForgetsTheRecipientOfAMessageMarkedSoOnceSent(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t)
+	sender := &recordSender{}
+	q := NewQueue(db, sender, slog.New(slog.DiscardHandler), QueueOptions{})
+	forget := Message{ID: "forget", To: "erased@example.org", ToName: "Camille", Subject: "Les Effacés", Text: "Bonjour", ForgetOnceSent: true}
+	keep := Message{ID: "keep", To: "kept@example.org", ToName: "Dominique", Subject: "Votre demande", Text: "Bonjour"}
+	for _, m := range []Message{forget, keep} {
+		if err := q.Post(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var addr string
+	if err := db.QueryRow(`SELECT to_addr FROM mail_outbox WHERE message_id = 'forget'`).Scan(&addr); err != nil || addr != forget.To {
+		t.Fatalf("before sending the address is %q (%v): it must be kept until sent", addr, err)
+	}
+	if d, err := q.DeliverDue(ctx); err != nil || d.Sent != 2 {
+		t.Fatalf("delivered %+v, %v", d, err)
+	}
+	if len(sender.sent) != 2 || sender.sent[0].To == "" || sender.sent[1].To == "" {
+		t.Fatalf("sent %+v", sender.sent)
+	}
+	for _, tc := range []struct {
+		name, id, to, toName, subject string
+	}{
+		{"a message marked so keeps no address, name or subject once sent", "forget", "", "", ""},
+		{"another message keeps its address, name and subject", "keep", keep.To, keep.ToName, keep.Subject},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var to, name, subject, st string
+			if err := db.QueryRow(`SELECT to_addr, to_name, subject, status FROM mail_outbox WHERE message_id = $1`, tc.id).
+				Scan(&to, &name, &subject, &st); err != nil {
+				t.Fatal(err)
+			}
+			if st != StatusSent || to != tc.to || name != tc.toName || subject != tc.subject {
+				t.Errorf("%s: %q %q %q, want %q %q %q", st, to, name, subject, tc.to, tc.toName, tc.subject)
+			}
+		})
+	}
+}

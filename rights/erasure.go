@@ -7,11 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/mail"
+	"archipel/onboarding"
 )
 
 // NextcloudChoice is what an erasure does on the host's Nextcloud, a
@@ -62,6 +64,7 @@ type ErasureRequest struct {
 	Status        Status
 	AnsweredAt    time.Time
 	Nextcloud     NextcloudChoice // the association's wish while open, what was done once answered
+	Reason        string          // why staff refused it, when they did
 }
 
 // Overdue reports whether an open request has waited longer than the law
@@ -206,10 +209,19 @@ func (s *Store) ConfirmErasureWith(ctx context.Context, actor *accounts.User, id
 		if err != nil {
 			return err
 		}
-		if email, err = contactOf(ctx, tx, id); err != nil {
+		to, err := addresseeOf(ctx, tx, id)
+		if err != nil {
 			return err
 		}
+		email = to.Email
 		if err := eraseRequest(ctx, tx, id, now, false); err != nil {
+			return err
+		}
+		// The association is told, at the address just erased: the outbox
+		// row names no request (the request's row may be gone) and keeps no
+		// address, name or subject once sent.
+		if err := s.tell(ctx, tx, to, "erased", map[string]any{"Name": to.Name, "Host": to.HostName, "At": now,
+			"Workspace": workspace, "Nextcloud": string(nc)}, ""); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE rights_requests SET status = $1, answered_at = $2, answered_by = $3, nextcloud = $4
@@ -244,13 +256,13 @@ func requestState(ctx context.Context, tx *sql.Tx, id string) (hostID, status st
 	return hostID, status, err
 }
 
-const erasureColumns = `id, application_id, host_id, requested_by, requested_at, status, answered_at, nextcloud`
+const erasureColumns = `id, application_id, host_id, requested_by, requested_at, status, answered_at, nextcloud, reason`
 
 func scanErasure(row *sql.Row) (*ErasureRequest, error) {
 	var r ErasureRequest
 	var answered sql.NullTime
 	var status, nc string
-	if err := row.Scan(&r.ID, &r.ApplicationID, &r.HostID, &r.RequestedBy, &r.RequestedAt, &status, &answered, &nc); err != nil {
+	if err := row.Scan(&r.ID, &r.ApplicationID, &r.HostID, &r.RequestedBy, &r.RequestedAt, &status, &answered, &nc, &r.Reason); err != nil {
 		return nil, err
 	}
 	r.Status, r.AnsweredAt, r.Nextcloud = Status(status), answered.Time, NextcloudChoice(nc)
@@ -269,8 +281,11 @@ func openErasureByID(ctx context.Context, tx *sql.Tx, id string) (*ErasureReques
 // ErasureState is what an erasure page shows: the open request if any, and
 // the workspace the Nextcloud choice is about.
 type ErasureState struct {
-	Status            string // the request's status
-	Pending           *ErasureRequest
+	Status  string // the request's status
+	Pending *ErasureRequest
+	// Refused is the last erasure request staff refused, when none is
+	// open: the association reads the reason.
+	Refused           *ErasureRequest
 	Workspace         bool
 	WorkspaceDisabled bool
 }
@@ -294,6 +309,14 @@ func (s *Store) ErasureStateOf(ctx context.Context, who Requester, id string) (*
 		switch p, err := openErasure(ctx, tx, id); {
 		case err == nil:
 			st.Pending = p
+			return nil
+		case err != sql.ErrNoRows:
+			return err
+		}
+		switch r, err := scanErasure(tx.QueryRowContext(ctx, `SELECT `+erasureColumns+` FROM rights_requests
+			WHERE application_id = $1 AND kind = 'erasure' AND status = 'refused' ORDER BY answered_at DESC LIMIT 1`, id)); {
+		case err == nil:
+			st.Refused = r
 		case err != sql.ErrNoRows:
 			return err
 		}
@@ -303,6 +326,31 @@ func (s *Store) ErasureStateOf(ctx context.Context, who Requester, id string) (*
 		return nil, database.MapError(err, "rights: erasure state")
 	}
 	return st, nil
+}
+
+// addressee is whom the association's e-mails about its data go to.
+type addressee struct {
+	Email, Name, Lang, HostName string
+}
+
+// addresseeOf reads a request's contact address, name, language and host.
+func addresseeOf(ctx context.Context, tx *sql.Tx, id string) (addressee, error) {
+	var a addressee
+	err := tx.QueryRowContext(ctx, `SELECT a.contact_email, a.association_name, a.language, COALESCE(h.name, '')
+		FROM applications a LEFT JOIN hosts h ON h.id = a.host_id WHERE a.id = $1`, id).Scan(&a.Email, &a.Name, &a.Lang, &a.HostName)
+	return a, err
+}
+
+// tell puts an e-mail to the association in the outbox inside tx. An
+// e-mail about request (non-empty) goes when the request is erased; one
+// without request is the notice of the erasure itself, whose copy forgets
+// its recipient once sent.
+func (s *Store) tell(ctx context.Context, tx *sql.Tx, to addressee, template string, data map[string]any, request string) error {
+	if s.Postman == nil || to.Email == "" {
+		return nil
+	}
+	return s.Postman.Enqueue(ctx, tx, mail.Letter{Lang: to.Lang, Template: template, To: to.Email, Data: data,
+		RequestID: request, ForgetOnceSent: request == ""})
 }
 
 // contactOf reads a request's contact address.
@@ -341,4 +389,135 @@ func forgetOutboxFiles(dir, addr string) error {
 		}
 	}
 	return nil
+}
+
+// MaxReasonLength bounds a refusal's reason, in characters.
+const MaxReasonLength = 4000
+
+// Refusal is staff's refusal of an erasure request, with the reason told
+// to the association (a legal obligation to keep the data, a request that
+// does not come from the association...).
+type Refusal struct {
+	Reason string `form:"refusal_reason"`
+}
+
+// Validate trims the reason and checks it is given and not too long; the
+// reason is kept as typed otherwise, to be shown back.
+func (r *Refusal) Validate() onboarding.FieldErrors {
+	r.Reason = strings.TrimSpace(r.Reason)
+	switch {
+	case r.Reason == "":
+		return onboarding.FieldErrors{{Field: "refusal_reason", Key: "rights.err.refusal_reason.required"}}
+	case utf8.RuneCountInString(r.Reason) > MaxReasonLength:
+		return onboarding.FieldErrors{{Field: "refusal_reason", Key: "err.too_long"}}
+	}
+	return nil
+}
+
+// RefuseErasure refuses the open erasure request of request id on the
+// decision of actor: staff of the request's host, or an administrator.
+// The register line is answered as refused with its reason, the request's
+// timeline says so, and the audit line and the association's e-mail (with
+// the reason) commit in the same transaction: all of it or nothing.
+// Nothing is erased. Errors: invalid (no reason, or too long), not found
+// (a request actor may not see), conflict (no open erasure request: none
+// was made, or it was answered meanwhile).
+func (s *Store) RefuseErasure(ctx context.Context, actor *accounts.User, id string, r Refusal) (*ErasureRequest, error) {
+	if fe := r.Validate(); len(fe) > 0 {
+		return nil, apperr.New(apperr.Invalid, fe[0].Key, "rights: refuse erasure")
+	}
+	now := s.now()
+	var out *ErasureRequest
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		hostID, err := scopeRequest(ctx, tx, Requester{Staff: actor}, id)
+		if err != nil {
+			return err
+		}
+		req, err := openErasure(ctx, tx, id)
+		if err == sql.ErrNoRows {
+			return apperr.New(apperr.Conflict, "rights.err.no_open_erasure", "rights: refuse erasure")
+		}
+		if err != nil {
+			return err
+		}
+		// The status guard makes a refusal and a confirmation sent together
+		// answer the request once.
+		res, err := tx.ExecContext(ctx, `UPDATE rights_requests SET status = $1, answered_at = $2, answered_by = $3, reason = $4
+			WHERE id = $5 AND status = 'open'`, string(StatusRefused), now, actor.ID, r.Reason, req.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return apperr.New(apperr.Conflict, "rights.err.answered", "rights: refuse erasure")
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO application_events (application_id, kind, actor, detail, public, created_at)
+			VALUES ($1, 'erasure_refused', $2, '', TRUE, $3)`, id, actor.ID, now); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor_email, action, host_id, application_id, detail)
+			VALUES ($1, $2, $3, 'rights_erasure_refused', $4, $5, '')`, now, actor.ID, actor.Email, hostID, id); err != nil {
+			return err
+		}
+		to, err := addresseeOf(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.tell(ctx, tx, to, "erasure_refused", map[string]any{"Name": to.Name, "Host": to.HostName,
+			"Reason": r.Reason, "AskedAt": req.RequestedAt}, id); err != nil {
+			return err
+		}
+		req.Status, req.AnsweredAt, req.Reason = StatusRefused, now, r.Reason
+		out = req
+		return nil
+	})
+	if err != nil {
+		return nil, database.MapError(err, "rights: refuse erasure")
+	}
+	return out, nil
+}
+
+// ErasedRecord is what stays readable of an erased request: the register's
+// minimal record, without anything personal.
+type ErasedRecord struct {
+	ApplicationID string
+	HostID        string
+	ByAssociation bool   // the association asked (rather than staff on its behalf)
+	RequestedBy   string // "association", or the name of a staff account (a pseudonym once deleted)
+	RequestedAt   time.Time
+	AnsweredBy    string
+	AnsweredAt    time.Time
+	Nextcloud     NextcloudChoice
+}
+
+// ErasedFor returns the record of the erasure of request id as actor may
+// read it: an administrator any, a host's staff (any role) those of their
+// host. A draft the association erased itself, which no host saw, has
+// none. Errors: not found (not erased, or not actor's to read), internal.
+func (s *Store) ErasedFor(ctx context.Context, actor *accounts.User, id string) (*ErasedRecord, error) {
+	notFound := apperr.New(apperr.NotFound, "error.not_found", "rights: erased request")
+	if actor == nil || (!actor.Admin() && actor.HostID == "") {
+		return nil, notFound
+	}
+	var r ErasedRecord
+	var rqName, anName string
+	var answered sql.NullTime
+	var nc string
+	err := s.db.QueryRowContext(ctx, `SELECT r.application_id, r.host_id, r.requested_by, COALESCE(NULLIF(rq.name, ''), rq.email, ''),
+		r.requested_at, r.answered_by, COALESCE(NULLIF(an.name, ''), an.email, ''), r.answered_at, r.nextcloud
+		FROM rights_requests r
+		LEFT JOIN staff_users rq ON rq.id = r.requested_by
+		LEFT JOIN staff_users an ON an.id = r.answered_by
+		WHERE r.application_id = $1 AND r.kind = 'erasure' AND r.status = 'done' AND r.answered_by <> 'association'
+		AND ($2 OR r.host_id = $3) ORDER BY r.answered_at DESC LIMIT 1`, id, actor.Admin(), actor.HostID).
+		Scan(&r.ApplicationID, &r.HostID, &r.RequestedBy, &rqName, &r.RequestedAt, &r.AnsweredBy, &anName, &answered, &nc)
+	if err == sql.ErrNoRows {
+		return nil, notFound
+	}
+	if err != nil {
+		return nil, database.MapError(err, "rights: erased request")
+	}
+	r.ByAssociation = r.RequestedBy == "association"
+	r.RequestedBy, r.AnsweredBy = displayName(r.RequestedBy, rqName), displayName(r.AnsweredBy, anName)
+	r.AnsweredAt, r.Nextcloud = answered.Time, NextcloudChoice(nc)
+	return &r, nil
 }

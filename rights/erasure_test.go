@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 
 	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/database/dbtest"
+	"archipel/mail"
 	"archipel/rights"
 	"archipel/training"
 )
@@ -88,6 +92,9 @@ func TestErasureLeavesNoPersonalValueAnywhere(t *testing.T) {
 	b := seedAssociation(t, db, "B", "h-b")
 	exec(t, db, `UPDATE provisioning_jobs SET status = 'succeeded'`)
 	store := rights.NewStore(db, nil)
+	sender := &recordSender{}
+	queue := mail.NewQueue(db, sender, slog.New(slog.DiscardHandler), mail.QueueOptions{})
+	store.Postman = &mail.Postman{Renderer: echoRenderer{}, Queue: queue}
 	cols := textColumns(t, db)
 	personal := append(append(append([]string{}, a.Values...), a.Internal...), a.Secrets...)
 	personal = append(personal, "PNG-A")
@@ -118,6 +125,32 @@ func TestErasureLeavesNoPersonalValueAnywhere(t *testing.T) {
 		t.Errorf("erased %+v", erased)
 	}
 
+	contact := a.Values[1] + "@example.org" // seedAssociation's contact address
+	t.Run("the association is told once, at its address, before the address goes", func(t *testing.T) {
+		if n := count(t, db, `SELECT COUNT(*) FROM mail_outbox WHERE to_addr = $1 AND tag = 'erased' AND application_id IS NULL
+			AND status = 'pending' AND forget_sent`, contact); n != 1 {
+			t.Fatalf("%d notices queued to %s", n, contact)
+		}
+		// B's pending e-mail goes too: only the notice is looked at.
+		if _, err := queue.DeliverDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var notices []mail.Message
+		for _, m := range sender.sent {
+			if m.Tag == "erased" {
+				notices = append(notices, m)
+			}
+		}
+		if len(notices) != 1 {
+			t.Fatalf("%d notices sent", len(notices))
+		}
+		if m := notices[0]; m.To != contact || !strings.Contains(m.Subject, a.Values[0]) {
+			t.Errorf("sent to %q about %q", m.To, m.Subject)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM mail_outbox WHERE tag = 'erased' AND status = 'sent'`); n != 1 {
+			t.Errorf("%d notices recorded as sent", n)
+		}
+	})
 	t.Run("no personal value of the erased request is left in any text column", func(t *testing.T) {
 		for _, v := range personal {
 			if where := findEverywhere(t, db, cols, v); len(where) > 0 {
@@ -214,4 +247,26 @@ func TestErasureRules(t *testing.T) {
 			t.Errorf("err = %v", err)
 		}
 	})
+}
+
+// echoRenderer writes a letter's data into its subject and body, so that a
+// test sees whether the outbox keeps it.
+type echoRenderer struct{}
+
+func (echoRenderer) Mail(lang, name string, data any) (string, string, string, error) {
+	m, _ := data.(map[string]any)
+	return fmt.Sprintf("%s %v", name, m["Name"]), fmt.Sprintf("%v", m), "", nil
+}
+
+// recordSender keeps what it was given.
+type recordSender struct {
+	mu   sync.Mutex
+	sent []mail.Message
+}
+
+func (s *recordSender) Send(_ context.Context, m mail.Message) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sent = append(s.sent, m)
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
+	"archipel/mail"
 )
 
 // ExportFormat and ExportVersion name the schema an Export follows:
@@ -196,6 +197,11 @@ type Store struct {
 	// is configured (empty otherwise): an erasure removes the copies sent
 	// to the erased contact.
 	OutboxDir string
+	// Postman puts the association's e-mails about its data-rights
+	// requests (a refusal, the notice of an erasure) in the outbox, in the
+	// transaction of the answer. Without one no e-mail is written (domain
+	// tests that do not look at mail).
+	Postman *mail.Postman
 }
 
 // NewStore returns a Store; a nil now means time.Now.

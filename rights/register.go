@@ -81,6 +81,7 @@ type RegisterEntry struct {
 	AnsweredAt    time.Time
 	AnsweredBy    string // "association", or the name of a staff account
 	Nextcloud     string
+	Reason        string // why it was refused, when it was
 }
 
 // Overdue reports whether the line is open past the month the law allows.
@@ -114,7 +115,7 @@ func (s *Store) Register(ctx context.Context, actor *accounts.User, limit int) (
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT r.id, r.kind, r.application_id, a.id IS NOT NULL AND a.erased_at IS NULL,
 		r.host_id, COALESCE(h.name, ''), r.requested_by, COALESCE(NULLIF(rq.name, ''), rq.email, ''), r.requested_at, r.status,
-		r.answered_at, r.answered_by, COALESCE(NULLIF(an.name, ''), an.email, ''), r.nextcloud
+		r.answered_at, r.answered_by, COALESCE(NULLIF(an.name, ''), an.email, ''), r.nextcloud, r.reason
 		FROM rights_requests r
 		LEFT JOIN applications a ON a.id = r.application_id
 		LEFT JOIN hosts h ON h.id = r.host_id
@@ -134,7 +135,7 @@ func (s *Store) Register(ctx context.Context, actor *accounts.User, limit int) (
 		var kind, status, rqName, anName string
 		var answered sql.NullTime
 		if err := rows.Scan(&e.ID, &kind, &e.ApplicationID, &e.RequestExists, &e.HostID, &e.HostName, &e.RequestedBy, &rqName,
-			&e.RequestedAt, &status, &answered, &e.AnsweredBy, &anName, &e.Nextcloud); err != nil {
+			&e.RequestedAt, &status, &answered, &e.AnsweredBy, &anName, &e.Nextcloud, &e.Reason); err != nil {
 			return nil, database.MapError(err, "rights: register")
 		}
 		e.Kind, e.Status, e.AnsweredAt = Kind(kind), Status(status), answered.Time

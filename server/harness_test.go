@@ -125,6 +125,7 @@ func newTestAppWith(t *testing.T, opts server.Options) *testApp {
 	app.Metrics.ObserveJobs(app.Engine.Jobs.CountByStatus, provisioning.JobStatusNames(), logger)
 	dataRights := rights.NewStore(db, nil)
 	dataRights.OutboxDir = outbox.Outbox.Dir()
+	dataRights.Postman = postman
 	handler, err = server.New(opts, server.Deps{
 		DB: db, Templates: tpl, Onboarding: apps, Accounts: app.Accounts, Hosts: app.Hosts,
 		Engine:  app.Engine,

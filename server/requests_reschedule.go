@@ -11,6 +11,7 @@ import (
 	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/onboarding"
+	"archipel/rights"
 )
 
 // statusData gathers the association's status page: the timeline, the
@@ -21,6 +22,9 @@ func (h *Handler) statusData(ctx context.Context, app *onboarding.Application) (
 		return nil, err
 	}
 	sp := statusPage(app, events)
+	if sp.Erasure, err = h.Rights.ErasureStateOf(ctx, rights.Requester{}, app.ID); err != nil {
+		return nil, err
+	}
 	switch app.Status {
 	case onboarding.StatusInterviewPlanned:
 		iv, err := h.Onboarding.Interview(ctx, app.ID)

@@ -12,6 +12,7 @@ import (
 	"archipel/apperr"
 	"archipel/onboarding"
 	"archipel/provisioning"
+	"archipel/rights"
 )
 
 // RequestPage is the data of a request's page for staff.
@@ -166,6 +167,16 @@ func (h *Handler) requestPage(c *gin.Context, app *onboarding.Application) (Page
 }
 
 func (h *Handler) requestShow(c *gin.Context) {
+	// An erased request keeps only the register's record: that page
+	// instead, and the clean-up of its workspace while there is one.
+	switch rec, err := h.Rights.ErasedFor(c.Request.Context(), userOf(c), c.Param("id")); {
+	case err == nil:
+		h.requestErased(c, rec)
+		return
+	case !errors.Is(err, apperr.ErrNotFound):
+		h.fail(c, err)
+		return
+	}
 	app := h.requestFor(c, false)
 	if app == nil {
 		return
@@ -216,4 +227,28 @@ func (h *Handler) requestAddNote(c *gin.Context) {
 	}
 	h.audit(c, app, "note_added", "note "+strconv.FormatInt(n.ID, 10))
 	redirect(c, "/staff/requests/"+app.ID, "note_added")
+}
+
+// ErasedPage is what staff read of an erased request: when and at whose
+// request it was erased, and the clean-up of its workspace on the host if
+// one was chosen. Nothing personal: the request's row, when it is kept,
+// is not read.
+type ErasedPage struct {
+	Record *rights.ErasedRecord
+	// Request carries only the request's id and the clean-up job, for the
+	// job's section shared with the request's page.
+	Request *RequestPage
+}
+
+// requestErased shows the minimal page of an erased request.
+func (h *Handler) requestErased(c *gin.Context, rec *rights.ErasedRecord) {
+	rp := &RequestPage{App: &onboarding.Application{ID: rec.ApplicationID}, CanDecide: canDecide(userOf(c))}
+	switch job, err := h.Engine.Jobs.ByApplication(c.Request.Context(), rec.ApplicationID); {
+	case err == nil && job.Kind == provisioning.KindCleanup:
+		rp.Job = job
+	case err != nil && !errors.Is(err, apperr.ErrNotFound):
+		h.fail(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "request_erased", h.page(c, "rights.erased.title", &ErasedPage{Record: rec, Request: rp}))
 }

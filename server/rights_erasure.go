@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"archipel/apperr"
+	"archipel/onboarding"
 	"archipel/rights"
 )
 
@@ -20,6 +21,7 @@ type ErasurePage struct {
 	Choices []string
 	Choice  string
 	Now     time.Time // for the overdue mark
+	Reason  string    // a refusal's reason, as typed
 }
 
 func nextcloudChoices() []string {
@@ -82,6 +84,12 @@ func (h *Handler) erasureConfirmPage(c *gin.Context) {
 }
 
 func (h *Handler) renderErasureConfirm(c *gin.Context, id, name string, status int, choice, formError string) {
+	h.renderErasurePage(c, id, name, status, choice, formError, nil, "")
+}
+
+// renderErasurePage shows the confirmation page, with the refusal form's
+// errors and its reason as typed.
+func (h *Handler) renderErasurePage(c *gin.Context, id, name string, status int, choice, formError string, fe onboarding.FieldErrors, reason string) {
 	st, err := h.Rights.ErasureStateOf(c.Request.Context(), rights.Requester{Staff: userOf(c)}, id)
 	if err != nil {
 		h.fail(c, err)
@@ -93,8 +101,9 @@ func (h *Handler) renderErasureConfirm(c *gin.Context, id, name string, status i
 			choice = string(st.Pending.Nextcloud)
 		}
 	}
-	p := h.page(c, "rights.erasure.confirm_title", &ErasurePage{State: st, Name: name, AppID: id, Choices: nextcloudChoices(), Choice: choice, Now: h.Now()})
-	p.FormError = formError
+	p := h.page(c, "rights.erasure.confirm_title", &ErasurePage{State: st, Name: name, AppID: id, Choices: nextcloudChoices(), Choice: choice,
+		Now: h.Now(), Reason: reason})
+	p.FormError, p.Errors = formError, fe
 	h.render(c, status, "erasure_confirm", p)
 }
 
@@ -138,6 +147,7 @@ func (h *Handler) erasureConfirm(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	h.Postman.Wake() // the notice of the erasure
 	if erased.CleanupJob != "" {
 		// The clean-up runs in the background: its page shows its progress.
 		h.Engine.Wake()
@@ -145,4 +155,31 @@ func (h *Handler) erasureConfirm(c *gin.Context) {
 		return
 	}
 	redirect(c, "/staff/requests", "erased")
+}
+
+// erasureRefuse refuses the association's erasure request with a reason,
+// e-mailed to it: the register line, the timeline, the audit line and the
+// e-mail commit together (rights.Store.RefuseErasure). A missing reason
+// brings the page back with what was typed.
+func (h *Handler) erasureRefuse(c *gin.Context) {
+	app := h.requestFor(c, true)
+	if app == nil {
+		return
+	}
+	typed := c.PostForm("refusal_reason")
+	f := rights.Refusal{Reason: typed}
+	if fe := f.Validate(); len(fe) > 0 {
+		h.renderErasurePage(c, app.ID, app.Answers.Association.Name, http.StatusBadRequest, "", "", fe, typed)
+		return
+	}
+	if _, err := h.Rights.RefuseErasure(c.Request.Context(), userOf(c), app.ID, f); err != nil {
+		if code := apperr.CodeOf(err); code == apperr.Conflict || code == apperr.Invalid {
+			h.renderErasurePage(c, app.ID, app.Answers.Association.Name, statusOf(code), "", apperr.KeyOf(err), nil, typed)
+			return
+		}
+		h.fail(c, err)
+		return
+	}
+	h.Postman.Wake()
+	redirect(c, "/staff/requests/"+app.ID, "erasure_refused")
 }

@@ -2,6 +2,9 @@ package server_test
 
 import (
 	"net/url"
+	"time"
+
+	"archipel/templates"
 
 	"archipel/mail"
 	"archipel/onboarding"
@@ -206,17 +209,32 @@ func TestAssociationAsksErasureAndItsHostConfirmsIt(t *testing.T) {
 			OR answers LIKE '%Effacés%' OR search_text LIKE '%efface%'`); n != 0 {
 			t.Errorf("%d requests still name it", n)
 		}
-		paths, err := app.Outbox.List()
+		paths, err := app.Outbox.List() // sends what is due: the notice of the erasure
 		if err != nil {
 			t.Fatal(err)
 		}
+		notices := 0
 		for _, p := range paths {
-			if m, err := mail.ReadMessage(p); err != nil || m.To == "efface@example.org" {
-				t.Errorf("%s: an e-mail to the erased contact is left in the outbox (%v)", p, err)
+			m, err := mail.ReadMessage(p)
+			switch {
+			case err != nil:
+				t.Errorf("%s: %v", p, err)
+			case m.To == "efface@example.org" && m.Tag == "erased":
+				// The notice itself, sent after the erasure: without SMTP
+				// its file is the sent e-mail.
+				notices++
+			case m.To == "efface@example.org":
+				t.Errorf("%s: an e-mail to the erased contact is left in the outbox (%s)", p, m.Tag)
 			}
 		}
-		if n := app.reqCount(`SELECT COUNT(*) FROM mail_outbox WHERE to_addr = 'efface@example.org'`); n != 0 {
+		if notices != 1 {
+			t.Errorf("%d notices of the erasure sent, want 1", notices)
+		}
+		if n := app.reqCount(`SELECT COUNT(*) FROM mail_outbox WHERE to_addr = 'efface@example.org' OR subject LIKE '%Effacés%'`); n != 0 {
 			t.Errorf("%d outbox rows to the erased contact", n)
+		}
+		if n := app.reqCount(`SELECT COUNT(*) FROM mail_outbox WHERE tag = 'erased' AND status = 'sent' AND to_addr = '' AND text_body = ''`); n != 1 {
+			t.Errorf("%d sent notices without a trace of their recipient, want 1", n)
 		}
 		if res := assoc.get("/suivi/donnees"); res.Status != http.StatusNotFound {
 			t.Errorf("export after erasure: %d", res.Status)
@@ -225,6 +243,53 @@ func TestAssociationAsksErasureAndItsHostConfirmsIt(t *testing.T) {
 			t.Errorf("%d register lines answered", n)
 		}
 	})
+	t.Run("the notice tells the association what became of its workspace", func(t *testing.T) {
+		var notice *mail.Parsed
+		for _, m := range app.mails("efface@example.org") {
+			if m.Tag == "erased" {
+				notice = &m
+			}
+		}
+		if notice == nil {
+			t.Fatal("no notice")
+		}
+		if want := adminT(t, "fr", "mail.erased.workspace.disable", "Host", "L'Île numérique"); !strings.Contains(notice.Text, want) {
+			t.Errorf("the notice does not say the accounts are disabled:\n%s", notice.Text)
+		}
+	})
+	t.Run("the request's page keeps only the record of the erasure", func(t *testing.T) {
+		for name, b := range map[string]*browser{"staff": staff, "admin": app.staffBrowser(accounts.RoleAdmin, "")} {
+			res := b.get(page)
+			if res.Status != http.StatusOK || res.Doc.Find("#erased").Length() != 1 {
+				t.Fatalf("%s: status %d, no record of the erasure", name, res.Status)
+			}
+			adminHasText(t, res, "#erased", adminT(t, "fr", "rights.erased.lead_association", "When", frDateTime(t, app, id)))
+			for _, personal := range []string{"Effacés", "efface@example.org"} {
+				if strings.Contains(res.Body, personal) {
+					t.Errorf("%s: the page still shows %q", name, personal)
+				}
+			}
+			if res.Doc.Find(`a[href="`+page+`/donnees"], a[href="`+page+`/effacer"]`).Length() != 0 {
+				t.Errorf("%s: the page still offers the export or the erasure", name)
+			}
+		}
+		if res := app.staffBrowser(accounts.RoleStaff, "h-all").get(page); res.Status != http.StatusNotFound {
+			t.Errorf("another host's staff: %d", res.Status)
+		}
+		if res := staff.get("/staff/rights"); res.Doc.Find(`a[href="`+page+`"]`).Length() != 1 {
+			t.Error("the register does not lead to the record")
+		}
+	})
+}
+
+// frDateTime is the erasure's time of request id as French pages write it.
+func frDateTime(t *testing.T, app *testApp, id string) string {
+	t.Helper()
+	var at time.Time
+	if err := app.DB.QueryRow(`SELECT answered_at FROM rights_requests WHERE application_id = $1 AND kind = 'erasure' AND status = 'done'`, id).Scan(&at); err != nil {
+		t.Fatal(err)
+	}
+	return at.In(templates.Paris).Format("02/01/2006 à 15:04")
 }
 
 func TestStaffExportTheirDataAndAnAdministratorDeletesAnAccount(t *testing.T) {

@@ -19,6 +19,7 @@ func (h *Handler) rightsStaffRoutes(g *gin.RouterGroup) {
 	g.GET("/requests/:id/donnees.json", h.exportStaff)
 	g.GET("/requests/:id/effacer", h.erasureConfirmPage)
 	g.POST("/requests/:id/effacer", h.erasureConfirm)
+	g.POST("/requests/:id/effacer/refuser", h.erasureRefuse)
 	g.GET("/rights", h.rightsRegister)
 	g.GET("/account/donnees.json", h.staffExport)
 }

@@ -95,6 +95,7 @@ func New(opts Options, deps Deps) (http.Handler, error) {
 	}
 	if deps.Rights == nil {
 		deps.Rights = rights.NewStore(deps.DB, deps.Now)
+		deps.Rights.Postman = deps.Postman
 	}
 	if deps.Notifier == nil && deps.Accounts != nil && deps.Postman != nil {
 		deps.Notifier = &accounts.Notifier{Store: deps.Accounts, Postman: deps.Postman, BaseURL: opts.BaseURL}

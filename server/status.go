@@ -13,6 +13,7 @@ import (
 	"archipel/mail"
 	"archipel/onboarding"
 	"archipel/provisioning"
+	"archipel/rights"
 	"archipel/training"
 )
 
@@ -42,6 +43,9 @@ type StatusPage struct {
 	Workspace   *provisioning.Workspace
 	NextSession *training.Session
 	Checkins    []training.CheckIn // still to come, by date
+	// The association's erasure request, waiting or refused (with the
+	// reason staff gave).
+	Erasure *rights.ErasureState
 }
 
 // StatusHost is what the status page says of the host: its name and how to

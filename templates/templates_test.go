@@ -446,6 +446,7 @@ func renderCases() []renderCase {
 			renderCase{"the erasure confirmation for " + st.name, "erasure_confirm", server.Page{Path: "/staff/requests/r1/effacer", Title: "rights.erasure.confirm_title",
 				FormError: "rights.err.provisioning", Data: erasure(st.state)}})
 	}
+	cases = append(cases, rightsRenderCases()...)
 	return append(cases, staffRenderCases()...)
 }
 
