@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"archipel/accounts"
 	"archipel/apperr"
@@ -28,6 +29,18 @@ func TestAccessMatrixOfRequests(t *testing.T) {
 	author := &accounts.User{ID: "author", Role: accounts.RoleStaff, HostID: own}
 	if _, err := f.store.AddNote(ctx, author, a.ID, onboarding.NoteForm{Body: "Note"}); err != nil {
 		t.Fatal(err)
+	}
+	slot := onboarding.Slot{Start: time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC), Duration: time.Hour, Mode: onboarding.ModePhone}
+	if _, _, err := f.store.ScheduleInterview(ctx, a, slot, "author"); err != nil {
+		t.Fatal(err)
+	}
+	guide := func() string {
+		t.Helper()
+		iv, err := f.store.Interview(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return iv.Notes["activity"]
 	}
 	for _, tc := range []struct {
 		name                     string
@@ -70,8 +83,42 @@ func TestAccessMatrixOfRequests(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if (len(notes) == 1) != tc.sees {
+			// The first note, the author's (the rows below add others).
+			if (len(notes) > 0 && notes[0].AuthorID == "author") != tc.sees {
 				t.Errorf("reads %d notes", len(notes))
+			}
+		})
+		// Adding a note needs to see the request; keeping the interview
+		// guide, to see it and to decide. Refused, both answer not found
+		// and keep nothing.
+		t.Run(tc.name+" adds a note only where it reads", func(t *testing.T) {
+			for _, id := range []string{a.ID, draft.ID} {
+				n, err := f.store.AddNote(ctx, tc.actor, id, onboarding.NoteForm{Body: "Par " + tc.name})
+				switch {
+				case tc.sees && id == a.ID && (err != nil || n.ID == 0):
+					t.Errorf("refused: %v", err)
+				case (!tc.sees || id == draft.ID) && !errors.Is(err, apperr.ErrNotFound):
+					t.Errorf("note on %s: %v, want not found", id, err)
+				}
+			}
+			var kept int
+			if err := f.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM application_notes WHERE body = $1`, "Par "+tc.name).Scan(&kept); err != nil {
+				t.Fatal(err)
+			}
+			if want := map[bool]int{true: 1, false: 0}[tc.sees]; kept != want {
+				t.Errorf("%d notes kept, want %d", kept, want)
+			}
+		})
+		t.Run(tc.name+" keeps the interview guide only where it decides", func(t *testing.T) {
+			err := f.store.SaveGuideNotes(ctx, tc.actor, a.ID, onboarding.GuideNotes{"activity": "Par " + tc.name})
+			if tc.sees && tc.decides {
+				if err != nil || guide() != "Par "+tc.name {
+					t.Errorf("refused: %v (guide %q)", err, guide())
+				}
+				return
+			}
+			if !errors.Is(err, apperr.ErrNotFound) || guide() == "Par "+tc.name {
+				t.Errorf("got %v, guide %q; want not found and nothing kept", err, guide())
 			}
 		})
 	}

@@ -88,7 +88,7 @@ func TestATransferLeavesTheSendingHostsConfidencesBehind(t *testing.T) {
 	if _, _, err := f.store.ScheduleInterview(ctx, a, slot, staffA.Email); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.SaveGuideNotes(ctx, a.ID, onboarding.GuideNotes{"activity": "Guide interne de A"}); err != nil {
+	if err := f.store.SaveGuideNotes(ctx, staffA, a.ID, onboarding.GuideNotes{"activity": "Guide interne de A"}); err != nil {
 		t.Fatal(err)
 	}
 	if fe, err := f.store.Transfer(ctx, a, &onboarding.HostChange{HostID: to, Reason: "Plus proche de chez eux"}, staffA.Email); err != nil || len(fe) > 0 {

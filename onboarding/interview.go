@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 )
@@ -309,21 +310,48 @@ func (n GuideNotes) Validate() FieldErrors {
 }
 
 // SaveGuideNotes keeps the interview guide's notes with the request's
-// interview.
-func (s *Store) SaveGuideNotes(ctx context.Context, applicationID string, notes GuideNotes) error {
+// interview, on behalf of actor; then (the audit line) commits in the same
+// transaction: all of it or nothing. Those who may decide (MayDecide) keep
+// the guide: trainers read requests, they do not interview.
+//
+// Errors: invalid (the field's key); not found for a request actor may
+// not see (another host's, a draft) or an account that may not decide,
+// as if the request did not exist; not found (err.interview.none) when the
+// request has no interview with its current host.
+func (s *Store) SaveGuideNotes(ctx context.Context, actor *accounts.User, applicationID string, notes GuideNotes, then ...database.Then) error {
+	const op = "onboarding: save guide notes"
 	if fe := notes.Validate(); len(fe) > 0 {
-		return apperr.New(apperr.Invalid, fe[0].Key, "onboarding: save guide notes")
+		return apperr.New(apperr.Invalid, fe[0].Key, op)
+	}
+	if !MayDecide(actor) {
+		return apperr.New(apperr.NotFound, "error.not_found", op)
 	}
 	raw, err := json.Marshal(notes)
 	if err != nil {
 		return err
 	}
-	iv, err := s.Interview(ctx, applicationID)
-	if err != nil {
-		return err
-	}
-	_, err = s.db.ExecContext(ctx, `UPDATE interviews SET notes = $1, updated_at = $2 WHERE id = $3`, string(raw), s.now(), iv.ID)
-	return database.MapError(err, "onboarding: save guide notes")
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var one int
+		// The scope is in the SQL, as ForStaff's.
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM applications a WHERE a.id = $1 AND a.status <> $2 AND ($3 OR (a.host_id = $4 AND $4 <> ''))`,
+			applicationID, StatusDraft, actor.Admin(), actor.HostID).Scan(&one); err != nil {
+			return err
+		}
+		var id string
+		err := tx.QueryRowContext(ctx, `SELECT id FROM interviews WHERE application_id = $1 AND `+currentHostInterview+
+			` ORDER BY created_at DESC, id LIMIT 1`, applicationID).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.New(apperr.NotFound, "err.interview.none", op)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE interviews SET notes = $1, updated_at = $2 WHERE id = $3`, string(raw), s.now(), id); err != nil {
+			return err
+		}
+		return database.RunThen(tx, then)
+	})
+	return database.MapError(err, op)
 }
 
 // Reschedule is the association asking for another interview time.

@@ -122,7 +122,7 @@ func TestScheduleInterview(t *testing.T) {
 	})
 	t.Run("guide notes are kept with the interview", func(t *testing.T) {
 		notes := onboarding.GuideNotes{"activity": " Atelier vélo ", "data": "5 Go", "unknown": "dropped"}
-		if err := f.store.SaveGuideNotes(ctx, a.ID, notes); err != nil {
+		if err := f.store.SaveGuideNotes(ctx, queueAdmin, a.ID, notes); err != nil {
 			t.Fatal(err)
 		}
 		got, _ := f.store.Interview(ctx, a.ID)

@@ -2,6 +2,7 @@ package onboarding
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"archipel/accounts"
@@ -33,22 +34,44 @@ func (f *NoteForm) Validate() FieldErrors {
 	return fe
 }
 
-// AddNote appends a note to a request, signed by its author; it stays
-// with the request's current host should the request move to another.
-func (s *Store) AddNote(ctx context.Context, actor *accounts.User, applicationID string, f NoteForm) (*Note, error) {
+// AddNote appends a note to a request, signed by its author (actor); it
+// stays with the request's current host should the request move to
+// another. Anyone who may read the request may add a note (staff and
+// trainers of its host, administrators); then (the audit line), given the
+// note, commits in the same transaction: all of it or nothing.
+//
+// Errors: invalid (the field's key); not found for a request actor may
+// not see (another host's, a draft), whether it exists or not.
+func (s *Store) AddNote(ctx context.Context, actor *accounts.User, applicationID string, f NoteForm, then ...func(*Note) database.Then) (*Note, error) {
+	const op = "onboarding: add note"
 	if fe := f.Validate(); len(fe) > 0 {
-		return nil, apperr.New(apperr.Invalid, fe[0].Key, "onboarding: add note")
+		return nil, apperr.New(apperr.Invalid, fe[0].Key, op)
+	}
+	if actor == nil {
+		return nil, apperr.New(apperr.NotFound, "error.not_found", op)
 	}
 	name := actor.Name
 	if name == "" {
 		name = actor.Email
 	}
 	n := &Note{ApplicationID: applicationID, AuthorID: actor.ID, AuthorName: name, Body: f.Body, CreatedAt: s.now()}
-	err := s.db.QueryRowContext(ctx, `INSERT INTO application_notes (application_id, author_id, author_name, body, created_at, host_id)
-		VALUES ($1, $2, $3, $4, $5, COALESCE((SELECT host_id FROM applications WHERE id = $1), '')) RETURNING id`,
-		applicationID, actor.ID, name, f.Body, n.CreatedAt).Scan(&n.ID)
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		// The scope is in the SQL: a request actor may not see gets no note.
+		if err := tx.QueryRowContext(ctx, `INSERT INTO application_notes (application_id, author_id, author_name, body, created_at, host_id)
+			SELECT a.id, $2, $3, $4, $5, COALESCE(a.host_id, '') FROM applications a
+			WHERE a.id = $1 AND a.status <> $6 AND ($7 OR (a.host_id = $8 AND $8 <> '')) RETURNING id`,
+			applicationID, actor.ID, name, f.Body, n.CreatedAt, StatusDraft, actor.Admin(), actor.HostID).Scan(&n.ID); err != nil {
+			return err
+		}
+		for _, fn := range then {
+			if err := database.RunThen(tx, []database.Then{fn(n)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, database.MapError(err, "onboarding: add note")
+		return nil, database.MapError(err, op)
 	}
 	return n, nil
 }

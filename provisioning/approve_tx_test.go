@@ -67,3 +67,6 @@ func TestApprovalCommitsWithItsAuditLine(t *testing.T) {
 		env.checkJobs(t, a.ID, id)
 	})
 }
+
+// testAdmin acts in tests whose subject is not who may act.
+var testAdmin = &accounts.User{ID: "u-admin", Email: "admin@archipel.example", Role: accounts.RoleAdmin}

@@ -256,7 +256,7 @@ func TestACleanUpStoppedByAPermanentFailureResumesOnRetry(t *testing.T) {
 	if j.Status != JobFailed || j.step(StepEraseAccounts).Status != StepStatusFailed || j.step(StepEraseFolder).Status != StepStatusDone {
 		t.Fatalf("clean-up %s, steps %+v; want failed at the accounts", j.Status, j.Steps)
 	}
-	must(t, cc.env.Engine.Jobs.Retry(cc.env.ctx, id))
+	must(t, cc.env.Engine.Jobs.Retry(cc.env.ctx, testAdmin, id))
 	cc.env.settle(id)
 	cc.checkDone(t, id)
 }

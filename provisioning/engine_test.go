@@ -514,7 +514,7 @@ func TestAPassingFailureThatNeverEndsNeedsAttention(t *testing.T) {
 			}
 
 			h.Sim.SetFaults(simulator.Faults{})
-			if err := env.Engine.Jobs.Retry(env.ctx, id); err != nil {
+			if err := env.Engine.Jobs.Retry(env.ctx, testAdmin, id); err != nil {
 				t.Fatalf("retry: %v", err)
 			}
 			if j := env.job(id); j.step(StepAccount).Attempts != 0 || j.ErrorKey != "" || !j.FailingSince.IsZero() {
@@ -883,7 +883,7 @@ func TestCancelAndRetry(t *testing.T) {
 	t.Run("a cancelled job is not run, and resumes when retried", func(t *testing.T) {
 		env := newTestEnv(t, envConfig{RPS: fastRPS})
 		_, id := env.submitAndApprove(env.Host, association{})
-		must(t, env.Engine.Jobs.Cancel(env.ctx, id))
+		must(t, env.Engine.Jobs.Cancel(env.ctx, testAdmin, id))
 		calls := env.Host.Sim.Calls()
 		env.Engine.RunDue(env.ctx)
 		if j := env.job(id); j.Status != JobCancelled || j.FinishedAt.IsZero() {
@@ -892,11 +892,11 @@ func TestCancelAndRetry(t *testing.T) {
 		if env.Host.Sim.Calls() != calls {
 			t.Error("a cancelled job called the host")
 		}
-		if err := env.Engine.Jobs.Cancel(env.ctx, id); !errors.Is(err, apperr.ErrConflict) {
+		if err := env.Engine.Jobs.Cancel(env.ctx, testAdmin, id); !errors.Is(err, apperr.ErrConflict) {
 			t.Errorf("cancelling twice: %v, want a conflict", err)
 		}
-		must(t, env.Engine.Jobs.Retry(env.ctx, id))
-		if err := env.Engine.Jobs.Retry(env.ctx, id); !errors.Is(err, apperr.ErrConflict) {
+		must(t, env.Engine.Jobs.Retry(env.ctx, testAdmin, id))
+		if err := env.Engine.Jobs.Retry(env.ctx, testAdmin, id); !errors.Is(err, apperr.ErrConflict) {
 			t.Errorf("retrying a pending job: %v, want a conflict", err)
 		}
 		j, _ := env.settle(id)
@@ -904,10 +904,10 @@ func TestCancelAndRetry(t *testing.T) {
 			t.Fatalf("job %s after retry", j.Status)
 		}
 		env.checkHost(env.Host, true, []workspace{env.workspaceOf(j)}, seeded{})
-		if err := env.Engine.Jobs.Cancel(env.ctx, id); !errors.Is(err, apperr.ErrConflict) {
+		if err := env.Engine.Jobs.Cancel(env.ctx, testAdmin, id); !errors.Is(err, apperr.ErrConflict) {
 			t.Errorf("cancelling a finished job: %v, want a conflict", err)
 		}
-		if err := env.Engine.Jobs.Retry(env.ctx, id); !errors.Is(err, apperr.ErrConflict) {
+		if err := env.Engine.Jobs.Retry(env.ctx, testAdmin, id); !errors.Is(err, apperr.ErrConflict) {
 			t.Errorf("retrying a finished job: %v, want a conflict", err)
 		}
 	})
@@ -923,7 +923,7 @@ func TestCancelAndRetry(t *testing.T) {
 			env.Engine.RunDue(env.ctx)
 		}()
 		waitFor(t, func() bool { return h.Sim.RouteCalls()["POST /ocs/cloud/users"] == 1 })
-		must(t, env.Engine.Jobs.Cancel(env.ctx, id))
+		must(t, env.Engine.Jobs.Cancel(env.ctx, testAdmin, id))
 		<-done
 		j := env.job(id)
 		if j.Status != JobCancelled {
@@ -937,7 +937,7 @@ func TestCancelAndRetry(t *testing.T) {
 		if st := h.Sim.Snapshot(); len(st.Users) != 1 || len(st.GroupFolders) != 0 {
 			t.Errorf("the cancelled job went on: %d accounts, %d group folders", len(st.Users), len(st.GroupFolders))
 		}
-		must(t, env.Engine.Jobs.Retry(env.ctx, id))
+		must(t, env.Engine.Jobs.Retry(env.ctx, testAdmin, id))
 		j, _ = env.settle(id)
 		if j.Status != JobSucceeded {
 			t.Fatalf("job %s after retry", j.Status)
@@ -1134,7 +1134,7 @@ func TestDocumentsTheAssociationChangedAreNotOverwritten(t *testing.T) {
 				_, err := env.DB.ExecContext(env.ctx, `UPDATE provisioning_jobs SET state = $1 WHERE id = $2`, stateJSON(t, j.State), id)
 				must(t, err)
 			}
-			must(t, env.Engine.Jobs.Retry(env.ctx, id))
+			must(t, env.Engine.Jobs.Retry(env.ctx, testAdmin, id))
 			j, _ = env.settle(id)
 			if j.Status != JobSucceeded {
 				t.Fatalf("job %s %s after retry", j.Status, j.ErrorKey)

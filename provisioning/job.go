@@ -9,8 +9,10 @@ import (
 
 	"github.com/google/uuid"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
+	"archipel/onboarding"
 )
 
 // JobStatus is where a provisioning job stands.
@@ -375,38 +377,78 @@ func (s *Store) succeed(ctx context.Context, j *Job, worker string) error {
 		updated_at = $2, finished_at = $2 WHERE id = $3 AND claimed_by = $4 AND status = 'running'`, JobSucceeded, now, j.ID, j.claimedBy(worker))
 }
 
-// Retry puts a stopped job back in the queue, its failed step's attempts
-// reset; it resumes where it stopped.
-func (s *Store) Retry(ctx context.Context, jobID string) error {
+// jobInScope checks, in the workflow's transaction, that actor may act on
+// the job: staff who may decide (onboarding.MayDecide) of the job's host,
+// or an administrator. Anyone else gets not found, as if the job did not
+// exist: the scope is in the SQL.
+func jobInScope(ctx context.Context, tx *sql.Tx, actor *accounts.User, jobID, op string) error {
+	if !onboarding.MayDecide(actor) {
+		return apperr.New(apperr.NotFound, "error.not_found", op)
+	}
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM provisioning_jobs WHERE id = $1 AND ($2 OR (host_id = $3 AND $3 <> ''))`,
+		jobID, actor.Admin(), actor.HostID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.New(apperr.NotFound, "error.not_found", op)
+	}
+	return err
+}
+
+// Retry puts a stopped job back in the queue on behalf of actor, its
+// failed step's attempts reset; it resumes where it stopped. then (the
+// audit line) commits in the same transaction: all of it or nothing.
+//
+// Errors: not found for an actor who may not decide on the job's request
+// (jobInScope); conflict (prov.error.not_stopped) for a job that is not
+// stopped.
+func (s *Store) Retry(ctx context.Context, actor *accounts.User, jobID string, then ...database.Then) error {
+	const op = "provisioning: retry"
 	now := s.now()
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := jobInScope(ctx, tx, actor, jobID, op); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE provisioning_jobs SET status = $1, attempts = 0, next_run_at = $2, updated_at = $2, finished_at = NULL,
 			failing_since = NULL, notified_at = NULL, error_key = '', error_detail = ''
 			WHERE id = $3 AND status IN ('needs_attention', 'failed', 'cancelled', 'retry')`, JobPending, now, jobID)
 		if err != nil {
-			return database.MapError(err, "provisioning: retry")
+			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.New(apperr.Conflict, "prov.error.not_stopped", "provisioning: retry")
+			return apperr.New(apperr.Conflict, "prov.error.not_stopped", op)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE provisioning_steps SET attempts = 0 WHERE job_id = $1 AND status <> 'done'`, jobID)
-		return database.MapError(err, "provisioning: retry")
+		if _, err = tx.ExecContext(ctx, `UPDATE provisioning_steps SET attempts = 0 WHERE job_id = $1 AND status <> 'done'`, jobID); err != nil {
+			return err
+		}
+		return database.RunThen(tx, then)
 	})
+	return database.MapError(err, op)
 }
 
-// Cancel stops a job that has not succeeded; a running worker notices at
-// its next step. What was already created stays, and a retry resumes.
-func (s *Store) Cancel(ctx context.Context, jobID string) error {
+// Cancel stops a job that has not succeeded, on behalf of actor; a running
+// worker notices at its next step. What was already created stays, and a
+// retry resumes. then (the audit line) commits in the same transaction.
+//
+// Errors: not found as Retry; conflict (prov.error.not_cancellable) for a
+// job that succeeded or is cancelled already.
+func (s *Store) Cancel(ctx context.Context, actor *accounts.User, jobID string, then ...database.Then) error {
+	const op = "provisioning: cancel"
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, `UPDATE provisioning_jobs SET status = $1, claimed_by = '', lease_until = NULL, updated_at = $2, finished_at = $2
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := jobInScope(ctx, tx, actor, jobID, op); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE provisioning_jobs SET status = $1, claimed_by = '', lease_until = NULL, updated_at = $2, finished_at = $2
 		WHERE id = $3 AND status NOT IN ('succeeded', 'cancelled')`, JobCancelled, now, jobID)
-	if err != nil {
-		return database.MapError(err, "provisioning: cancel")
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.New(apperr.Conflict, "prov.error.not_cancellable", "provisioning: cancel")
-	}
-	return nil
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.Conflict, "prov.error.not_cancellable", op)
+		}
+		return database.RunThen(tx, then)
+	})
+	return database.MapError(err, op)
 }
 
 // reserve records that id (of kind "group", "user" or "folder") on a host

@@ -386,7 +386,7 @@ func TestServiceStepsStopAtPermanentFailuresAndResume(t *testing.T) {
 					t.Errorf("step %s: %s after %d attempts", target.step, st.Status, st.Attempts)
 				}
 				h.Sim.SetFaults(simulator.Faults{})
-				must(t, env.Engine.Jobs.Retry(env.ctx, id))
+				must(t, env.Engine.Jobs.Retry(env.ctx, testAdmin, id))
 				j, _ = env.settle(id)
 				if j.Status != JobSucceeded {
 					t.Fatalf("after retry: job %s %s", j.Status, j.ErrorKey)
@@ -527,7 +527,7 @@ func TestDisablingKeepsTheServicesAndErasureRemovesThem(t *testing.T) {
 	if j.Status != JobSucceeded {
 		t.Fatalf("job %s %s", j.Status, j.ErrorKey)
 	}
-	if _, err := env.Engine.DisableWorkspace(env.ctx, app.ID); err != nil {
+	if _, err := env.Engine.DisableWorkspace(env.ctx, testAdmin, app.ID); err != nil {
 		t.Fatalf("disable: %v", err)
 	}
 	env.checkServices(h, []*Job{j}, everything())

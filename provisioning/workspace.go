@@ -6,8 +6,10 @@ import (
 	"errors"
 	"time"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
+	"archipel/onboarding"
 	"archipel/provisioning/nextcloud"
 )
 
@@ -44,19 +46,31 @@ func (s *Store) Workspace(ctx context.Context, applicationID string) (*Workspace
 }
 
 // DisableWorkspace disables the association's account on the host's
-// Nextcloud (it can no longer log in; its data and shares stay) and records
-// when. A workspace disabled already is a conflict; a host that cannot be
-// reached is unavailable, with the reason's message key. then (the audit
-// line, the timeline entry, the association's e-mail) commits in the
-// transaction that records it: all of it or nothing; the account stays
-// disabled on the host either way, and a new try records it.
-func (e *Engine) DisableWorkspace(ctx context.Context, applicationID string, then ...func(*Workspace) database.Then) (*Workspace, error) {
+// Nextcloud (it can no longer log in; its data and shares stay) on behalf
+// of actor, and records when; then (the audit line, the timeline entry,
+// the association's e-mail), given the workspace, commits with that record
+// in one transaction. The call to the host comes first, outside any
+// transaction: should it fail, nothing is recorded.
+//
+// Errors: not found for an actor who may not decide on the request
+// (onboarding.MayDecide, of the workspace's host; administrators: every
+// host), as if there were no workspace; conflict when it is disabled
+// already; unavailable with the reason's message key for a host that
+// cannot be reached.
+func (e *Engine) DisableWorkspace(ctx context.Context, actor *accounts.User, applicationID string, then ...func(*Workspace) database.Then) (*Workspace, error) {
+	const op = "provisioning: disable workspace"
+	if !onboarding.MayDecide(actor) {
+		return nil, apperr.New(apperr.NotFound, "error.not_found", op)
+	}
 	w, err := e.Jobs.Workspace(ctx, applicationID)
 	if err != nil {
 		return nil, err
 	}
+	if !actor.Admin() && (actor.HostID == "" || w.HostID != actor.HostID) {
+		return nil, apperr.New(apperr.NotFound, "error.not_found", op)
+	}
 	if w.Disabled() {
-		return nil, apperr.New(apperr.Conflict, "prov.error.already_disabled", "provisioning: disable workspace")
+		return nil, apperr.New(apperr.Conflict, "prov.error.already_disabled", op)
 	}
 	h, err := e.Hosts.Get(ctx, w.HostID)
 	if err != nil {
@@ -76,28 +90,30 @@ func (e *Engine) DisableWorkspace(ctx context.Context, applicationID string, the
 		if f.Transient {
 			code = apperr.Unavailable
 		}
-		return nil, apperr.Wrap(code, f.Key, "provisioning: disable workspace", err)
+		return nil, apperr.Wrap(code, f.Key, op, err)
 	}
 	now := e.Jobs.now()
+	disabled := *w
+	disabled.DisabledAt = now
 	err = e.db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE workspaces SET disabled_at = $1 WHERE application_id = $2 AND disabled_at IS NULL`,
-			now, applicationID)
+		// The scope is in the SQL too.
+		res, err := tx.ExecContext(ctx, `UPDATE workspaces SET disabled_at = $1 WHERE application_id = $2 AND disabled_at IS NULL
+			AND ($3 OR (host_id = $4 AND $4 <> ''))`, now, applicationID, actor.Admin(), actor.HostID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.New(apperr.Conflict, "prov.error.already_disabled", "provisioning: disable workspace")
+			return apperr.New(apperr.Conflict, "prov.error.already_disabled", op)
 		}
 		for _, fn := range then {
-			if err := database.RunThen(tx, []database.Then{fn(w)}); err != nil {
+			if err := database.RunThen(tx, []database.Then{fn(&disabled)}); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, database.MapError(err, "provisioning: disable workspace")
+		return nil, database.MapError(err, op)
 	}
-	w.DisabledAt = now
-	return w, nil
+	return &disabled, nil
 }

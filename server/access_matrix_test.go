@@ -22,6 +22,7 @@ import (
 	"archipel/mail"
 	"archipel/onboarding"
 	"archipel/provisioning"
+	"archipel/rights"
 	"archipel/provisioning/nextcloud"
 	"archipel/provisioning/simulator"
 	"archipel/templates"
@@ -266,6 +267,12 @@ func matrixCases() map[string]matrixCase {
 		"POST /staff/requests/:id/effacer": {setup: func(m *matrixEnv, a *onboarding.Application) (url.Values, map[string]string) {
 			return url.Values{"erasure_nextcloud": {"keep"}}, nil
 		}},
+		"POST /staff/requests/:id/effacer/refuser": {setup: func(m *matrixEnv, a *onboarding.Application) (url.Values, map[string]string) {
+			if _, _, err := rights.NewStore(m.db, nil).AskErasure(m.ctx, a.ID, rights.NextcloudKeep); err != nil {
+				m.t.Fatal(err)
+			}
+			return url.Values{"refusal_reason": {"Nos statuts nous obligent à garder les adhésions."}}, nil
+		}},
 		"POST /staff/requests/:id/interview": {setup: func(m *matrixEnv, a *onboarding.Application) (url.Values, map[string]string) {
 			return url.Values{"version": {version(a)}, "interview_date": {date}, "interview_time": {"14:30"},
 				"interview_duration": {"60"}, "interview_mode": {"phone"}}, nil
@@ -295,7 +302,7 @@ func matrixCases() map[string]matrixCase {
 		}},
 		"POST /staff/requests/:id/provisioning/retry": {setup: func(m *matrixEnv, a *onboarding.Application) (url.Values, map[string]string) {
 			job := m.approve(a)
-			if err := m.engine.Jobs.Cancel(m.ctx, job.ID); err != nil {
+			if err := m.engine.Jobs.Cancel(m.ctx, &accounts.User{Role: accounts.RoleAdmin}, job.ID); err != nil {
 				m.t.Fatal(err)
 			}
 			return url.Values{}, nil

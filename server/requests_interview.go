@@ -206,8 +206,10 @@ func (h *Handler) interviewGuideSave(c *gin.Context) {
 		h.refuseInterview(c, app, http.StatusBadRequest, nil, notes, fe, "")
 		return
 	}
-	err := h.Onboarding.SaveGuideNotes(c.Request.Context(), app.ID, notes)
-	if errors.Is(err, apperr.ErrNotFound) {
+	// The audit line commits with the notes.
+	ctx, u := c.Request.Context(), userOf(c)
+	err := h.Onboarding.SaveGuideNotes(ctx, u, app.ID, notes, h.Accounts.RecordIn(ctx, u, "interview_notes_saved", app.HostID, app.ID, ""))
+	if apperr.KeyOf(err) == "err.interview.none" {
 		h.refuseInterview(c, app, http.StatusConflict, nil, notes, nil, "err.interview.none")
 		return
 	}
@@ -215,6 +217,5 @@ func (h *Handler) interviewGuideSave(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.audit(c, app, "interview_notes_saved", "")
 	redirect(c, "/staff/requests/"+app.ID+"/interview", "notes_saved")
 }

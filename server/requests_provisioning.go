@@ -39,12 +39,13 @@ func (h *Handler) provisioningRetry(c *gin.Context) {
 	if job == nil {
 		return
 	}
-	if err := h.Engine.Jobs.Retry(c.Request.Context(), job.ID); err != nil {
+	// The audit line commits with the retry.
+	ctx, u := c.Request.Context(), userOf(c)
+	if err := h.Engine.Jobs.Retry(ctx, u, job.ID, h.Accounts.RecordIn(ctx, u, "provisioning_retried", app.HostID, app.ID, "job "+job.ID)); err != nil {
 		h.refuseProvisioning(c, app, err)
 		return
 	}
 	h.Engine.Wake()
-	h.audit(c, app, "provisioning_retried", "job "+job.ID)
 	redirect(c, "/staff/requests/"+app.ID, "retried")
 }
 
@@ -59,11 +60,12 @@ func (h *Handler) provisioningCancel(c *gin.Context) {
 	if job == nil {
 		return
 	}
-	if err := h.Engine.Jobs.Cancel(c.Request.Context(), job.ID); err != nil {
+	// The audit line commits with the cancellation.
+	ctx, u := c.Request.Context(), userOf(c)
+	if err := h.Engine.Jobs.Cancel(ctx, u, job.ID, h.Accounts.RecordIn(ctx, u, "provisioning_cancelled", app.HostID, app.ID, "job "+job.ID)); err != nil {
 		h.refuseProvisioning(c, app, err)
 		return
 	}
-	h.audit(c, app, "provisioning_cancelled", "job "+job.ID)
 	redirect(c, "/staff/requests/"+app.ID, "cancelled")
 }
 
@@ -74,12 +76,12 @@ func (h *Handler) workspaceDisable(c *gin.Context) {
 	if app == nil {
 		return
 	}
-	ctx := c.Request.Context()
+	ctx, u := c.Request.Context(), userOf(c)
 	// The audit line, the timeline entry and the association's e-mail
 	// commit with the record of the disabling.
-	_, err := h.Engine.DisableWorkspace(ctx, app.ID,
+	_, err := h.Engine.DisableWorkspace(ctx, u, app.ID,
 		func(ws *provisioning.Workspace) database.Then {
-			return h.Accounts.RecordIn(ctx, userOf(c), "workspace_disabled", app.HostID, app.ID, "account "+ws.AccountID)
+			return h.Accounts.RecordIn(ctx, u, "workspace_disabled", app.HostID, app.ID, "account "+ws.AccountID)
 		},
 		func(*provisioning.Workspace) database.Then {
 			return h.Onboarding.AddEventIn(ctx, app.ID, "workspace_disabled", actorOf(c), "", true)

@@ -10,6 +10,7 @@ import (
 
 	"archipel/accounts"
 	"archipel/apperr"
+	"archipel/database"
 	"archipel/onboarding"
 	"archipel/provisioning"
 	"archipel/rights"
@@ -219,13 +220,15 @@ func (h *Handler) requestAddNote(c *gin.Context) {
 		h.refuseOnRequest(c, app, http.StatusBadRequest, "", fe, &f)
 		return
 	}
-	u := userOf(c)
-	n, err := h.Onboarding.AddNote(c.Request.Context(), u, app.ID, f)
+	// The audit line commits with the note.
+	ctx, u := c.Request.Context(), userOf(c)
+	_, err := h.Onboarding.AddNote(ctx, u, app.ID, f, func(n *onboarding.Note) database.Then {
+		return h.Accounts.RecordIn(ctx, u, "note_added", app.HostID, app.ID, "note "+strconv.FormatInt(n.ID, 10))
+	})
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	h.audit(c, app, "note_added", "note "+strconv.FormatInt(n.ID, 10))
 	redirect(c, "/staff/requests/"+app.ID, "note_added")
 }
 

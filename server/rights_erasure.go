@@ -129,7 +129,7 @@ func (h *Handler) erasureConfirm(c *gin.Context) {
 		return
 	}
 	if choice == rights.NextcloudDisable && st.Workspace && !st.WorkspaceDisabled {
-		if _, err := h.Engine.DisableWorkspace(ctx, app.ID); err != nil && !errors.Is(err, apperr.ErrConflict) {
+		if _, err := h.Engine.DisableWorkspace(ctx, userOf(c), app.ID); err != nil && !errors.Is(err, apperr.ErrConflict) {
 			if apperr.CodeOf(err) == apperr.Internal {
 				h.fail(c, err)
 				return

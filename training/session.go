@@ -254,11 +254,11 @@ func (s *Store) TrainerSessions(ctx context.Context, userID string, from, to tim
 // all of it or nothing.
 //
 // Errors: not found for an actor of another host; forbidden
-// (err.case.staff_only) for one of its host who may not record sessions
+// (error.forbidden) for one of its host who may not record sessions
 // (MayRecord); conflict (err.case.closed) when the case is closed.
 func (s *Store) AddSession(ctx context.Context, actor *accounts.User, c *Case, ss *Session, then ...func(*Session) database.Then) error {
 	const op = "training: add session"
-	if err := c.refuse(actor, c.MayRecord(actor), "err.case.staff_only", op); err != nil {
+	if err := c.refuse(actor, c.MayRecord(actor), "error.forbidden", op); err != nil {
 		return err
 	}
 	if c.Stage == StageClosed {
@@ -293,7 +293,7 @@ func (s *Store) AddSession(ctx context.Context, actor *accounts.User, c *Case, s
 // Errors: as AddSession, and not found for a session of another case.
 func (s *Store) UpdateSession(ctx context.Context, actor *accounts.User, c *Case, ss *Session, then ...func(*Session) database.Then) error {
 	const op = "training: update session"
-	if err := c.refuse(actor, c.MayRecord(actor), "err.case.staff_only", op); err != nil {
+	if err := c.refuse(actor, c.MayRecord(actor), "error.forbidden", op); err != nil {
 		return err
 	}
 	if c.Stage == StageClosed {

@@ -101,7 +101,7 @@ func MayEditCatalogue(actor *accounts.User, hostID string) bool {
 // of it or nothing.
 //
 // Errors: not found for an actor of another host (or a host that does not
-// exist); forbidden (err.case.staff_only) for a trainer of the host;
+// exist); forbidden (error.forbidden) for a trainer of the host;
 // invalid (the field's key) when the form does not validate.
 func (s *Store) AddTopic(ctx context.Context, actor *accounts.User, hostID string, f TopicForm, then ...func(Topic) database.Then) (Topic, error) {
 	const op = "training: add topic"
@@ -109,7 +109,7 @@ func (s *Store) AddTopic(ctx context.Context, actor *accounts.User, hostID strin
 		if actor == nil || actor.HostID != hostID || hostID == "" {
 			return Topic{}, apperr.New(apperr.NotFound, "error.not_found", op)
 		}
-		return Topic{}, apperr.New(apperr.Forbidden, "err.case.staff_only", op)
+		return Topic{}, apperr.New(apperr.Forbidden, "error.forbidden", op)
 	}
 	existing, err := s.Topics(ctx, hostID)
 	if err != nil {
