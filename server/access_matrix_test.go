@@ -22,9 +22,9 @@ import (
 	"archipel/mail"
 	"archipel/onboarding"
 	"archipel/provisioning"
-	"archipel/rights"
 	"archipel/provisioning/nextcloud"
 	"archipel/provisioning/simulator"
+	"archipel/rights"
 	"archipel/templates"
 )
 

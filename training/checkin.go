@@ -59,7 +59,20 @@ var (
 	answerableList = checkinList(CheckinStatus.Answerable)
 	waitingList    = checkinList(CheckinStatus.Waiting)
 	notSentList    = checkinList(func(s CheckinStatus) bool { return s == CheckinScheduled || s == CheckinSending })
+
+	// The single statuses the dispatcher's claims compare with.
+	scheduledSQL = statusSQL(CheckinScheduled)
+	sendingSQL   = statusSQL(CheckinSending)
+	sentSQL      = statusSQL(CheckinSent)
+	remindingSQL = statusSQL(CheckinReminding)
+	remindedSQL  = statusSQL(CheckinReminded)
 )
+
+// statusSQL is one status as a quoted SQL literal, written like the lists
+// (empty, and so an SQL error, for a status missing from CheckinStatuses).
+func statusSQL(one CheckinStatus) string {
+	return checkinList(func(s CheckinStatus) bool { return s == one })
+}
 
 // Waiting reports whether the check-in waits for an answer.
 func (s CheckinStatus) Waiting() bool {

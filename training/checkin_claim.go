@@ -28,10 +28,10 @@ type Queuer func(tx *sql.Tx, k *CheckIn) error
 // the e-mail, in one transaction; nil when none is due.
 func (s *Store) sendDue(ctx context.Context, hash string, queue Queuer) (*CheckIn, error) {
 	now := s.now()
-	const due = `((status = 'scheduled' AND due_at <= $3) OR (status = 'sending' AND lease_until < $3))`
-	return s.mark(ctx, queue, "training: send check-in", `UPDATE checkins SET status = 'sent', sent_at = $1, token_hash = $2, claimed_by = '', lease_until = NULL
+	due := `((status = ` + scheduledSQL + ` AND due_at <= $3) OR (status = ` + sendingSQL + ` AND lease_until < $3))`
+	return s.mark(ctx, queue, "training: send check-in", `UPDATE checkins SET status = `+sentSQL+`, sent_at = $1, token_hash = $2, claimed_by = '', lease_until = NULL
 		WHERE id = (SELECT k.id FROM checkins k JOIN cases c ON c.id = k.case_id
-			WHERE c.checkins_stopped = FALSE AND ((k.status = 'scheduled' AND k.due_at <= $3) OR (k.status = 'sending' AND k.lease_until < $3))
+			WHERE c.checkins_stopped = FALSE AND ((k.status = `+scheduledSQL+` AND k.due_at <= $3) OR (k.status = `+sendingSQL+` AND k.lease_until < $3))
 			ORDER BY k.due_at, k.id LIMIT 1)
 		AND `+due+` RETURNING id, case_id, offset_days`, now, hash, now)
 }
@@ -41,10 +41,10 @@ func (s *Store) sendDue(ctx context.Context, hash string, queue Queuer) (*CheckI
 // first, and lets queue write the reminder, in one transaction; nil when none.
 func (s *Store) remindNext(ctx context.Context, sentBefore time.Time, hash string, queue Queuer) (*CheckIn, error) {
 	now := s.now()
-	const due = `((status = 'sent' AND sent_at <= $3) OR (status = 'reminding' AND lease_until < $1))`
-	return s.mark(ctx, queue, "training: remind check-in", `UPDATE checkins SET status = 'reminded', reminded_at = $1, token_hash = $2, claimed_by = '', lease_until = NULL
+	due := `((status = ` + sentSQL + ` AND sent_at <= $3) OR (status = ` + remindingSQL + ` AND lease_until < $1))`
+	return s.mark(ctx, queue, "training: remind check-in", `UPDATE checkins SET status = `+remindedSQL+`, reminded_at = $1, token_hash = $2, claimed_by = '', lease_until = NULL
 		WHERE id = (SELECT k.id FROM checkins k JOIN cases c ON c.id = k.case_id
-			WHERE c.checkins_stopped = FALSE AND ((k.status = 'sent' AND k.sent_at <= $3) OR (k.status = 'reminding' AND k.lease_until < $1))
+			WHERE c.checkins_stopped = FALSE AND ((k.status = `+sentSQL+` AND k.sent_at <= $3) OR (k.status = `+remindingSQL+` AND k.lease_until < $1))
 			ORDER BY k.sent_at, k.id LIMIT 1)
 		AND `+due+` RETURNING id, case_id, offset_days`, now, hash, sentBefore.UTC())
 }
@@ -75,7 +75,7 @@ func (s *Store) mark(ctx context.Context, queue Queuer, op, query string, args .
 // expireUnanswered closes the check-ins reminded before remindedBefore and
 // still unanswered, and flags their cases; it returns how many it closed.
 func (s *Store) expireUnanswered(ctx context.Context, remindedBefore time.Time, flagged func(tx *sql.Tx, caseID string) error) (int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, case_id FROM checkins WHERE status = 'reminded' AND reminded_at <= $1`, remindedBefore.UTC())
+	rows, err := s.db.QueryContext(ctx, `SELECT id, case_id FROM checkins WHERE status = `+remindedSQL+` AND reminded_at <= $1`, remindedBefore.UTC())
 	if err != nil {
 		return 0, database.MapError(err, "training: expire check-ins")
 	}
@@ -96,7 +96,7 @@ func (s *Store) expireUnanswered(ctx context.Context, remindedBefore time.Time, 
 	n := 0
 	for _, p := range todo {
 		err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-			res, err := tx.ExecContext(ctx, `UPDATE checkins SET status = $1 WHERE id = $2 AND status = 'reminded'`, CheckinExpired, p.id)
+			res, err := tx.ExecContext(ctx, `UPDATE checkins SET status = $1 WHERE id = $2 AND status = `+remindedSQL, CheckinExpired, p.id)
 			if err != nil {
 				return err
 			}
@@ -150,9 +150,9 @@ func (s *Store) Advance(ctx context.Context, by time.Duration) (int, error) {
 	n := 0
 	type shift struct{ table, col, where string }
 	for _, sh := range []shift{
-		{"checkins", "due_at", `status = 'scheduled'`},
-		{"checkins", "sent_at", `status = 'sent' AND sent_at IS NOT NULL`},
-		{"checkins", "reminded_at", `status = 'reminded' AND reminded_at IS NOT NULL`},
+		{"checkins", "due_at", `status = ` + scheduledSQL},
+		{"checkins", "sent_at", `status = ` + sentSQL + ` AND sent_at IS NOT NULL`},
+		{"checkins", "reminded_at", `status = ` + remindedSQL + ` AND reminded_at IS NOT NULL`},
 		{"cases", "opened_at", `closed_at IS NULL`},
 	} {
 		rows, err := s.db.QueryContext(ctx, `SELECT id, `+sh.col+` FROM `+sh.table+` WHERE `+sh.where)

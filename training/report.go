@@ -160,7 +160,7 @@ func (s *Store) Report(ctx context.Context, hostID string, p Period) ([]ReportRo
 		return nil, err
 	}
 	err = each(`SELECT c.host_id, k.rating FROM checkins k JOIN cases c ON c.id = k.case_id
-		WHERE ($1 = '' OR c.host_id = $1) AND k.status = 'answered' AND k.answered_at >= $2 AND k.answered_at < $3`,
+		WHERE ($1 = '' OR c.host_id = $1) AND k.status = `+statusSQL(CheckinAnswered)+` AND k.answered_at >= $2 AND k.answered_at < $3`,
 		func(r *ReportRow, row interface{ Scan(...any) error }) error {
 			r.Answers = 1
 			return row.Scan(&r.RatingSum)

@@ -46,6 +46,17 @@ func TestCheckinListsAreWrittenFromTheConstants(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the single statuses the claims compare with", func(t *testing.T) {
+		for sql, want := range map[string]CheckinStatus{scheduledSQL: CheckinScheduled, sendingSQL: CheckinSending,
+			sentSQL: CheckinSent, remindingSQL: CheckinReminding, remindedSQL: CheckinReminded} {
+			if got := parseCheckinList(t, sql); !slices.Equal(got, []CheckinStatus{want}) {
+				t.Errorf("%s written as %v", want, got)
+			}
+		}
+		if got := statusSQL(CheckinStatus("unknown")); got != "" {
+			t.Errorf("a status missing from CheckinStatuses is written %q", got)
+		}
+	})
 	t.Run("every status is listed once", func(t *testing.T) {
 		seen := map[CheckinStatus]bool{}
 		for _, s := range CheckinStatuses {
