@@ -39,6 +39,9 @@ type Config struct {
 	MailsPerHour    int
 	MetricsAddr     string
 	MetricsToken    string
+	// Pprof serves Go's profiles on the metrics address, for performance
+	// work (README: Performance and footprint).
+	Pprof bool
 	// ChatonsPrivate lets Archipel read ChatonsInfos files on private and
 	// loopback addresses (a host on the same local network).
 	ChatonsPrivate bool
@@ -78,6 +81,7 @@ func (c *Config) settings() []setting {
 		{"mails-per-hour", "ARCHIPEL_MAILS_PER_HOUR", "10", "e-mails (links, resends, resets) one address may ask for per hour", false, &c.MailsPerHour},
 		{"metrics-addr", "ARCHIPEL_METRICS_ADDR", "", "separate host:port serving Prometheus /metrics (e.g. 127.0.0.1:9090); empty: none", false, &c.MetricsAddr},
 		{"metrics-token", "ARCHIPEL_METRICS_TOKEN", "", "bearer token required on /metrics; when set without metrics-addr, /metrics is served on the main port", true, &c.MetricsToken},
+		{"pprof", "ARCHIPEL_PPROF", "false", "also serve Go's profiles (/debug/pprof/) on metrics-addr, behind metrics-token when set", false, &c.Pprof},
 		{"oidc-issuer", "ARCHIPEL_OIDC_ISSUER", "", "OpenID Connect issuer URL of the identity provider staff may sign in with; empty: passwords only", false, &c.OIDCIssuer},
 		{"oidc-client-id", "ARCHIPEL_OIDC_CLIENT_ID", "", "client id registered at the identity provider", false, &c.OIDCClientID},
 		{"oidc-client-secret", "ARCHIPEL_OIDC_CLIENT_SECRET", "", "client secret registered at the identity provider", true, &c.OIDCClientSecret},
@@ -254,6 +258,9 @@ func (c *Config) validate() error {
 		} else if c.MetricsAddr == c.Addr {
 			errs = append(errs, errors.New("ARCHIPEL_METRICS_ADDR must differ from ARCHIPEL_ADDR (leave it empty and set ARCHIPEL_METRICS_TOKEN to serve /metrics on the main port)"))
 		}
+	}
+	if c.Pprof && c.MetricsAddr == "" {
+		errs = append(errs, errors.New("ARCHIPEL_PPROF needs ARCHIPEL_METRICS_ADDR: profiles are served only on that separate port, never on the public one"))
 	}
 	if err := c.oidc().Validate(); err != nil {
 		errs = append(errs, err)

@@ -123,6 +123,7 @@ func TestMetricsSettings(t *testing.T) {
 		{"a separate address keeps /metrics off the main port", []string{"--metrics-addr", "127.0.0.1:9090", "--metrics-token", "tok"}, "", ""},
 		{"an address that is not host:port is refused", []string{"--metrics-addr", "9090"}, "", "ARCHIPEL_METRICS_ADDR"},
 		{"the main address is refused", []string{"--addr", ":8080", "--metrics-addr", ":8080"}, "", "must differ"},
+		{"profiles without a separate address are refused", []string{"--pprof", "true", "--metrics-token", "tok"}, "", "ARCHIPEL_PPROF needs ARCHIPEL_METRICS_ADDR"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg, err := loadConfig(flag.NewFlagSet("t", flag.ContinueOnError), c.args, nil)
@@ -157,7 +158,38 @@ func TestMetricsListenerServesOnlyMetrics(t *testing.T) {
 	for _, c := range []struct {
 		path, token string
 		want        int
-	}{{"/metrics", "tok", 200}, {"/metrics", "", 401}, {"/", "tok", 404}, {"/staff/login", "tok", 404}} {
+	}{{"/metrics", "tok", 200}, {"/metrics", "", 401}, {"/", "tok", 404}, {"/staff/login", "tok", 404}, {"/debug/pprof/heap", "tok", 404}} {
+		req, _ := http.NewRequest(http.MethodGet, base+c.path, nil)
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != c.want {
+			t.Errorf("GET %s (token %q): %d, want %d", c.path, c.token, res.StatusCode, c.want)
+		}
+	}
+}
+
+func TestProfilesOnlyWhenAskedAndBehindTheToken(t *testing.T) {
+	cfg, err := loadConfig(flag.NewFlagSet("t", flag.ContinueOnError), []string{"--metrics-addr", "127.0.0.1:0", "--metrics-token", "tok", "--pprof", "true"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	srv, ln, err := serveMetrics(cfg, metrics.New(), errc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	base := "http://" + ln.String()
+	for _, c := range []struct {
+		path, token string
+		want        int
+	}{{"/debug/pprof/heap", "tok", 200}, {"/debug/pprof/heap", "", 401}, {"/debug/pprof/allocs", "tok", 200}, {"/debug/pprof/profile?seconds=1", "", 401}, {"/metrics", "tok", 200}} {
 		req, _ := http.NewRequest(http.MethodGet, base+c.path, nil)
 		if c.token != "" {
 			req.Header.Set("Authorization", "Bearer "+c.token)

@@ -43,14 +43,18 @@ const loadConcurrency = 64
 //	go test -run '^$' -bench Load -benchtime 2000x .
 //
 // ARCHIPEL_LOAD_BINARY names a binary built elsewhere (another commit) to
-// measure instead of building this one.
+// measure instead of building this one. ARCHIPEL_LOAD_PROFILE=DIR writes
+// the service's profiles there (its heap when idle and after the load, its
+// allocations, and a CPU profile of the first ARCHIPEL_LOAD_PROFILE_SECONDS
+// of the load, 20 by default), for `go tool pprof`.
 func BenchmarkLoad(b *testing.B) {
 	ctx := context.Background()
 	dir := b.TempDir()
 	bin := os.Getenv("ARCHIPEL_LOAD_BINARY")
 	if bin == "" {
 		bin = filepath.Join(dir, "archipel")
-		build := exec.Command("go", "build", "-o", bin, ".")
+		// Built as the Dockerfile and the README build it.
+		build := exec.Command("go", "build", "-tags", "nomsgpack", "-trimpath", "-ldflags", "-s -w", "-o", bin, ".")
 		if out, err := build.CombinedOutput(); err != nil {
 			b.Fatalf("go build: %v\n%s", err, out)
 		}
@@ -73,9 +77,13 @@ func BenchmarkLoad(b *testing.B) {
 	db.Close()
 
 	addr := freeAddr(b)
-	var logs bytes.Buffer
+	var logs lockedBuffer
 	srv := exec.Command(bin, "serve")
 	srv.Env = append(env, "ARCHIPEL_ADDR="+addr, "ARCHIPEL_MIGRATE=false")
+	prof := newLoadProfiler(b)
+	if prof != nil {
+		srv.Env = append(srv.Env, "ARCHIPEL_METRICS_ADDR="+prof.addr, "ARCHIPEL_PPROF=true")
+	}
 	srv.Stdout, srv.Stderr = &logs, &logs
 	if err := srv.Start(); err != nil {
 		b.Fatal(err)
@@ -87,7 +95,12 @@ func BenchmarkLoad(b *testing.B) {
 	base := "http://" + addr
 	client := loadClient()
 	waitReady(b, client, base+"/readyz", &logs)
+	// Idle is once the day's tasks, which run at start, have ended.
+	waitLogged(b, &logs, "start-up tasks ended")
 	idle := residentKB(srv.Process.Pid)
+	prof.save(b, "idle.heap", "heap")
+	prof.startCPU(b)
+	idleAnon, idleFile := procStatus(srv.Process.Pid, "RssAnon:"), procStatus(srv.Process.Pid, "RssFile:")
 
 	entry := firstEntry(b, client, base)
 	pages := []struct{ name, path string }{
@@ -126,11 +139,115 @@ func BenchmarkLoad(b *testing.B) {
 			b.ReportMetric(float64(len(body))/1024, "page-KB")
 		})
 	}
+	prof.save(b, "loaded.heap", "heap")
+	prof.save(b, "allocs", "allocs")
 	b.Run("memory", func(b *testing.B) {
 		b.ReportMetric(float64(idle)/1024, "idle-rss-MB")
+		// What the idle figure is made of: the heap and stacks (anonymous)
+		// and the pages of the binary and the database file read so far.
+		b.ReportMetric(float64(idleAnon)/1024, "idle-anon-MB")
+		b.ReportMetric(float64(idleFile)/1024, "idle-file-MB")
 		b.ReportMetric(float64(residentKB(srv.Process.Pid))/1024, "loaded-rss-MB")
 		b.ReportMetric(float64(peakKB(srv.Process.Pid))/1024, "peak-rss-MB")
 	})
+}
+
+// loadProfiler fetches the service's profiles from its metrics port
+// (ARCHIPEL_PPROF) into a directory; a nil one does nothing.
+type loadProfiler struct {
+	dir, addr string
+	client    *http.Client
+}
+
+func newLoadProfiler(b *testing.B) *loadProfiler {
+	dir := os.Getenv("ARCHIPEL_LOAD_PROFILE")
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		b.Fatal(err)
+	}
+	return &loadProfiler{dir: dir, addr: freeAddr(b), client: &http.Client{Timeout: 5 * time.Minute}}
+}
+
+// save writes the named profile (after a garbage collection for the heap).
+func (p *loadProfiler) save(b *testing.B, file, name string) {
+	if p == nil {
+		return
+	}
+	if err := p.fetch(name+"?gc=1", file); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// startCPU profiles the CPU while the load runs; the profile is written
+// when its time is over, or cut short by the end of the benchmark.
+func (p *loadProfiler) startCPU(b *testing.B) {
+	if p == nil {
+		return
+	}
+	secs := os.Getenv("ARCHIPEL_LOAD_PROFILE_SECONDS")
+	if secs == "" {
+		secs = "20"
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.fetch("profile?seconds="+secs, "cpu.prof") }()
+	b.Cleanup(func() {
+		if err := <-done; err != nil {
+			b.Error(err)
+		}
+	})
+}
+
+func (p *loadProfiler) fetch(query, file string) error {
+	resp, err := p.client.Get("http://" + p.addr + "/debug/pprof/" + query)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET /debug/pprof/%s = %d", query, resp.StatusCode)
+	}
+	f, err := os.Create(filepath.Join(p.dir, file))
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// lockedBuffer is a process's output, written by exec's goroutine and read
+// by the benchmark.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// waitLogged waits, at most two minutes, for the service to log line.
+func waitLogged(b *testing.B, logs *lockedBuffer, line string) {
+	b.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !strings.Contains(logs.String(), line) {
+		if time.Now().After(deadline) {
+			b.Fatalf("archipel serve did not log %q in two minutes:\n%s", line, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // loadRounds is how many times each page and its reference are measured.
@@ -274,7 +391,7 @@ func startBare(b *testing.B, client *http.Client, pages map[string][]byte, types
 		}
 	}
 	addr := freeAddr(b)
-	var logs bytes.Buffer
+	var logs lockedBuffer
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), envBareDir+"="+dir, envBareAddr+"="+addr)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
@@ -317,7 +434,7 @@ func freeAddr(b *testing.B) string {
 
 // waitReady polls the readiness route until the service answers 200, for
 // at most a minute (the start migrates nothing: the data is seeded).
-func waitReady(b *testing.B, client *http.Client, url string, logs *bytes.Buffer) {
+func waitReady(b *testing.B, client *http.Client, url string, logs *lockedBuffer) {
 	b.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {

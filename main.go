@@ -256,7 +256,14 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 	}
 	retention := &rights.Enforcer{DB: db, OutboxDir: outboxDir, Logger: logger}
-	sched, err := startScheduler(ctx, db, engine.Worker(), logger, retentionTask(retention),
+	// The day's tasks run at start when their hour has passed (a replica
+	// started late still does the day's work); their garbage, like the
+	// start's, goes back to the system once they have ended.
+	settled := func() {
+		debug.FreeOSMemory()
+		logger.Info("start-up tasks ended")
+	}
+	sched, err := startScheduler(ctx, db, engine.Worker(), logger, settled, retentionTask(retention),
 		dailyTask{name: "usage-readings", hour: 6, minute: 15, run: usage.ReadAll},
 		dailyTask{name: "staff-digest", hour: 7, minute: 30, run: func(ctx context.Context) error {
 			_, err := notifier.SendDigests(ctx)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"archipel/metrics"
@@ -20,7 +21,8 @@ func metricsTokenOnMainPort(cfg *Config) string {
 }
 
 // serveMetrics serves /metrics alone on cfg.MetricsAddr (a port kept off
-// the public ingress); its token, when set, is required there too.
+// the public ingress), and Go's profiles there when cfg.Pprof is set; its
+// token, when set, is required for both.
 func serveMetrics(cfg *Config, obs *metrics.Metrics, errc chan<- error) (*http.Server, net.Addr, error) {
 	ln, err := net.Listen("tcp", cfg.MetricsAddr)
 	if err != nil {
@@ -28,7 +30,15 @@ func serveMetrics(cfg *Config, obs *metrics.Metrics, errc chan<- error) (*http.S
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", obs.Handler(cfg.MetricsToken))
+	if cfg.Pprof {
+		mux.Handle("/debug/pprof/", metrics.RequireToken(cfg.MetricsToken, "pprof", http.HandlerFunc(pprof.Index)))
+		mux.Handle("/debug/pprof/profile", metrics.RequireToken(cfg.MetricsToken, "pprof", http.HandlerFunc(pprof.Profile)))
+		mux.Handle("/debug/pprof/trace", metrics.RequireToken(cfg.MetricsToken, "pprof", http.HandlerFunc(pprof.Trace)))
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	if cfg.Pprof {
+		srv.WriteTimeout = 5 * time.Minute // a CPU profile or a trace lasts ?seconds=
+	}
 	go func() {
 		if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
 			errc <- fmt.Errorf("metrics: %w", err)

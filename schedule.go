@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
@@ -32,16 +33,23 @@ const (
 )
 
 // startScheduler runs the service's periodic tasks with gocron in
-// Europe/Paris time; stop it with Shutdown.
-func startScheduler(ctx context.Context, db *database.DB, worker string, logger *slog.Logger, tasks ...dailyTask) (gocron.Scheduler, error) {
+// Europe/Paris time; stop it with Shutdown. Each task first looks at once;
+// settled, when not nil, is called once every first look has ended.
+func startScheduler(ctx context.Context, db *database.DB, worker string, logger *slog.Logger, settled func(), tasks ...dailyTask) (gocron.Scheduler, error) {
 	s, err := gocron.NewScheduler(gocron.WithLocation(templates.Paris))
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: %w", err)
 	}
+	var first sync.WaitGroup
+	first.Add(len(tasks))
 	for _, t := range tasks {
+		var once sync.Once
 		_, err := s.NewJob(
 			gocron.DurationJob(dailyLook),
-			gocron.NewTask(func() { runDaily(ctx, db, worker, logger, t, time.Now()) }),
+			gocron.NewTask(func() {
+				defer once.Do(first.Done)
+				runDaily(ctx, db, worker, logger, t, time.Now())
+			}),
 			gocron.WithName(t.name),
 			gocron.WithSingletonMode(gocron.LimitModeReschedule),
 			gocron.WithStartAt(gocron.WithStartImmediately()),
@@ -51,6 +59,12 @@ func startScheduler(ctx context.Context, db *database.DB, worker string, logger 
 		}
 	}
 	s.Start()
+	if settled != nil {
+		go func() {
+			first.Wait()
+			settled()
+		}()
+	}
 	return s, nil
 }
 

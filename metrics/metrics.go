@@ -161,7 +161,12 @@ func (m *Metrics) Mail(template string, err error) {
 // Handler serves the metrics in Prometheus' text format. With a token,
 // only a request bearing it (Authorization: Bearer …) is answered.
 func (m *Metrics) Handler(token string) http.Handler {
-	h := promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
+	return RequireToken(token, "metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
+}
+
+// RequireToken lets through only requests bearing token (any request when
+// it is empty); the others get a 401 naming realm.
+func RequireToken(token, realm string, h http.Handler) http.Handler {
 	if token == "" {
 		return h
 	}
@@ -169,7 +174,7 @@ func (m *Metrics) Handler(token string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got := []byte(r.Header.Get("Authorization"))
 		if subtle.ConstantTimeCompare(got, want) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			w.Header().Set("WWW-Authenticate", `Bearer realm="`+realm+`"`)
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
