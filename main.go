@@ -187,7 +187,7 @@ func serve(ctx context.Context, cfg *Config, stdout io.Writer, demo bool) error 
 		}
 	}
 	engine := provisioning.NewEngine(db, hosts, apps, postman, logger, provisioning.Options{BaseURL: cfg.BaseURL, OnStep: obs.Step})
-	obs.ObserveJobs(engine.Jobs.CountByStatus, provisioning.JobStatusNames(), logger)
+	obs.ObserveJobs(engine.Jobs.CountByKindAndStatus, provisioning.JobKindNames(), provisioning.JobStatusNames(), logger)
 	accompaniment := training.NewStore(db, nil)
 	if demo {
 		accompaniment.EnableDemo() // the admin dashboard's "make time pass" button

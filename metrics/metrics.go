@@ -78,18 +78,21 @@ func (m *Metrics) ObserveDB(db *sql.DB, dialect string) {
 	m.Registry.MustRegister(collectors.NewDBStatsCollector(db, dialect))
 }
 
-// ObserveJobs exports the number of provisioning jobs in each state, read
-// at each scrape from the database (so every replica reports the same).
-func (m *Metrics) ObserveJobs(count func(ctx context.Context) (map[string]int, error), states []string, logger *slog.Logger) {
-	m.Registry.MustRegister(&jobsCollector{count: count, states: states, logger: logger,
-		desc: prometheus.NewDesc("archipel_provisioning_jobs", "Provisioning jobs by state (whole archipelago).", []string{"state"}, nil)})
+// ObserveJobs exports the number of jobs of the provisioning engine of
+// each kind (provision: creating a workspace; cleanup: deleting one at an
+// erasure) in each state, read at each scrape from the database (so every
+// replica reports the same). Every kind and state is exported, zeros too.
+func (m *Metrics) ObserveJobs(count func(ctx context.Context) (map[string]map[string]int, error), kinds, states []string, logger *slog.Logger) {
+	m.Registry.MustRegister(&jobsCollector{count: count, kinds: kinds, states: states, logger: logger,
+		desc: prometheus.NewDesc("archipel_provisioning_jobs", "Jobs of the provisioning engine by kind (provision, cleanup) and state (whole archipelago).",
+			[]string{"kind", "state"}, nil)})
 }
 
 type jobsCollector struct {
-	count  func(ctx context.Context) (map[string]int, error)
-	states []string
-	logger *slog.Logger
-	desc   *prometheus.Desc
+	count         func(ctx context.Context) (map[string]map[string]int, error)
+	kinds, states []string
+	logger        *slog.Logger
+	desc          *prometheus.Desc
 }
 
 func (c *jobsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
@@ -103,8 +106,10 @@ func (c *jobsCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.NewInvalidMetric(c.desc, err)
 		return
 	}
-	for _, s := range c.states {
-		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[s]), s)
+	for _, k := range c.kinds {
+		for _, s := range c.states {
+			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[k][s]), k, s)
+		}
 	}
 }
 

@@ -94,3 +94,23 @@ func TestCountersMove(t *testing.T) {
 		}
 	})
 }
+
+func TestJobsAreCountedByKindAndState(t *testing.T) {
+	m := New()
+	counts := map[string]map[string]int{"provision": {"succeeded": 3, "running": 1}, "cleanup": {"needs_attention": 1}}
+	m.ObserveJobs(func(context.Context) (map[string]map[string]int, error) { return counts, nil },
+		[]string{"provision", "cleanup"}, []string{"running", "succeeded", "needs_attention"}, nil)
+	want := `
+# HELP archipel_provisioning_jobs Jobs of the provisioning engine by kind (provision, cleanup) and state (whole archipelago).
+# TYPE archipel_provisioning_jobs gauge
+archipel_provisioning_jobs{kind="cleanup",state="needs_attention"} 1
+archipel_provisioning_jobs{kind="cleanup",state="running"} 0
+archipel_provisioning_jobs{kind="cleanup",state="succeeded"} 0
+archipel_provisioning_jobs{kind="provision",state="needs_attention"} 0
+archipel_provisioning_jobs{kind="provision",state="running"} 1
+archipel_provisioning_jobs{kind="provision",state="succeeded"} 3
+`
+	if err := testutil.GatherAndCompare(m.Registry, strings.NewReader(want), "archipel_provisioning_jobs"); err != nil {
+		t.Error(err)
+	}
+}

@@ -74,6 +74,7 @@ type Stopped struct {
 	Association   string
 	HostName      string
 	Status        JobStatus // JobNeedsAttention or JobFailed
+	Kind          JobKind   // a creation, or the clean-up of an erased request's workspace
 	ErrorKey      string
 	Since         time.Time // when it stopped
 }
@@ -93,7 +94,7 @@ func (s *Store) StoppedJobs(ctx context.Context, actor *accounts.User) ([]Stoppe
 	default:
 		return nil, apperr.New(apperr.Forbidden, "error.forbidden", "provisioning: stopped jobs")
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT j.id, j.application_id, j.plan, h.name, j.status, j.error_key, COALESCE(j.finished_at, j.updated_at)
+	rows, err := s.db.QueryContext(ctx, `SELECT j.id, j.application_id, j.plan, h.name, j.status, j.kind, j.error_key, j.finished_at, j.updated_at
 		FROM provisioning_jobs j JOIN hosts h ON h.id = j.host_id
 		WHERE `+where+` ORDER BY CASE j.status WHEN 'needs_attention' THEN 0 ELSE 1 END, j.updated_at`, args...)
 	if err != nil {
@@ -104,8 +105,14 @@ func (s *Store) StoppedJobs(ctx context.Context, actor *accounts.User) ([]Stoppe
 	for rows.Next() {
 		var st Stopped
 		var plan string
-		if err := rows.Scan(&st.JobID, &st.ApplicationID, &plan, &st.HostName, &st.Status, &st.ErrorKey, &st.Since); err != nil {
+		// Two columns rather than COALESCE: SQLite gives an expression no
+		// declared type, and the driver then returns its text.
+		var finished sql.NullTime
+		if err := rows.Scan(&st.JobID, &st.ApplicationID, &plan, &st.HostName, &st.Status, &st.Kind, &st.ErrorKey, &finished, &st.Since); err != nil {
 			return nil, database.MapError(err, "provisioning: stopped jobs")
+		}
+		if finished.Valid {
+			st.Since = finished.Time
 		}
 		var p Plan
 		if json.Unmarshal([]byte(plan), &p) == nil {

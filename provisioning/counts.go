@@ -12,23 +12,32 @@ func JobStatusNames() []string {
 		string(JobNeedsAttention), string(JobFailed), string(JobCancelled)}
 }
 
-// CountByStatus returns how many jobs of the whole archipelago stand in
-// each status (statuses without jobs are absent). It is for operators'
-// metrics: no host scope, no personal data.
-func (s *Store) CountByStatus(ctx context.Context) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT status, COUNT(*) FROM provisioning_jobs GROUP BY status`)
+// JobKindNames lists every kind of job, for reports that show zeros too.
+func JobKindNames() []string {
+	return []string{string(KindProvision), string(KindCleanup)}
+}
+
+// CountByKindAndStatus returns how many jobs of the whole archipelago of
+// each kind (creating a workspace, or deleting one at an erasure) stand in
+// each status; kinds and statuses without jobs are absent. It is for
+// operators' metrics: no host scope, no personal data.
+func (s *Store) CountByKindAndStatus(ctx context.Context) (map[string]map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, status, COUNT(*) FROM provisioning_jobs GROUP BY kind, status`)
 	if err != nil {
 		return nil, fmt.Errorf("provisioning: count jobs: %w", err)
 	}
 	defer rows.Close()
-	counts := map[string]int{}
+	counts := map[string]map[string]int{}
 	for rows.Next() {
-		var st string
+		var kind, st string
 		var n int
-		if err := rows.Scan(&st, &n); err != nil {
+		if err := rows.Scan(&kind, &st, &n); err != nil {
 			return nil, fmt.Errorf("provisioning: count jobs: %w", err)
 		}
-		counts[st] = n
+		if counts[kind] == nil {
+			counts[kind] = map[string]int{}
+		}
+		counts[kind][st] = n
 	}
 	return counts, rows.Err()
 }

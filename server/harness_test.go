@@ -122,7 +122,7 @@ func newTestAppWith(t *testing.T, opts server.Options) *testApp {
 	app.Postman = postman
 	app.Engine = provisioning.NewEngine(db, app.Hosts, apps, postman, logger, provisioning.Options{BaseURL: app.Server.URL,
 		BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, CallTimeout: 5 * time.Second, OnStep: app.Metrics.Step})
-	app.Metrics.ObserveJobs(app.Engine.Jobs.CountByStatus, provisioning.JobStatusNames(), logger)
+	app.Metrics.ObserveJobs(app.Engine.Jobs.CountByKindAndStatus, provisioning.JobKindNames(), provisioning.JobStatusNames(), logger)
 	dataRights := rights.NewStore(db, nil)
 	dataRights.OutboxDir = outbox.Outbox.Dir()
 	dataRights.Postman = postman

@@ -128,7 +128,7 @@ func TestMetricsAfterAProvisioningRun(t *testing.T) {
 			{"archipel_http_requests_total", map[string]string{"route": "/demande/:step", "method": "POST", "status": "303"}},
 			{"archipel_http_request_duration_seconds", map[string]string{"route": "/demande/:step"}},
 			{"archipel_http_requests_total", map[string]string{"route": "/reprendre/:token", "method": "GET"}},
-			{"archipel_provisioning_jobs", map[string]string{"state": "succeeded"}},
+			{"archipel_provisioning_jobs", map[string]string{"kind": "provision", "state": "succeeded"}},
 			{"archipel_provisioning_step_duration_seconds", map[string]string{"step": provisioning.StepGroup, "outcome": "done"}},
 			{"archipel_nextcloud_requests_total", map[string]string{"host": "ile-numerique", "operation": "POST ocs cloud/groups", "outcome": "2xx"}},
 			{"archipel_nextcloud_request_duration_seconds", map[string]string{"host": "ile-numerique"}},
@@ -139,8 +139,11 @@ func TestMetricsAfterAProvisioningRun(t *testing.T) {
 				t.Errorf("%s%v = %v, want > 0", c.name, c.labels, v)
 			}
 		}
-		if v := sample(families, "archipel_provisioning_jobs", map[string]string{"state": "failed"}); v != 0 {
+		if v := sample(families, "archipel_provisioning_jobs", map[string]string{"kind": "provision", "state": "failed"}); v != 0 {
 			t.Errorf("failed jobs = %v, want 0 (and present)", v)
+		}
+		if v := sample(families, "archipel_provisioning_jobs", map[string]string{"kind": "cleanup", "state": "succeeded"}); v != 0 {
+			t.Errorf("succeeded clean-ups = %v, want 0 (and present): the creation is no clean-up", v)
 		}
 	})
 

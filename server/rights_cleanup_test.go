@@ -3,7 +3,10 @@ package server_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
+
+	dto "github.com/prometheus/client_model/go"
 
 	"archipel/accounts"
 	"archipel/onboarding"
@@ -55,6 +58,26 @@ func TestStaffDeleteTheWorkspaceWithTheErasureAndFollowItsCleanUp(t *testing.T) 
 		}
 		adminHasText(t, res, "#provisioning ~ table", adminT(t, "fr", "prov.error.forbidden"))
 	})
+	t.Run("the stopped clean-up is counted apart from creations, on the dashboard and in the metrics", func(t *testing.T) {
+		res := staff.get("/staff")
+		var state string
+		if err := app.DB.QueryRow(`SELECT status FROM provisioning_jobs WHERE application_id = $1`, id).Scan(&state); err != nil {
+			t.Fatal(err)
+		}
+		item := res.Doc.Find(`#stopped-creations ~ ul li.cleanup a[href="` + page + `#provisioning"]`)
+		if got := strings.TrimSpace(item.Text()); got != adminT(t, "fr", "prov.dash.cleanup") {
+			t.Errorf("dashboard item %q", got)
+		}
+		adminHasText(t, res, "#stopped-cleanups", adminT(t, "fr", "prov.dash.cleanups", "Count", 1))
+		adminHasText(t, res, "section", adminT(t, "fr", "prov.dash.counts", "Attention", 0, "Failed", 0))
+		jobs := gathered(t, app)
+		if v := sample(jobs, "archipel_provisioning_jobs", map[string]string{"kind": "cleanup", "state": state}); v != 1 {
+			t.Errorf("clean-ups %s = %v, want 1", state, v)
+		}
+		if v := sample(jobs, "archipel_provisioning_jobs", map[string]string{"kind": "provision", "state": state}); v != 0 {
+			t.Errorf("creations %s = %v, want 0", state, v)
+		}
+	})
 	t.Run("a retry finishes it: nothing of the workspace is left on the host", func(t *testing.T) {
 		reqExpect(t, staff.post(page+"/provisioning/retry", nil), http.StatusSeeOther, page+"?notice=retried")
 		app.reqRunDue()
@@ -76,6 +99,13 @@ func TestStaffDeleteTheWorkspaceWithTheErasureAndFollowItsCleanUp(t *testing.T) 
 				t.Errorf("group folder %d is still on the host", folder)
 			}
 		}
+		jobs := gathered(t, app)
+		if v := sample(jobs, "archipel_provisioning_jobs", map[string]string{"kind": "cleanup", "state": "succeeded"}); v != 1 {
+			t.Errorf("clean-ups succeeded = %v, want 1", v)
+		}
+		if v := sample(jobs, "archipel_provisioning_jobs", map[string]string{"kind": "provision", "state": "succeeded"}); v != 0 {
+			t.Errorf("creations succeeded = %v, want 0: the job became the clean-up", v)
+		}
 		if n := app.reqCount(`SELECT COUNT(*) FROM workspaces WHERE application_id = $1 AND deleted_at IS NOT NULL`, id); n != 1 {
 			t.Error("the workspace is not marked deleted")
 		}
@@ -83,4 +113,18 @@ func TestStaffDeleteTheWorkspaceWithTheErasureAndFollowItsCleanUp(t *testing.T) 
 			t.Error("the register does not record the choice")
 		}
 	})
+}
+
+// gathered reads the service's metrics as a scrape would.
+func gathered(t *testing.T, app *testApp) map[string]*dto.MetricFamily {
+	t.Helper()
+	families, err := app.Metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*dto.MetricFamily{}
+	for _, f := range families {
+		out[f.GetName()] = f
+	}
+	return out
 }

@@ -120,8 +120,13 @@ func TestAssociationAndItsHostsStaffExportTheRequest(t *testing.T) {
 				if res := b.get("/staff/requests/" + id); res.Doc.Find(`a[href="/staff/requests/`+id+`/donnees"]`).Length() != 1 {
 					t.Error("the request page does not link to the export")
 				}
-				if res := b.get("/staff/requests/" + id + "/donnees"); strings.Contains(res.Body, other) {
+				res := b.get("/staff/requests/" + id + "/donnees")
+				if strings.Contains(res.Body, other) || strings.Contains(res.Body, "Les Autres") {
 					t.Error("the export mentions the other request")
+				}
+				if !strings.Contains(res.Doc.Find("main").Text(), "Les Exportateurs") ||
+					res.Doc.Find(`a[href="/staff/requests/`+id+`/donnees.json"]`).Length() != 1 {
+					t.Error("the readable page does not show the request with its JSON link")
 				}
 			}
 		})

@@ -36,9 +36,12 @@ func (h *Handler) staffHome(c *gin.Context) {
 
 // StoppedCreations are the dashboards' creations waiting for staff.
 type StoppedCreations struct {
-	Jobs           []provisioning.Stopped
+	Jobs []provisioning.Stopped
+	// Creations stopped, needing attention or failed; clean-ups of erased
+	// requests' workspaces are counted apart.
 	NeedsAttention int
 	Failed         int
+	Cleanups       int
 	// Data-rights requests waiting for the reader, and those waiting
 	// longer than the month the law allows.
 	RightsOpen, RightsOverdue int
@@ -50,6 +53,10 @@ type StoppedCreations struct {
 func stoppedCreations(jobs []provisioning.Stopped) StoppedCreations {
 	s := StoppedCreations{Jobs: jobs}
 	for _, j := range jobs {
+		if j.Kind == provisioning.KindCleanup {
+			s.Cleanups++
+			continue
+		}
 		if j.Status == provisioning.JobNeedsAttention {
 			s.NeedsAttention++
 		} else {

@@ -39,6 +39,10 @@ func rightsRenderCases() []renderCase {
 		{"an erased request asked by the association, its workspace being deleted", "request_erased", server.Page{Path: "/staff/requests/r1",
 			Title: "rights.erased.title", User: renderStaff, Data: &server.ErasedPage{Record: byAssociation,
 				Request: &server.RequestPage{App: &onboarding.Application{ID: "r1"}, Job: job, CanDecide: true}}}},
+		{"a dashboard with a stopped creation and a stopped clean-up", "staff_home", server.Page{Path: "/staff", Title: "staff.home.title", User: renderStaff,
+			Data: server.StoppedCreations{NeedsAttention: 1, Cleanups: 1, Jobs: []provisioning.Stopped{
+				{JobID: "j0", ApplicationID: "r0", Association: "Les Amis du Vélo", HostName: "Récif", Status: provisioning.JobNeedsAttention, Kind: provisioning.KindProvision, Since: asked},
+				{JobID: "j1", ApplicationID: "r1", HostName: "Récif", Status: provisioning.JobNeedsAttention, Kind: provisioning.KindCleanup, ErrorKey: "prov.error.forbidden", Since: answered}}}}},
 		{"an erased request recorded by staff", "request_erased", server.Page{Path: "/staff/requests/r1", Title: "rights.erased.title",
 			User: renderStaff, Data: &server.ErasedPage{Record: byStaff, Request: &server.RequestPage{App: &onboarding.Application{ID: "r1"}}}}},
 	}
