@@ -67,7 +67,7 @@ func userCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_ = store.Record(ctx, nil, "user_created", u.HostID, "", u.Email+" ("+string(u.Role)+") from the command line")
+	_ = store.Record(ctx, nil, accounts.ActionUserCreated, u.HostID, "", u.Email+" ("+string(u.Role)+") from the command line")
 	fmt.Fprintf(stdout, "account %s (%s) created.\nChoose its password within 7 days at:\n  %s/staff/invitation/%s\n", u.Email, u.Role, cfg.BaseURL, token)
 	return nil
 }

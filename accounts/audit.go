@@ -21,7 +21,7 @@ type Entry struct {
 }
 
 // Record appends to the audit log; actor may be nil for the system.
-func (s *Store) Record(ctx context.Context, actor *User, action, hostID, applicationID, detail string) error {
+func (s *Store) Record(ctx context.Context, actor *User, action Action, hostID, applicationID, detail string) error {
 	var id, email string
 	if actor != nil {
 		id, email = actor.ID, actor.Email
@@ -33,7 +33,7 @@ func (s *Store) Record(ctx context.Context, actor *User, action, hostID, applica
 
 // RecordIn is Record inside the transaction of the workflow it records:
 // the action and its audit line commit together.
-func (s *Store) RecordIn(ctx context.Context, actor *User, action, hostID, applicationID, detail string) database.Then {
+func (s *Store) RecordIn(ctx context.Context, actor *User, action Action, hostID, applicationID, detail string) database.Then {
 	return func(tx *sql.Tx) error {
 		var id, email string
 		if actor != nil {

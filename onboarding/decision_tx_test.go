@@ -20,7 +20,7 @@ func TestDecisionsCommitWithTheirAuditLine(t *testing.T) {
 	slot := onboarding.Slot{Start: time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC), Duration: time.Hour, Mode: onboarding.ModePhone}
 	decisions := []struct {
 		name   string
-		action string
+		action accounts.Action
 		status onboarding.Status
 		decide func(ctx context.Context, s *onboarding.Store, a *onboarding.Application, then ...database.Then) error
 	}{
@@ -112,7 +112,7 @@ func TestDecisionsCommitWithTheirAuditLine(t *testing.T) {
 				if err := f.db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(action), MIN(actor_id) FROM audit_log WHERE application_id = $1`, a.ID).Scan(&n, &action, &actor); err != nil {
 					t.Fatal(err)
 				}
-				if n != 1 || action != d.action || actor != staff.ID {
+				if n != 1 || action != string(d.action) || actor != staff.ID {
 					t.Errorf("audit: %d lines, %q by %q", n, action, actor)
 				}
 			})

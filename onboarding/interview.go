@@ -388,7 +388,7 @@ func (s *Store) AskAnotherTime(ctx context.Context, a *Application, r Reschedule
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.New(apperr.Conflict, "err.interview.none", "onboarding: ask another time")
 		}
-		if err := addEvent(ctx, tx, a.ID, "reschedule_requested", "", r.Message, true, now); err != nil {
+		if err := addEvent(ctx, tx, a.ID, EventRescheduleRequested, "", r.Message, true, now); err != nil {
 			return err
 		}
 		return database.RunThen(tx, then)

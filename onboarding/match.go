@@ -182,7 +182,7 @@ func (s *Store) MatchHost(ctx context.Context, a *Application, then ...database.
 			if n, _ := res.RowsAffected(); n == 0 {
 				return apperr.New(apperr.Conflict, "err.request.changed", "onboarding: match host")
 			}
-			if err := addEvent(ctx, tx, a.ID, "waiting_host", "", "", true, now); err != nil {
+			if err := addEvent(ctx, tx, a.ID, EventWaitingHost, "", "", true, now); err != nil {
 				return err
 			}
 			a.MatchReason = reason
@@ -202,7 +202,7 @@ func (s *Store) MatchHost(ctx context.Context, a *Application, then ...database.
 		chosen.Load.Open++
 		chosen.LastAssignedAt = now
 		m.Host = &chosen
-		if err := addEvent(ctx, tx, a.ID, "host_assigned", MatchActor, reason, false, now); err != nil {
+		if err := addEvent(ctx, tx, a.ID, EventHostAssigned, MatchActor, reason, false, now); err != nil {
 			return err
 		}
 		a.HostID, a.MatchReason = chosen.ID, reason
@@ -283,7 +283,7 @@ func (s *Store) AssignWaiting(ctx context.Context, a *Application, f *HostChange
 	if a.HostID != "" || a.Status != StatusSubmitted {
 		return nil, apperr.New(apperr.Conflict, "err.request.changed", "onboarding: assign waiting")
 	}
-	return s.changeHost(ctx, a, f, actor, "host_found", `host_id IS NULL AND status = 'submitted'`, then)
+	return s.changeHost(ctx, a, f, actor, EventHostFound, `host_id IS NULL AND status = 'submitted'`, then)
 }
 
 // Transfer moves a request to another host, with the reason, and tells the
@@ -301,7 +301,7 @@ func (s *Store) Transfer(ctx context.Context, a *Application, f *HostChange, act
 	if f.HostID == a.HostID {
 		return FieldErrors{{"change_host", "err.change_host.same"}}, nil
 	}
-	return s.changeHost(ctx, a, f, actor, "transferred", `host_id = $6 AND status = $7`, then, a.HostID, a.Status)
+	return s.changeHost(ctx, a, f, actor, EventTransferred, `host_id = $6 AND status = $7`, then, a.HostID, a.Status)
 }
 
 // changeHost gives a request to f's host if the request is still at the
@@ -328,7 +328,7 @@ func (s *Store) changeHost(ctx context.Context, a *Application, f *HostChange, a
 		}
 		// The entries are written while the request is still with the
 		// host it leaves: the names in them stay that host's (Timeline).
-		if err := addEvent(ctx, tx, a.ID, "host_assigned", actor, f.Reason, false, now); err != nil {
+		if err := addEvent(ctx, tx, a.ID, EventHostAssigned, actor, f.Reason, false, now); err != nil {
 			return err
 		}
 		if err := addEvent(ctx, tx, a.ID, publicEvent, actor, "", true, now); err != nil {

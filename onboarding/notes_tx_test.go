@@ -17,9 +17,10 @@ import (
 func TestNotesCommitWithTheirAuditLine(t *testing.T) {
 	slot := onboarding.Slot{Start: time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC), Duration: time.Hour, Mode: onboarding.ModePhone}
 	for _, w := range []struct {
-		name, action string
-		do           func(ctx context.Context, s *onboarding.Store, u *accounts.User, a *onboarding.Application, audit database.Then) error
-		kept         string // what the database shows once it is done
+		name   string
+		action accounts.Action
+		do     func(ctx context.Context, s *onboarding.Store, u *accounts.User, a *onboarding.Application, audit database.Then) error
+		kept   string // what the database shows once it is done
 	}{
 		{"a note", "note_added", func(ctx context.Context, s *onboarding.Store, u *accounts.User, a *onboarding.Application, audit database.Then) error {
 			_, err := s.AddNote(ctx, u, a.ID, onboarding.NoteForm{Body: "Trésorier joignable le soir."}, func(*onboarding.Note) database.Then { return audit })
@@ -45,7 +46,7 @@ func TestNotesCommitWithTheirAuditLine(t *testing.T) {
 				}
 				return n
 			}
-			lines := `SELECT COUNT(*) FROM audit_log WHERE application_id = $1 AND action = '` + w.action + `'`
+			lines := `SELECT COUNT(*) FROM audit_log WHERE application_id = $1 AND action = '` + string(w.action) + `'`
 			gone, cancel := context.WithCancel(ctx)
 			cancel()
 			if err := w.do(ctx, f.store, staff, a, audit.RecordIn(gone, staff, w.action, a.HostID, a.ID, "")); err == nil {

@@ -394,9 +394,9 @@ func (s *Store) Assign(ctx context.Context, actor *accounts.User, a *Application
 		if _, err := tx.ExecContext(ctx, `UPDATE applications SET assigned_to = $1 WHERE id = $2`, to, a.ID); err != nil {
 			return err
 		}
-		action, detail := "assigned", StoredMessage("audit.assigned.to", map[string]any{"Name": name})
+		action, detail := accounts.ActionAssigned, StoredMessage("audit.assigned.to", map[string]any{"Name": name})
 		if assignee == "" {
-			action, detail = "unassigned", ""
+			action, detail = accounts.ActionUnassigned, ""
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor_email, action, host_id, application_id, detail)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, s.now(), actor.ID, actor.Email, action, a.HostID, a.ID, detail)

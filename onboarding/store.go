@@ -87,7 +87,7 @@ func (s *Store) Create(ctx context.Context, lang string, first AssociationStep) 
 			hash, a.ID, now, linkBrowser); err != nil {
 			return err
 		}
-		return addEvent(ctx, tx, a.ID, "created", "", "", true, now)
+		return addEvent(ctx, tx, a.ID, EventCreated, "", "", true, now)
 	})
 	if err != nil {
 		return nil, "", database.MapError(err, "onboarding: create request")
@@ -287,7 +287,7 @@ func (s *Store) mailLink(ctx context.Context, tx *sql.Tx, a *Application, mailer
 	if err := mailer(ctx, tx, a, token); err != nil {
 		return err
 	}
-	return addEvent(ctx, tx, a.ID, "link_sent", "", "", false, now)
+	return addEvent(ctx, tx, a.ID, EventLinkSent, "", "", false, now)
 }
 
 // newLink stores a private link of a kind (a mail link names the address it
@@ -335,7 +335,7 @@ func (s *Store) Verify(ctx context.Context, a *Application) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
-		return addEvent(ctx, tx, a.ID, "email_verified", "", "", true, now)
+		return addEvent(ctx, tx, a.ID, EventEmailVerified, "", "", true, now)
 	})
 	if err == nil {
 		a.EmailVerifiedAt = now
@@ -391,7 +391,7 @@ func (s *Store) Submit(ctx context.Context, a *Application, hosts []Host, then .
 			return apperr.New(apperr.Conflict, "err.request.changed", "onboarding: submit")
 		}
 		if resent && chosen.String != a.HostID && a.Answers.Host.Choice != "" {
-			if err := addEvent(ctx, tx, a.ID, "host_wish", "", a.Answers.Host.Choice, false, now); err != nil {
+			if err := addEvent(ctx, tx, a.ID, EventHostWish, "", a.Answers.Host.Choice, false, now); err != nil {
 				return err
 			}
 		}

@@ -75,7 +75,7 @@ func (s *Store) AssignHost(ctx context.Context, a *Application, hostID, actor, r
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.New(apperr.Conflict, "err.request.changed", "onboarding: assign host")
 		}
-		return addEvent(ctx, tx, a.ID, "host_assigned", actor, reason, false, now)
+		return addEvent(ctx, tx, a.ID, EventHostAssigned, actor, reason, false, now)
 	})
 	if err != nil {
 		return database.MapError(err, "onboarding: assign host")

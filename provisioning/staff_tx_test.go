@@ -20,7 +20,7 @@ func TestStaffActionsCommitWithTheirAuditLine(t *testing.T) {
 	staff := &accounts.User{ID: "u-staff", Email: "staff@ile.example", Role: accounts.RoleStaff, HostID: env.Host.Host.ID}
 	gone, cancel := context.WithCancel(env.ctx)
 	cancel()
-	lines := func(action, appID string) (n int) {
+	lines := func(action accounts.Action, appID string) (n int) {
 		t.Helper()
 		must(t, env.DB.QueryRowContext(env.ctx, `SELECT COUNT(*) FROM audit_log WHERE action = $1 AND application_id = $2`, action, appID).Scan(&n))
 		return n
@@ -28,7 +28,8 @@ func TestStaffActionsCommitWithTheirAuditLine(t *testing.T) {
 	app, id := env.submitAndApprove(env.Host, association{Name: "Club Audit"})
 
 	for _, step := range []struct {
-		name, action string
+		name         string
+		action       accounts.Action
 		do           func(audit database.Then) error
 		before, want JobStatus
 	}{

@@ -106,7 +106,7 @@ func (s *Store) AskErasure(ctx context.Context, id string, wish NextcloudChoice)
 				return err
 			}
 		} else if _, err := tx.ExecContext(ctx, `INSERT INTO application_events (application_id, kind, actor, detail, public, created_at)
-			VALUES ($1, 'erasure_requested', '', '', TRUE, $2)`, id, now); err != nil {
+			VALUES ($1, $2, '', '', TRUE, $3)`, id, onboarding.EventErasureRequested, now); err != nil {
 			return err
 		}
 		if err := record(ctx, tx, &line); err != nil {
@@ -229,7 +229,7 @@ func (s *Store) ConfirmErasureWith(ctx context.Context, actor *accounts.User, id
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor_email, action, host_id, application_id, detail)
-			VALUES ($1, $2, $3, 'rights_erased', $4, $5, $6)`, now, actor.ID, actor.Email, hostID, id, string(nc)); err != nil {
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, now, actor.ID, actor.Email, accounts.ActionRightsErased, hostID, id, string(nc)); err != nil {
 			return err
 		}
 		req.Status, req.AnsweredAt, req.Nextcloud = StatusDone, now, nc
@@ -451,11 +451,11 @@ func (s *Store) RefuseErasure(ctx context.Context, actor *accounts.User, id stri
 			return apperr.New(apperr.Conflict, "rights.err.answered", "rights: refuse erasure")
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO application_events (application_id, kind, actor, detail, public, created_at)
-			VALUES ($1, 'erasure_refused', $2, '', TRUE, $3)`, id, actor.ID, now); err != nil {
+			VALUES ($1, $2, $3, '', TRUE, $4)`, id, onboarding.EventErasureRefused, actor.ID, now); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor_email, action, host_id, application_id, detail)
-			VALUES ($1, $2, $3, 'rights_erasure_refused', $4, $5, '')`, now, actor.ID, actor.Email, hostID, id); err != nil {
+			VALUES ($1, $2, $3, $4, $5, $6, '')`, now, actor.ID, actor.Email, accounts.ActionRightsErasureRefused, hostID, id); err != nil {
 			return err
 		}
 		to, err := addresseeOf(ctx, tx, id)

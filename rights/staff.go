@@ -192,7 +192,7 @@ func (s *Store) DeleteStaff(ctx context.Context, admin *accounts.User, id string
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor_email, action, host_id, application_id, detail)
-			VALUES ($1, $2, $3, 'staff_deleted', $4, '', $5)`, now, admin.ID, admin.Email, host.String, pseudo); err != nil {
+			VALUES ($1, $2, $3, $4, $5, '', $6)`, now, admin.ID, admin.Email, accounts.ActionStaffDeleted, host.String, pseudo); err != nil {
 			return err
 		}
 		return record(ctx, tx, &registerLine{Kind: KindStaffErasure, StaffID: id, HostID: host.String, By: admin.ID,

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/onboarding"
 )
@@ -110,7 +111,7 @@ func (h *Handler) adminChatonsRead(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.adminRecord(c, "host_chatonsinfos_read", host.ID, "", cf.URL)
+	h.adminRecord(c, accounts.ActionHostChatonsInfosRead, host.ID, "", cf.URL)
 	notice := "chatons_read"
 	switch {
 	case change.Paused:
@@ -136,7 +137,7 @@ func (h *Handler) adminChatonsRemove(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.adminRecord(c, "host_chatonsinfos_removed", id, "", "")
+	h.adminRecord(c, accounts.ActionHostChatonsInfosRemov, id, "", "")
 	redirect(c, "/staff/admin/hosts/"+id, "chatons_removed")
 }
 

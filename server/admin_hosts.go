@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/chatonsinfos"
 	"archipel/onboarding"
@@ -30,9 +31,9 @@ func (h *Handler) adminPage(c *gin.Context, title string, data any) Page {
 
 // adminRecord writes an administrator's action to the audit log; a failure is
 // logged, the action having happened.
-func (h *Handler) adminRecord(c *gin.Context, action, hostID, applicationID, detail string) {
+func (h *Handler) adminRecord(c *gin.Context, action accounts.Action, hostID, applicationID, detail string) {
 	if err := h.Accounts.Record(c.Request.Context(), userOf(c), action, hostID, applicationID, detail); err != nil {
-		h.Logger.Error("audit log", slog.String("action", action), slog.Any("err", err))
+		h.Logger.Error("audit log", slog.String("action", string(action)), slog.Any("err", err))
 	}
 }
 
@@ -114,7 +115,7 @@ func (h *Handler) adminHostCreate(c *gin.Context) {
 		h.render(c, http.StatusBadRequest, "admin_host", h.adminHostPage(c, nil, f, fe))
 		return
 	}
-	h.adminRecord(c, "host_created", id, "", f.Slug)
+	h.adminRecord(c, accounts.ActionHostCreated, id, "", f.Slug)
 	h.linkChatons(c, id)
 	redirect(c, "/staff/admin/hosts/"+id, "host_saved")
 }
@@ -149,16 +150,16 @@ func (h *Handler) adminHostUpdate(c *gin.Context) {
 		h.render(c, http.StatusBadRequest, "admin_host", h.adminHostPage(c, host, f, fe))
 		return
 	}
-	h.adminRecord(c, "host_updated", host.ID, "", host.Slug)
+	h.adminRecord(c, accounts.ActionHostUpdated, host.ID, "", host.Slug)
 	redirect(c, "/staff/admin/hosts/"+host.ID, "host_saved")
 }
 
 // adminHostPause closes a host to new requests ("registration full") or
 // opens it again.
 func (h *Handler) adminHostPause(paused bool) gin.HandlerFunc {
-	action, notice := "host_resumed", "host_resumed"
+	action, notice := accounts.ActionHostResumed, "host_resumed"
 	if paused {
-		action, notice = "host_paused", "host_paused"
+		action, notice = accounts.ActionHostPaused, "host_paused"
 	}
 	return func(c *gin.Context) {
 		id := c.Param("id")
@@ -226,7 +227,7 @@ func (h *Handler) adminConnectionSave(c *gin.Context) {
 		h.render(c, statusOf(apperr.CodeOf(err)), "admin_connection", p)
 		return
 	}
-	h.adminRecord(c, "host_connection_saved", host.ID, "", f.User+" @ "+f.URL)
+	h.adminRecord(c, accounts.ActionHostConnectionSaved, host.ID, "", f.User+" @ "+f.URL)
 	redirect(c, "/staff/admin/hosts/"+host.ID+"/connection", "connection_saved")
 }
 
@@ -244,7 +245,7 @@ func (h *Handler) adminConnectionCheck(c *gin.Context) {
 	switch {
 	case errors.Is(err, apperr.ErrInvalid) || errors.Is(err, apperr.ErrUnavailable):
 		p.FormError = apperr.KeyOf(err)
-		h.adminRecord(c, "host_checked", host.ID, "", p.FormError)
+		h.adminRecord(c, accounts.ActionHostChecked, host.ID, "", p.FormError)
 		h.render(c, http.StatusOK, "admin_connection", p)
 		return
 	case err != nil:
@@ -256,7 +257,7 @@ func (h *Handler) adminConnectionCheck(c *gin.Context) {
 	if report.Problem != "" {
 		outcome = report.Problem
 	}
-	h.adminRecord(c, "host_checked", host.ID, "", outcome)
+	h.adminRecord(c, accounts.ActionHostChecked, host.ID, "", outcome)
 	h.render(c, http.StatusOK, "admin_connection", p)
 }
 

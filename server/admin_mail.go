@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"archipel/accounts"
 	"archipel/mail"
 )
 
@@ -37,6 +38,6 @@ func (h *Handler) adminMailRetry(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.adminRecord(c, "mail_retry", "", "", c.Param("id"))
+	h.adminRecord(c, accounts.ActionMailRetry, "", "", c.Param("id"))
 	redirect(c, "/staff/admin/mail", "mail_retried")
 }

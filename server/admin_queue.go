@@ -49,13 +49,13 @@ func (h *Handler) matchSubmitted(c *gin.Context, app *onboarding.Application, ki
 		}
 		return
 	}
-	action, hostID := "host_waiting", ""
+	action, hostID := accounts.ActionHostWaiting, ""
 	if m.Found() {
-		action, hostID = "host_matched", m.Host.ID
+		action, hostID = accounts.ActionHostMatched, m.Host.ID
 	}
 	if h.Accounts != nil {
 		if err := h.Accounts.Record(ctx, nil, action, hostID, app.ID, m.Reason); err != nil {
-			h.Logger.Error("audit log", slog.String("action", action), slog.Any("err", err))
+			h.Logger.Error("audit log", slog.String("action", string(action)), slog.Any("err", err))
 		}
 	}
 }
@@ -193,14 +193,14 @@ func (h *Handler) adminChangeHost(c *gin.Context, transfer bool) {
 	// The audit line and the association's e-mail commit with the change.
 	var then []database.Then
 	if target, err := h.Onboarding.GetHost(ctx, strings.TrimSpace(f.HostID)); err == nil {
-		action, auditHost, detail, template := "request_assigned", target.ID, strings.TrimSpace(f.Reason), "host_assigned"
+		action, auditHost, detail, template := accounts.ActionRequestAssigned, target.ID, strings.TrimSpace(f.Reason), "host_assigned"
 		if transfer {
 			// The audit line stays with the sending host and names it, not its id.
 			fromName := from
 			if old, err := h.Onboarding.GetHost(ctx, from); err == nil {
 				fromName = old.Name
 			}
-			action, auditHost, template = "request_transferred", from, "transferred"
+			action, auditHost, template = accounts.ActionRequestTransferred, from, "transferred"
 			detail = onboarding.StoredMessage("audit.transferred", map[string]any{"From": fromName, "Reason": strings.TrimSpace(f.Reason)})
 		}
 		then = append(then, h.Accounts.RecordIn(ctx, u, action, auditHost, app.ID, detail),

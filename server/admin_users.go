@@ -126,7 +126,7 @@ func (h *Handler) adminInvite(c *gin.Context) {
 	// commit together.
 	_, err := h.Accounts.Invite(ctx, nu, h.staffLinkMail(ctx, "staff_invite", "/staff/invitation/"),
 		func(u *accounts.User) database.Then {
-			return h.Accounts.RecordIn(ctx, userOf(c), "user_invited", u.HostID, "", u.Email+" ("+string(u.Role)+")")
+			return h.Accounts.RecordIn(ctx, userOf(c), accounts.ActionUserInvited, u.HostID, "", u.Email+" ("+string(u.Role)+")")
 		})
 	if apperr.CodeOf(err) == apperr.Conflict {
 		refuse(onboarding.FieldErrors{{Field: "user_email", Key: "err.staff.exists"}})
@@ -154,7 +154,7 @@ func (h *Handler) adminReinvite(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	err = h.Accounts.SendLink(ctx, u, accounts.PurposeInvite, h.staffLinkMail(ctx, "staff_invite", "/staff/invitation/"),
-		h.Accounts.RecordIn(ctx, userOf(c), "user_reinvited", u.HostID, "", u.Email))
+		h.Accounts.RecordIn(ctx, userOf(c), accounts.ActionUserReinvited, u.HostID, "", u.Email))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -167,9 +167,9 @@ func (h *Handler) adminReinvite(c *gin.Context) {
 // again. Administrators cannot disable themselves: nobody might be left to
 // undo it.
 func (h *Handler) adminUserActive(active bool) gin.HandlerFunc {
-	action, notice := "user_enabled", "enabled"
+	action, notice := accounts.ActionUserEnabled, "enabled"
 	if !active {
-		action, notice = "user_disabled", "user_disabled"
+		action, notice = accounts.ActionUserDisabled, "user_disabled"
 	}
 	return func(c *gin.Context) {
 		ctx := c.Request.Context()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/onboarding"
@@ -133,7 +134,7 @@ func (h *Handler) caseMove(c *gin.Context) {
 	}
 	formVersion(c, cs)
 	// The audit line commits with the move.
-	audit := h.Accounts.RecordIn(c.Request.Context(), userOf(c), "case_stage", cs.HostID, cs.ApplicationID, string(from)+" → "+string(to))
+	audit := h.Accounts.RecordIn(c.Request.Context(), userOf(c), accounts.ActionCaseStage, cs.HostID, cs.ApplicationID, string(from)+" → "+string(to))
 	if err := h.Training.MoveStage(c.Request.Context(), cs, to, audit); err != nil {
 		h.caseRefused(c, cs, err, nil)
 		return
@@ -151,7 +152,7 @@ func (h *Handler) caseAssign(c *gin.Context) {
 	// The audit line commits with the trainers chosen.
 	ctx, u := c.Request.Context(), userOf(c)
 	err := h.Training.AssignTrainers(ctx, u, cs, ids, func(kept []string) database.Then {
-		return h.Accounts.RecordIn(ctx, u, "case_trainers", cs.HostID, cs.ApplicationID, strings.Join(kept, ","))
+		return h.Accounts.RecordIn(ctx, u, accounts.ActionCaseTrainers, cs.HostID, cs.ApplicationID, strings.Join(kept, ","))
 	})
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.Invalid {
@@ -229,7 +230,7 @@ func (h *Handler) caseClose(c *gin.Context) {
 		// The audit line commits with the closing.
 		ctx, u := c.Request.Context(), userOf(c)
 		err = h.Training.Close(ctx, u, cs, training.Outcome(f.Outcome), f.Note,
-			h.Accounts.RecordIn(ctx, u, "case_close", cs.HostID, cs.ApplicationID, f.Outcome))
+			h.Accounts.RecordIn(ctx, u, accounts.ActionCaseClose, cs.HostID, cs.ApplicationID, f.Outcome))
 	}
 	if len(fe) > 0 || err != nil {
 		p := h.casePage(c, "cases.close.title", f)

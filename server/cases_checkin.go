@@ -156,7 +156,7 @@ func (h *Handler) checkinStop(c *gin.Context) {
 		h.checkinFail(c, err)
 		return
 	}
-	_ = h.Accounts.Record(c.Request.Context(), nil, "checkins_stopped", cs.HostID, cs.ApplicationID, "by the association")
+	_ = h.Accounts.Record(c.Request.Context(), nil, accounts.ActionCheckinsStopped, cs.HostID, cs.ApplicationID, "by the association")
 	caseRedirect(c, checkinAction(c)+"/arreter", "checkin_stopped")
 }
 

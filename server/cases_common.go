@@ -52,9 +52,9 @@ func (h *Handler) staffOfHost(c *gin.Context) bool {
 }
 
 // caseAudit records a staff action on a case (or a host's accompaniment).
-func (h *Handler) caseAudit(c *gin.Context, action, hostID, applicationID, detail string) {
+func (h *Handler) caseAudit(c *gin.Context, action accounts.Action, hostID, applicationID, detail string) {
 	if err := h.Accounts.Record(c.Request.Context(), userOf(c), action, hostID, applicationID, detail); err != nil {
-		h.Logger.Error("audit", slog.String("action", action), slog.Any("err", err))
+		h.Logger.Error("audit", slog.String("action", string(action)), slog.Any("err", err))
 	}
 }
 

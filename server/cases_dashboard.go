@@ -64,6 +64,6 @@ func (h *Handler) caseDemoAdvance(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.caseAudit(c, "demo_advance", "", "", strconv.Itoa(days)+" days, "+strconv.Itoa(n)+" check-ins")
+	h.caseAudit(c, accounts.ActionDemoAdvance, "", "", strconv.Itoa(days)+" days, "+strconv.Itoa(n)+" check-ins")
 	caseRedirect(c, "/staff/cases", "advanced")
 }

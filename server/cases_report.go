@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
 
+	"archipel/accounts"
 	"archipel/onboarding"
 	"archipel/training"
 )
@@ -107,7 +108,7 @@ func (h *Handler) caseReportCSV(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.caseAudit(c, "report_download", hostID, "", form.From+" – "+form.To)
+	h.caseAudit(c, accounts.ActionReportDownload, hostID, "", form.From+" – "+form.To)
 	name := "archipel-" + h.Templates.MustT(lang, "report.filename") + "-" + form.From + "-" + form.To + ".csv"
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 	c.Header("Cache-Control", "no-store")

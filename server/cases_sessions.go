@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/training"
@@ -128,16 +129,16 @@ func (h *Handler) caseSessionSave(c *gin.Context, edit bool) {
 	}
 	// The audit line commits with the session.
 	u := userOf(c)
-	audit := func(action string) func(*training.Session) database.Then {
+	audit := func(action accounts.Action) func(*training.Session) database.Then {
 		return func(s *training.Session) database.Then {
 			return h.Accounts.RecordIn(ctx, u, action, cs.HostID, cs.ApplicationID, s.ID+" "+s.StartsAt.Format(time.RFC3339))
 		}
 	}
 	if edit {
 		s.ID = sessionID
-		err = h.Training.UpdateSession(ctx, u, cs, &s, audit("session_update"))
+		err = h.Training.UpdateSession(ctx, u, cs, &s, audit(accounts.ActionSessionUpdate))
 	} else {
-		err = h.Training.AddSession(ctx, u, cs, &s, audit("session_add"))
+		err = h.Training.AddSession(ctx, u, cs, &s, audit(accounts.ActionSessionAdd))
 	}
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.Conflict {
@@ -195,6 +196,6 @@ func (h *Handler) caseNewFeed(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.caseAudit(c, "calendar_feed_new", u.HostID, "", "")
+	h.caseAudit(c, accounts.ActionCalendarFeedNew, u.HostID, "", "")
 	h.mySessions(c, h.opts.BaseURL+"/agenda/"+token+".ics")
 }

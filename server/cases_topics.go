@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/training"
@@ -84,7 +85,7 @@ func (h *Handler) caseTopicAdd(c *gin.Context) {
 	// The audit line commits with the topic.
 	ctx, u := c.Request.Context(), userOf(c)
 	_, err = h.Training.AddTopic(ctx, u, tp.HostID, tp.Form, func(t training.Topic) database.Then {
-		return h.Accounts.RecordIn(ctx, u, "topic_add", tp.HostID, "", t.Key+" "+t.LabelFR)
+		return h.Accounts.RecordIn(ctx, u, accounts.ActionTopicAdd, tp.HostID, "", t.Key+" "+t.LabelFR)
 	})
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.Invalid {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -85,15 +84,6 @@ func (h *Handler) conflictAfter(ctx context.Context, app *onboarding.Application
 func (h *Handler) hasMessage(lang, id string) bool {
 	_, err := h.Templates.T(lang, id)
 	return err == nil
-}
-
-// audit records a staff action on a request; the action is done already,
-// so a failure to record it is logged, not shown.
-func (h *Handler) audit(c *gin.Context, app *onboarding.Application, action, detail string) {
-	u := userOf(c)
-	if err := h.Accounts.Record(c.Request.Context(), u, action, app.HostID, app.ID, detail); err != nil {
-		h.Logger.Error("audit", slog.String("action", action), slog.String("request", app.ID), slog.Any("err", err))
-	}
 }
 
 // refusal is the HTTP status of a refused form: a conflict for a request

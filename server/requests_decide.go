@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/mail"
@@ -215,7 +216,7 @@ func (h *Handler) approve(c *gin.Context) {
 	// The audit line and the association's e-mail commit with the decision.
 	_, err = h.Engine.Approve(ctx, app, host, opts, actorOf(c),
 		func(jobID string) database.Then {
-			return h.Accounts.RecordIn(ctx, userOf(c), "approved", app.HostID, app.ID,
+			return h.Accounts.RecordIn(ctx, userOf(c), accounts.ActionApproved, app.HostID, app.ID,
 				fmt.Sprintf("job %s, %d GB, %d accounts", jobID, opts.QuotaGB, opts.Accounts))
 		},
 		func(string) database.Then {
@@ -354,7 +355,7 @@ func (h *Handler) decline(c *gin.Context) {
 	}
 	// The audit line and the association's e-mail commit with the decision.
 	err := h.Onboarding.DeclineRequest(ctx, app, f, actorOf(c),
-		h.Accounts.RecordIn(ctx, userOf(c), "declined", app.HostID, app.ID, f.Template),
+		h.Accounts.RecordIn(ctx, userOf(c), accounts.ActionDeclined, app.HostID, app.ID, f.Template),
 		h.queueLetters(ctx, func() mail.Letter {
 			return h.associationLetter(app, "declined", map[string]any{"Reason": f.Reason})
 		}))
@@ -440,7 +441,7 @@ func (h *Handler) requestInfo(c *gin.Context) {
 	// decision; the e-mail's private link opens the host's question with
 	// the steps it reopened (see resume).
 	err := h.Onboarding.RequestInfo(ctx, app, f, actorOf(c),
-		h.Accounts.RecordIn(ctx, userOf(c), "info_requested", app.HostID, app.ID, strings.Join(f.Steps, ",")),
+		h.Accounts.RecordIn(ctx, userOf(c), accounts.ActionInfoRequested, app.HostID, app.ID, strings.Join(f.Steps, ",")),
 		h.queueLetters(ctx, func() mail.Letter {
 			return h.associationLetter(app, "info_requested", map[string]any{"Message": f.Message, "Steps": f.Steps})
 		}))

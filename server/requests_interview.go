@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/mail"
@@ -130,9 +131,9 @@ func (h *Handler) interviewSchedule(c *gin.Context) {
 	// The audit line and the invitation commit with the interview.
 	_, _, err = h.Onboarding.ScheduleInterview(ctx, app, slot, actorOf(c),
 		func(iv *onboarding.Interview, moved bool) database.Then {
-			action := "interview_planned"
+			action := accounts.ActionInterviewPlanned
 			if moved {
-				action = "interview_moved"
+				action = accounts.ActionInterviewMoved
 			}
 			return h.Accounts.RecordIn(ctx, userOf(c), action, app.HostID, app.ID, iv.Start.Format(time.RFC3339)+" "+iv.Mode)
 		},
@@ -208,7 +209,7 @@ func (h *Handler) interviewGuideSave(c *gin.Context) {
 	}
 	// The audit line commits with the notes.
 	ctx, u := c.Request.Context(), userOf(c)
-	err := h.Onboarding.SaveGuideNotes(ctx, u, app.ID, notes, h.Accounts.RecordIn(ctx, u, "interview_notes_saved", app.HostID, app.ID, ""))
+	err := h.Onboarding.SaveGuideNotes(ctx, u, app.ID, notes, h.Accounts.RecordIn(ctx, u, accounts.ActionInterviewNotesSaved, app.HostID, app.ID, ""))
 	if apperr.KeyOf(err) == "err.interview.none" {
 		h.refuseInterview(c, app, http.StatusConflict, nil, notes, nil, "err.interview.none")
 		return

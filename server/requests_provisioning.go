@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/mail"
@@ -41,7 +42,7 @@ func (h *Handler) provisioningRetry(c *gin.Context) {
 	}
 	// The audit line commits with the retry.
 	ctx, u := c.Request.Context(), userOf(c)
-	if err := h.Engine.Jobs.Retry(ctx, u, job.ID, h.Accounts.RecordIn(ctx, u, "provisioning_retried", app.HostID, app.ID, "job "+job.ID)); err != nil {
+	if err := h.Engine.Jobs.Retry(ctx, u, job.ID, h.Accounts.RecordIn(ctx, u, accounts.ActionProvisioningRetried, app.HostID, app.ID, "job "+job.ID)); err != nil {
 		h.refuseProvisioning(c, app, err)
 		return
 	}
@@ -62,7 +63,7 @@ func (h *Handler) provisioningCancel(c *gin.Context) {
 	}
 	// The audit line commits with the cancellation.
 	ctx, u := c.Request.Context(), userOf(c)
-	if err := h.Engine.Jobs.Cancel(ctx, u, job.ID, h.Accounts.RecordIn(ctx, u, "provisioning_cancelled", app.HostID, app.ID, "job "+job.ID)); err != nil {
+	if err := h.Engine.Jobs.Cancel(ctx, u, job.ID, h.Accounts.RecordIn(ctx, u, accounts.ActionProvisioningCancelled, app.HostID, app.ID, "job "+job.ID)); err != nil {
 		h.refuseProvisioning(c, app, err)
 		return
 	}
@@ -81,10 +82,10 @@ func (h *Handler) workspaceDisable(c *gin.Context) {
 	// commit with the record of the disabling.
 	_, err := h.Engine.DisableWorkspace(ctx, u, app.ID,
 		func(ws *provisioning.Workspace) database.Then {
-			return h.Accounts.RecordIn(ctx, u, "workspace_disabled", app.HostID, app.ID, "account "+ws.AccountID)
+			return h.Accounts.RecordIn(ctx, u, accounts.ActionWorkspaceDisabled, app.HostID, app.ID, "account "+ws.AccountID)
 		},
 		func(*provisioning.Workspace) database.Then {
-			return h.Onboarding.AddEventIn(ctx, app.ID, "workspace_disabled", actorOf(c), "", true)
+			return h.Onboarding.AddEventIn(ctx, app.ID, onboarding.EventWorkspaceDisabled, actorOf(c), "", true)
 		},
 		func(*provisioning.Workspace) database.Then {
 			return h.queueLetters(ctx, func() mail.Letter { return h.associationLetter(app, "workspace_disabled", nil) })

@@ -223,7 +223,7 @@ func (h *Handler) requestAddNote(c *gin.Context) {
 	// The audit line commits with the note.
 	ctx, u := c.Request.Context(), userOf(c)
 	_, err := h.Onboarding.AddNote(ctx, u, app.ID, f, func(n *onboarding.Note) database.Then {
-		return h.Accounts.RecordIn(ctx, u, "note_added", app.HostID, app.ID, "note "+strconv.FormatInt(n.ID, 10))
+		return h.Accounts.RecordIn(ctx, u, accounts.ActionNoteAdded, app.HostID, app.ID, "note "+strconv.FormatInt(n.ID, 10))
 	})
 	if err != nil {
 		h.fail(c, err)

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/onboarding"
 )
@@ -132,7 +133,7 @@ func (h *Handler) declineTemplateSave(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	if err := h.Accounts.Record(c.Request.Context(), userOf(c), "decline_template_saved", hostID, "", t.Language+" "+t.Name); err != nil {
+	if err := h.Accounts.Record(c.Request.Context(), userOf(c), accounts.ActionDeclineTemplateSaved, hostID, "", t.Language+" "+t.Name); err != nil {
 		h.Logger.Error("audit", "action", "decline_template_saved", "err", err)
 	}
 	c.Redirect(http.StatusSeeOther, templatesPath(c, hostID))
@@ -151,7 +152,7 @@ func (h *Handler) declineTemplateDelete(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	if err := h.Accounts.Record(c.Request.Context(), userOf(c), "decline_template_deleted", hostID, "", c.Param("tid")); err != nil {
+	if err := h.Accounts.Record(c.Request.Context(), userOf(c), accounts.ActionDeclineTemplateDelete, hostID, "", c.Param("tid")); err != nil {
 		h.Logger.Error("audit", "action", "decline_template_deleted", "err", err)
 	}
 	c.Redirect(http.StatusSeeOther, templatesPath(c, hostID))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/mail"
@@ -116,7 +117,7 @@ func (h *Handler) showcaseStaffSave(c *gin.Context) {
 		h.showcaseRefuse(c, cs, form, err)
 		return
 	}
-	h.showcaseAudit(c, cs, "showcase_saved", e.ID)
+	h.showcaseAudit(c, cs, accounts.ActionShowcaseSaved, e.ID)
 	notice := "showcase_saved"
 	if res.Reconsent {
 		// The text was public: it is not any more, until the association
@@ -193,7 +194,7 @@ func (h *Handler) showcaseStaffLogo(c *gin.Context) {
 		h.showcaseRefuse(c, cs, nil, err)
 		return
 	}
-	h.showcaseAudit(c, cs, "showcase_logo", e.ID)
+	h.showcaseAudit(c, cs, accounts.ActionShowcaseLogo, e.ID)
 	h.showcaseAfterChange(c, cs, e, res, "showcase_logo_saved")
 }
 
@@ -216,7 +217,7 @@ func (h *Handler) showcaseStaffLogoRemove(c *gin.Context) {
 		h.showcaseRefuse(c, cs, nil, err)
 		return
 	}
-	h.showcaseAudit(c, cs, "showcase_logo_removed", e.ID)
+	h.showcaseAudit(c, cs, accounts.ActionShowcaseLogoRemoved, e.ID)
 	h.showcaseAfterChange(c, cs, e, res, "showcase_logo_removed")
 }
 
@@ -271,7 +272,7 @@ func (h *Handler) showcaseAskConsent(c *gin.Context, cs *training.Case, e *train
 	}}
 	if !again && h.Accounts != nil {
 		then = append(then, func(string) database.Then {
-			return h.Accounts.RecordIn(ctx, userOf(c), "showcase_asked", cs.HostID, cs.ApplicationID, e.ID)
+			return h.Accounts.RecordIn(ctx, userOf(c), accounts.ActionShowcaseAsked, cs.HostID, cs.ApplicationID, e.ID)
 		})
 	}
 	if _, err := h.Showcase.AskConsent(ctx, e, then...); err != nil {
@@ -283,11 +284,11 @@ func (h *Handler) showcaseAskConsent(c *gin.Context, cs *training.Case, e *train
 }
 
 // audit records a staff action on a case's entry; a failure is logged.
-func (h *Handler) showcaseAudit(c *gin.Context, cs *training.Case, action, entryID string) {
+func (h *Handler) showcaseAudit(c *gin.Context, cs *training.Case, action accounts.Action, entryID string) {
 	if h.Accounts == nil {
 		return
 	}
 	if err := h.Accounts.Record(c.Request.Context(), userOf(c), action, cs.HostID, cs.ApplicationID, entryID); err != nil {
-		h.Logger.Error("audit", slog.String("action", action), slog.Any("err", err))
+		h.Logger.Error("audit", slog.String("action", string(action)), slog.Any("err", err))
 	}
 }

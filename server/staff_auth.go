@@ -105,7 +105,7 @@ func (h *Handler) login(c *gin.Context) {
 		return
 	}
 	h.setCookie(c, staffCookie, token, int(accounts.SessionMax.Seconds()))
-	_ = h.Accounts.Record(c.Request.Context(), u, "login", u.HostID, "", "")
+	_ = h.Accounts.Record(c.Request.Context(), u, accounts.ActionLogin, u.HostID, "", "")
 	c.Redirect(http.StatusSeeOther, f.Next)
 }
 
@@ -207,7 +207,7 @@ func (h *Handler) setPassword(purpose string) gin.HandlerFunc {
 			h.render(c, http.StatusBadRequest, "staff_set_password", p)
 			return
 		}
-		_ = h.Accounts.Record(c.Request.Context(), u, "password_set", u.HostID, "", purpose)
+		_ = h.Accounts.Record(c.Request.Context(), u, accounts.ActionPasswordSet, u.HostID, "", purpose)
 		redirect(c, "/staff/login", "password_set")
 	}
 }

@@ -58,7 +58,7 @@ func (h *Handler) oidcFinish(c *gin.Context) {
 		return
 	}
 	h.setCookie(c, staffCookie, token, int(accounts.SessionMax.Seconds()))
-	_ = h.Accounts.Record(c.Request.Context(), u, "login_oidc", u.HostID, "", "")
+	_ = h.Accounts.Record(c.Request.Context(), u, accounts.ActionLoginOIDC, u.HostID, "", "")
 	c.Redirect(http.StatusSeeOther, safeNext(next))
 }
 

@@ -15,9 +15,10 @@ import (
 // caseWorkflow is a change staff make to a case, with its audit line: how
 // to make it as an actor, and whether the database shows it made.
 type caseWorkflow struct {
-	name, action string
-	do           func(e *env, actor *accounts.User, c *Case, audit database.Then) error
-	made         func(e *env, c *Case) bool
+	name   string
+	action accounts.Action
+	do     func(e *env, actor *accounts.User, c *Case, audit database.Then) error
+	made   func(e *env, c *Case) bool
 	// who may make it, of the case's host (administrators always may,
 	// another host's accounts never).
 	staff, assignedTrainer, otherTrainer bool
@@ -144,7 +145,7 @@ func TestCaseWorkflowsCommitWithTheirAuditLine(t *testing.T) {
 				if w.made(e, c) {
 					t.Error("the change was kept")
 				}
-				if n := e.auditLines(w.action, c.ApplicationID); n != 0 {
+				if n := e.auditLines(string(w.action), c.ApplicationID); n != 0 {
 					t.Errorf("%d audit lines kept", n)
 				}
 				if c.Stage != before.Stage || c.Version != before.Version || !slices.Equal(c.TrainerIDs, before.TrainerIDs) {
@@ -156,8 +157,8 @@ func TestCaseWorkflowsCommitWithTheirAuditLine(t *testing.T) {
 				if err := w.do(e, testAdmin, c, audit.RecordIn(e.ctx, testAdmin, w.action, c.HostID, c.ApplicationID, "")); err != nil {
 					t.Fatal(err)
 				}
-				if !w.made(e, c) || e.auditLines(w.action, c.ApplicationID) != 1 {
-					t.Errorf("made %t, %d audit lines; want true, 1", w.made(e, c), e.auditLines(w.action, c.ApplicationID))
+				if !w.made(e, c) || e.auditLines(string(w.action), c.ApplicationID) != 1 {
+					t.Errorf("made %t, %d audit lines; want true, 1", w.made(e, c), e.auditLines(string(w.action), c.ApplicationID))
 				}
 			})
 		})
