@@ -38,7 +38,7 @@ func (h *Handler) caseBoard(c *gin.Context) {
 			return
 		}
 	}
-	cols, err := h.Training.Board(ctx, hostID)
+	cols, err := h.Training.Board(ctx, u, hostID)
 	if err != nil {
 		h.fail(c, err)
 		return

@@ -77,7 +77,7 @@ func (h *Handler) casePageData(c *gin.Context, cs *training.Case) (*CasePage, er
 	if cp.Flags, err = h.Training.CaseFlags(ctx, cs.ID); err != nil {
 		return nil, err
 	}
-	if _, cp.TopicLabels, err = h.topicOptions(ctx, langOf(c), cs.HostID); err != nil {
+	if _, cp.TopicLabels, err = h.topicOptions(ctx, userOf(c), langOf(c), cs.HostID); err != nil {
 		return nil, err
 	}
 	return cp, nil

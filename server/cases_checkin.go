@@ -197,7 +197,7 @@ func (h *Handler) calendarFeed(c *gin.Context) {
 	events := make([]training.Event, 0, len(sessions))
 	for _, s := range sessions {
 		if labels[s.HostID] == nil {
-			_, l, err := h.topicOptions(ctx, lang, s.HostID)
+			_, l, err := h.topicOptions(ctx, u, lang, s.HostID)
 			if err != nil {
 				h.checkinFail(c, err)
 				return

@@ -66,10 +66,10 @@ type TopicOption struct {
 	Custom bool
 }
 
-// topicOptions returns a host's catalogue with labels in lang, and the
-// labels by key.
-func (h *Handler) topicOptions(ctx context.Context, lang, hostID string) ([]TopicOption, map[string]string, error) {
-	topics, err := h.Training.Topics(ctx, hostID)
+// topicOptions returns a host's catalogue, as actor may read it, with
+// labels in lang, and the labels by key.
+func (h *Handler) topicOptions(ctx context.Context, actor *accounts.User, lang, hostID string) ([]TopicOption, map[string]string, error) {
+	topics, err := h.Training.Topics(ctx, actor, hostID)
 	if err != nil {
 		return nil, nil, err
 	}

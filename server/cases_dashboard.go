@@ -8,7 +8,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"archipel/accounts"
 	"archipel/training"
 )
 
@@ -27,20 +26,13 @@ type CaseDashboardPage struct {
 func (h *Handler) caseDashboard(c *gin.Context) {
 	u := userOf(c)
 	ctx := c.Request.Context()
-	scope, key := training.Scope{TrainerID: u.ID}, "mine"
-	switch u.Role {
-	case accounts.RoleAdmin:
-		scope, key = training.Scope{}, "all"
-	case accounts.RoleStaff:
-		scope, key = training.Scope{HostID: u.HostID}, "host"
-	}
-	d, err := h.Training.Dashboard(ctx, u.ID, scope)
+	d, err := h.Training.Dashboard(ctx, u)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
 	h.render(c, http.StatusOK, "cases_dashboard", h.casePage(c, "cases.dashboard.title",
-		&CaseDashboardPage{Dash: d, Scope: key, Demo: u.Admin() && h.Training.Demo(), DemoDays: "7", Now: h.Training.Now()}))
+		&CaseDashboardPage{Dash: d, Scope: d.Covers, Demo: u.Admin() && h.Training.Demo(), DemoDays: "7", Now: h.Training.Now()}))
 }
 
 // caseDemoAdvance makes check-ins fall due as if days had passed; it

@@ -72,14 +72,14 @@ func (h *Handler) caseReportCSV(c *gin.Context) {
 		h.render(c, http.StatusBadRequest, "cases_report", p)
 		return
 	}
-	rows, err := h.Training.Report(c.Request.Context(), hostID, period)
+	rows, err := h.Training.Report(c.Request.Context(), u, hostID, period)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
 	labels := map[string]string{}
 	for _, r := range rows {
-		_, l, err := h.topicOptions(c.Request.Context(), lang, r.HostID)
+		_, l, err := h.topicOptions(c.Request.Context(), u, lang, r.HostID)
 		if err != nil {
 			h.fail(c, err)
 			return

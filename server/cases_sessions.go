@@ -33,11 +33,11 @@ func (p *SessionFormPage) Action() string {
 
 func (h *Handler) sessionForm(c *gin.Context, cs *training.Case, sessionID string, form training.SessionForm) (*SessionFormPage, []training.Topic, error) {
 	ctx := c.Request.Context()
-	topics, err := h.Training.Topics(ctx, cs.HostID)
+	topics, err := h.Training.Topics(ctx, userOf(c), cs.HostID)
 	if err != nil {
 		return nil, nil, err
 	}
-	opts, _, err := h.topicOptions(ctx, langOf(c), cs.HostID)
+	opts, _, err := h.topicOptions(ctx, userOf(c), langOf(c), cs.HostID)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -41,7 +41,7 @@ func (h *Handler) topicsHost(c *gin.Context, asked string) (*CaseTopicsPage, boo
 			return nil, false
 		}
 	}
-	opts, _, err := h.topicOptions(c.Request.Context(), langOf(c), tp.HostID)
+	opts, _, err := h.topicOptions(c.Request.Context(), u, langOf(c), tp.HostID)
 	if err != nil {
 		h.fail(c, err)
 		return nil, false
@@ -71,7 +71,7 @@ func (h *Handler) caseTopicAdd(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	existing, err := h.Training.Topics(c.Request.Context(), tp.HostID)
+	existing, err := h.Training.Topics(c.Request.Context(), userOf(c), tp.HostID)
 	if err != nil {
 		h.fail(c, err)
 		return

@@ -22,11 +22,7 @@ func (h *Handler) todo(c *gin.Context, data *StoppedCreations) {
 	if h.Training == nil {
 		return
 	}
-	hostID := u.HostID
-	if u.Admin() {
-		hostID = ""
-	}
-	if t, err := h.Training.Todo(ctx, hostID); err != nil {
+	if t, err := h.Training.Todo(ctx, u); err != nil {
 		h.Logger.Error("dashboard: cases", slog.Any("err", err))
 	} else {
 		data.Cases = t

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"archipel/accounts"
 	"archipel/database"
 )
 
@@ -22,9 +23,13 @@ type Column struct {
 	Cards []Card
 }
 
-// Board returns a host's cases (every host's when hostID is empty) in one
-// column per stage, in stage order.
-func (s *Store) Board(ctx context.Context, hostID string) ([]Column, error) {
+// Board returns the cases actor may see (as List) in one column per stage,
+// in stage order.
+func (s *Store) Board(ctx context.Context, actor *accounts.User, asked string) ([]Column, error) {
+	hostID, err := hostOf(actor, asked, "training: board")
+	if err != nil {
+		return nil, err
+	}
 	cards, err := s.cards(ctx, hostID, "")
 	if err != nil {
 		return nil, err
@@ -46,7 +51,7 @@ func (s *Store) Board(ctx context.Context, hostID string) ([]Column, error) {
 // cards returns the cases of a host (all when empty), only those a user
 // accompanies when trainerID is set, with their flags and trainers' names.
 func (s *Store) cards(ctx context.Context, hostID, trainerID string) ([]Card, error) {
-	cases, err := s.List(ctx, hostID)
+	cases, err := s.list(ctx, hostID)
 	if err != nil {
 		return nil, err
 	}
@@ -110,6 +115,8 @@ type Dashboard struct {
 	Unanswered []CheckIn
 	// Flagged are the scope's open cases with a flag.
 	Flagged []Card
+	// Covers names the scope: "all", "host" or "mine" (DashboardScope).
+	Covers string
 }
 
 // WeekOf returns the Monday 00:00 (Paris) that starts the week of t, and
@@ -121,13 +128,36 @@ func WeekOf(t time.Time) (time.Time, time.Time) {
 	return start, start.AddDate(0, 0, 7)
 }
 
-// Dashboard gathers what a user needs this week: userID's own cases and
-// sessions, and the check-ins and flags of the scope.
-func (s *Store) Dashboard(ctx context.Context, userID string, scope Scope) (*Dashboard, error) {
+// DashboardScope is what actor's dashboard covers: every case for an
+// administrator ("all"), their host's for its staff ("host"), the cases
+// they accompany for a trainer ("mine"). Not found for nobody or an
+// account of no host.
+func DashboardScope(actor *accounts.User) (Scope, string, error) {
+	hostID, err := hostOf(actor, "", "training: dashboard")
+	switch {
+	case err != nil:
+		return Scope{}, "", err
+	case actor.Admin():
+		return Scope{}, "all", nil
+	case actor.Role == accounts.RoleStaff:
+		return Scope{HostID: hostID}, "host", nil
+	}
+	// A trainer's cases are of their host, always.
+	return Scope{HostID: hostID, TrainerID: actor.ID}, "mine", nil
+}
+
+// Dashboard gathers what actor needs this week: their own cases and
+// sessions, and the check-ins and flags of their scope (DashboardScope).
+func (s *Store) Dashboard(ctx context.Context, actor *accounts.User) (*Dashboard, error) {
+	scope, covers, err := DashboardScope(actor)
+	if err != nil {
+		return nil, err
+	}
+	userID := actor.ID
 	now := s.now()
-	d := &Dashboard{}
+	d := &Dashboard{Covers: covers}
 	d.WeekStart, d.WeekEnd = WeekOf(now)
-	mine, err := s.cards(ctx, "", userID)
+	mine, err := s.cards(ctx, scope.HostID, userID)
 	if err != nil {
 		return nil, err
 	}

@@ -156,6 +156,23 @@ func HostScope(actor *accounts.User, asked string) string {
 	return actor.HostID
 }
 
+// hostOf is the host whose cases actor reads on a page (a list, the board,
+// the report, the dashboard): theirs whatever they asked, or for an
+// administrator the one asked for ("" for every host). Not found for
+// nobody and for an account of no host, so that "" reaches the SQL (as
+// every host) only for an administrator.
+func hostOf(actor *accounts.User, asked, op string) (string, error) {
+	switch {
+	case actor == nil:
+		return "", apperr.New(apperr.NotFound, "error.not_found", op)
+	case actor.Admin():
+		return asked, nil
+	case actor.HostID == "":
+		return "", apperr.New(apperr.NotFound, "error.not_found", op)
+	}
+	return actor.HostID, nil
+}
+
 // ForStaff returns a case as a staff member may see it: a case of a host
 // the actor does not belong to is not found, whether it exists or not
 // (administrators see every host's). The scope is in the query, so that a
@@ -198,9 +215,19 @@ func (s *Store) loadTrainers(ctx context.Context, c *Case) error {
 	return database.MapError(rows.Err(), "training: trainers")
 }
 
-// List returns a host's cases (every host's when hostID is empty), open
-// ones first, newest first.
-func (s *Store) List(ctx context.Context, hostID string) ([]Case, error) {
+// List returns the cases actor may see, open ones first, newest first:
+// their host's, or for an administrator the host asked for (every host's
+// when asked is empty). Not found for nobody or an account of no host.
+func (s *Store) List(ctx context.Context, actor *accounts.User, asked string) ([]Case, error) {
+	hostID, err := hostOf(actor, asked, "training: list cases")
+	if err != nil {
+		return nil, err
+	}
+	return s.list(ctx, hostID)
+}
+
+// list returns a host's cases (every host's when hostID is empty).
+func (s *Store) list(ctx context.Context, hostID string) ([]Case, error) {
 	rows, err := s.db.QueryContext(ctx, caseSelect+` WHERE ($1 = '' OR c.host_id = $1) ORDER BY c.closed_at IS NOT NULL, c.opened_at DESC`, hostID)
 	if err != nil {
 		return nil, database.MapError(err, "training: list cases")

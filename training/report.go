@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"archipel/accounts"
+	"archipel/apperr"
 	"archipel/database"
 	"archipel/onboarding"
 )
@@ -101,9 +103,27 @@ func (r ReportRow) TopicKeys() []string {
 	return keys
 }
 
-// Report sums up a host's accompaniment over a period (one row per host,
-// every host when hostID is empty).
-func (s *Store) Report(ctx context.Context, hostID string, p Period) ([]ReportRow, error) {
+// MayReport reports whether actor may read the funders' report: the
+// administrators (every host's) and a host's staff (their host's), not
+// trainers.
+func MayReport(actor *accounts.User) bool {
+	return actor != nil && (actor.Admin() || (actor.Role == accounts.RoleStaff && actor.HostID != ""))
+}
+
+// Report sums up actor's accompaniment over a period, one row per host:
+// their host's, or for an administrator the host asked for (every host
+// when asked is empty).
+//
+// Errors: not found for nobody or an account of no host; forbidden for
+// one who may not read it (MayReport).
+func (s *Store) Report(ctx context.Context, actor *accounts.User, asked string, p Period) ([]ReportRow, error) {
+	hostID, err := hostOf(actor, asked, "training: report")
+	if err != nil {
+		return nil, err
+	}
+	if !MayReport(actor) {
+		return nil, apperr.New(apperr.Forbidden, "error.forbidden", "training: report")
+	}
 	hosts, err := s.Hosts(ctx)
 	if err != nil {
 		return nil, err

@@ -66,7 +66,7 @@ func TestReportForFunders(t *testing.T) {
 	if len(fe) > 0 {
 		t.Fatal(fe)
 	}
-	rows, err := e.store.Report(e.ctx, "", p)
+	rows, err := e.store.Report(e.ctx, testAdmin, "", p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestReportForFunders(t *testing.T) {
 	if got := strings.Join(r.TopicKeys(), ","); got != "calendars,file_sharing,passwords_security" {
 		t.Errorf("topics %s", got)
 	}
-	if only, _ := e.store.Report(e.ctx, "h2", p); len(only) != 1 || only[0].Associations != 1 || only[0].Sessions != 0 {
+	if only, _ := e.store.Report(e.ctx, testAdmin, "h2", p); len(only) != 1 || only[0].Associations != 1 || only[0].Sessions != 0 {
 		t.Errorf("one host's report %+v", only)
 	}
 

@@ -3,6 +3,7 @@ package training
 import (
 	"context"
 
+	"archipel/accounts"
 	"archipel/database"
 )
 
@@ -23,20 +24,24 @@ type CaseItem struct {
 // TodoListed is how many cases each list of the dashboard shows.
 const TodoListed = 5
 
-// Todo counts and lists the open cases that wait for staff, of one host or
-// of every host when hostID is empty (administrators).
-func (s *Store) Todo(ctx context.Context, hostID string) (*CaseTodo, error) {
+// Todo counts and lists the open cases that wait for staff: those of
+// actor's host, of every host for an administrator. Not found for nobody
+// or an account of no host.
+func (s *Store) Todo(ctx context.Context, actor *accounts.User) (*CaseTodo, error) {
+	hostID, err := hostOf(actor, "", "training: todo")
+	if err != nil {
+		return nil, err
+	}
 	scope, args := "", []any{}
 	if hostID != "" {
 		scope, args = ` AND c.host_id = $1`, []any{hostID}
 	}
 	t := &CaseTodo{}
-	var err error
-	t.Flagged, t.FlaggedItems, err = s.caseList(ctx, ` WHERE c.stage <> 'closed' AND EXISTS (SELECT 1 FROM case_flags f WHERE f.case_id = c.id)`+scope, args)
+	t.Flagged, t.FlaggedItems, err = s.caseList(ctx, ` WHERE c.stage <> '`+string(StageClosed)+`' AND EXISTS (SELECT 1 FROM case_flags f WHERE f.case_id = c.id)`+scope, args)
 	if err != nil {
 		return nil, err
 	}
-	t.Untrained, t.UntrainedItems, err = s.caseList(ctx, ` WHERE c.stage <> 'closed' AND NOT EXISTS (SELECT 1 FROM case_trainers ct WHERE ct.case_id = c.id)`+scope, args)
+	t.Untrained, t.UntrainedItems, err = s.caseList(ctx, ` WHERE c.stage <> '`+string(StageClosed)+`' AND NOT EXISTS (SELECT 1 FROM case_trainers ct WHERE ct.case_id = c.id)`+scope, args)
 	if err != nil {
 		return nil, err
 	}

@@ -38,8 +38,19 @@ var DefaultTopics = []Topic{
 	{Key: "online_documents"}, {Key: "passwords_security"}, {Key: "leaving_google_drive"},
 }
 
-// Topics returns a host's catalogue: the defaults, then its own topics.
-func (s *Store) Topics(ctx context.Context, hostID string) ([]Topic, error) {
+// Topics returns a host's catalogue as actor may read it: the defaults,
+// then its own topics. Any account of the host reads it (trainers name
+// their sessions' topics); administrators read every host's. Not found for
+// another host's catalogue.
+func (s *Store) Topics(ctx context.Context, actor *accounts.User, hostID string) ([]Topic, error) {
+	if actor == nil || (!actor.Admin() && (actor.HostID == "" || actor.HostID != hostID)) {
+		return nil, apperr.New(apperr.NotFound, "error.not_found", "training: topics")
+	}
+	return s.topics(ctx, hostID)
+}
+
+// topics returns a host's catalogue.
+func (s *Store) topics(ctx context.Context, hostID string) ([]Topic, error) {
 	out := append([]Topic(nil), DefaultTopics...)
 	rows, err := s.db.QueryContext(ctx, `SELECT key, label_fr, label_en FROM training_topics WHERE host_id = $1 ORDER BY label_fr`, hostID)
 	if err != nil {
@@ -111,7 +122,7 @@ func (s *Store) AddTopic(ctx context.Context, actor *accounts.User, hostID strin
 		}
 		return Topic{}, apperr.New(apperr.Forbidden, "error.forbidden", op)
 	}
-	existing, err := s.Topics(ctx, hostID)
+	existing, err := s.topics(ctx, hostID)
 	if err != nil {
 		return Topic{}, err
 	}

@@ -76,7 +76,7 @@ func caseWorkflows() []caseWorkflow {
 				return err
 			},
 			made: func(e *env, c *Case) bool {
-				ts, _ := e.store.Topics(e.ctx, c.HostID)
+				ts, _ := e.store.Topics(e.ctx, testAdmin, c.HostID)
 				return slices.ContainsFunc(ts, func(t Topic) bool { return t.LabelFR == "Comptabilité "+c.ID[:8] })
 			}},
 	}
