@@ -108,15 +108,11 @@ func (p *ShowcasePage) HasPrev() bool { return p.Filter.Page > 1 }
 // overlap.
 const publicOrder = ` ORDER BY e.published_at DESC, e.id DESC`
 
-// Published returns a page of published entries matching the filter.
-func (s *Showcase) Published(ctx context.Context, f ShowcaseFilter) (*ShowcasePage, error) {
-	f.Normalize()
-	page := &ShowcasePage{Filter: f}
-	if f.impossible() {
-		return page, nil
-	}
+// queries are a page's two queries: its count, and its entries (whose two
+// last parameters are the page's size and offset), with their arguments.
+func (f ShowcaseFilter) queries() (count, page string, args []any) {
 	where, args := f.where()
-	count := `SELECT COUNT(*) FROM showcase_entries e WHERE ` + where
+	count = `SELECT COUNT(*) FROM showcase_entries e WHERE ` + where
 	ids := `SELECT e.id FROM showcase_entries e WHERE ` + where + publicOrder
 	if f.Service != "" && f.Region == "" && f.Departement == "" && f.Host == "" {
 		// The public index of services answers alone: its rows are the
@@ -125,6 +121,22 @@ func (s *Showcase) Published(ctx context.Context, f ShowcaseFilter) (*ShowcasePa
 		ids = `SELECT s.entry_id FROM showcase_entry_services s WHERE s.service = $1 ORDER BY s.published_at DESC, s.entry_id DESC`
 		args = []any{f.Service}
 	}
+	// The page's ids come from an index alone; only the rows shown are
+	// read, so a deep page does not read every row it skips.
+	n := len(args)
+	page = `SELECT ` + entryColumns + ` FROM showcase_entries e JOIN hosts h ON h.id = e.host_id
+		WHERE e.status = 'published' AND e.id IN (` + ids + ` LIMIT $` + strconv.Itoa(n+1) + ` OFFSET $` + strconv.Itoa(n+2) + `)` + publicOrder
+	return count, page, args
+}
+
+// Published returns a page of published entries matching the filter.
+func (s *Showcase) Published(ctx context.Context, f ShowcaseFilter) (*ShowcasePage, error) {
+	f.Normalize()
+	page := &ShowcasePage{Filter: f}
+	if f.impossible() {
+		return page, nil
+	}
+	count, q, args := f.queries()
 	if err := s.db.QueryRowContext(ctx, count, args...).Scan(&page.Total); err != nil {
 		return nil, database.MapError(err, "training: count showcase")
 	}
@@ -132,11 +144,6 @@ func (s *Showcase) Published(ctx context.Context, f ShowcaseFilter) (*ShowcasePa
 	if offset >= page.Total {
 		return page, nil
 	}
-	// The page's ids come from an index alone; only the rows shown are
-	// read, so a deep page does not read every row it skips.
-	n := len(args)
-	q := `SELECT ` + entryColumns + ` FROM showcase_entries e JOIN hosts h ON h.id = e.host_id
-		WHERE e.status = 'published' AND e.id IN (` + ids + ` LIMIT $` + strconv.Itoa(n+1) + ` OFFSET $` + strconv.Itoa(n+2) + `)` + publicOrder
 	err := s.each(ctx, q, append(args, f.PerPage, offset), func(e *ShowcaseEntry) error {
 		page.Entries = append(page.Entries, *e)
 		return nil
@@ -173,13 +180,15 @@ func (s *Showcase) each(ctx context.Context, q string, args []any, fn func(*Show
 	return database.MapError(rows.Err(), "training: list showcase")
 }
 
+const publishedEntryQuery = `SELECT ` + entryColumns + ` FROM showcase_entries e JOIN hosts h ON h.id = e.host_id
+	WHERE e.id = $1 AND e.status = 'published'`
+
 // PublishedEntry returns a published entry; any other is not found.
 func (s *Showcase) PublishedEntry(ctx context.Context, id string) (*ShowcaseEntry, error) {
 	if len(id) > 64 {
 		return nil, apperr.New(apperr.NotFound, "error.not_found", "training: published entry")
 	}
-	e, err := scanEntry(s.db.QueryRowContext(ctx, `SELECT `+entryColumns+` FROM showcase_entries e JOIN hosts h ON h.id = e.host_id
-		WHERE e.id = $1 AND e.status = 'published'`, id))
+	e, err := scanEntry(s.db.QueryRowContext(ctx, publishedEntryQuery, id))
 	return e, database.MapError(err, "training: published entry")
 }
 
@@ -273,13 +282,15 @@ type HostListing struct {
 // LatestPerHost is how many entries the directory shows per host.
 const LatestPerHost = 3
 
+const directoryQuery = `SELECT h.slug, h.name, h.website, h.region, h.departements, h.services, h.paused,
+	(SELECT COUNT(*) FROM cases c WHERE c.host_id = h.id),
+	(SELECT COUNT(*) FROM showcase_entries e WHERE e.host_id = h.id AND e.status = 'published')
+	FROM hosts h ORDER BY h.name, h.slug`
+
 // Directory lists the partner hosts by name, with their figures and newest
 // published entries.
 func (s *Showcase) Directory(ctx context.Context) ([]HostListing, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT h.slug, h.name, h.website, h.region, h.departements, h.services, h.paused,
-		(SELECT COUNT(*) FROM cases c WHERE c.host_id = h.id),
-		(SELECT COUNT(*) FROM showcase_entries e WHERE e.host_id = h.id AND e.status = 'published')
-		FROM hosts h ORDER BY h.name, h.slug`)
+	rows, err := s.db.QueryContext(ctx, directoryQuery)
 	if err != nil {
 		return nil, database.MapError(err, "training: host directory")
 	}
@@ -368,6 +379,15 @@ type Figures struct {
 	Total  YearCount
 }
 
+// The figures' queries: the first and last case opened, then a year's
+// cases per host.
+const (
+	figuresFirstQuery = `SELECT opened_at FROM cases ORDER BY opened_at LIMIT 1`
+	figuresLastQuery  = `SELECT opened_at FROM cases ORDER BY opened_at DESC LIMIT 1`
+	figuresYearQuery  = `SELECT host_id, COUNT(*), SUM(CASE WHEN outcome = 'success' THEN 1 ELSE 0 END)
+		FROM cases WHERE opened_at >= $1 AND opened_at < $2 GROUP BY host_id`
+)
+
 // Figures counts the associations accompanied per host and per year; every
 // host is listed, even one that has accompanied none yet. One grouped,
 // index-only count per year: a year is a range of opening times.
@@ -393,12 +413,12 @@ func (s *Showcase) Figures(ctx context.Context) (*Figures, error) {
 		return nil, database.MapError(err, "training: figures")
 	}
 	var first, last time.Time
-	err = s.db.QueryRowContext(ctx, `SELECT opened_at FROM cases ORDER BY opened_at LIMIT 1`).Scan(&first)
+	err = s.db.QueryRowContext(ctx, figuresFirstQuery).Scan(&first)
 	if errors.Is(err, sql.ErrNoRows) {
 		return f, nil
 	}
 	if err == nil {
-		err = s.db.QueryRowContext(ctx, `SELECT opened_at FROM cases ORDER BY opened_at DESC LIMIT 1`).Scan(&last)
+		err = s.db.QueryRowContext(ctx, figuresLastQuery).Scan(&last)
 	}
 	if err != nil {
 		return nil, database.MapError(err, "training: figures")
@@ -408,8 +428,7 @@ func (s *Showcase) Figures(ctx context.Context) (*Figures, error) {
 		total := YearCount{Year: y}
 		byHost := map[int]YearCount{}
 		from, to := time.Date(y, 1, 1, 0, 0, 0, 0, Paris).UTC(), time.Date(y+1, 1, 1, 0, 0, 0, 0, Paris).UTC()
-		rows, err := s.db.QueryContext(ctx, `SELECT host_id, COUNT(*), SUM(CASE WHEN outcome = 'success' THEN 1 ELSE 0 END)
-			FROM cases WHERE opened_at >= $1 AND opened_at < $2 GROUP BY host_id`, from, to)
+		rows, err := s.db.QueryContext(ctx, figuresYearQuery, from, to)
 		if err != nil {
 			return nil, database.MapError(err, "training: figures")
 		}
