@@ -155,23 +155,7 @@ func TestMetricsListenerServesOnlyMetrics(t *testing.T) {
 	}
 	t.Cleanup(func() { srv.Close() })
 	base := "http://" + ln.String()
-	for _, c := range []struct {
-		path, token string
-		want        int
-	}{{"/metrics", "tok", 200}, {"/metrics", "", 401}, {"/", "tok", 404}, {"/staff/login", "tok", 404}, {"/debug/pprof/heap", "tok", 404}} {
-		req, _ := http.NewRequest(http.MethodGet, base+c.path, nil)
-		if c.token != "" {
-			req.Header.Set("Authorization", "Bearer "+c.token)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if res.StatusCode != c.want {
-			t.Errorf("GET %s (token %q): %d, want %d", c.path, c.token, res.StatusCode, c.want)
-		}
-	}
+	expectStatuses(t, base, []tokenGet{{"/metrics", "tok", 200}, {"/metrics", "", 401}, {"/", "tok", 404}, {"/staff/login", "tok", 404}, {"/debug/pprof/heap", "tok", 404}})
 }
 
 func TestProfilesOnlyWhenAskedAndBehindTheToken(t *testing.T) {
@@ -186,10 +170,19 @@ func TestProfilesOnlyWhenAskedAndBehindTheToken(t *testing.T) {
 	}
 	t.Cleanup(func() { srv.Close() })
 	base := "http://" + ln.String()
-	for _, c := range []struct {
-		path, token string
-		want        int
-	}{{"/debug/pprof/heap", "tok", 200}, {"/debug/pprof/heap", "", 401}, {"/debug/pprof/allocs", "tok", 200}, {"/debug/pprof/profile?seconds=1", "", 401}, {"/metrics", "tok", 200}} {
+	expectStatuses(t, base, []tokenGet{{"/debug/pprof/heap", "tok", 200}, {"/debug/pprof/heap", "", 401}, {"/debug/pprof/allocs", "tok", 200}, {"/debug/pprof/profile?seconds=1", "", 401}, {"/metrics", "tok", 200}})
+}
+
+// tokenGet is a GET with a bearer token (none when empty) and the status
+// it must get.
+type tokenGet struct {
+	path, token string
+	want        int
+}
+
+func expectStatuses(t *testing.T, base string, gets []tokenGet) {
+	t.Helper()
+	for _, c := range gets {
 		req, _ := http.NewRequest(http.MethodGet, base+c.path, nil)
 		if c.token != "" {
 			req.Header.Set("Authorization", "Bearer "+c.token)
