@@ -25,7 +25,18 @@ import (
 // inside each of its steps, a few host calls into the step, until every
 // clean-up is done: nothing of the three workspaces is left on the host,
 // and the fourth is whole (nothing of it was deleted by a resumed step).
+// On both Nextcloud generations; under -short (the race run in CI) on the
+// newest only, as the provisioning crash test.
 func TestTheCleanUpSurvivesAKillInEachStep(t *testing.T) {
+	for i, g := range generations {
+		if testing.Short() && i < len(generations)-1 {
+			continue
+		}
+		t.Run(g.name, func(t *testing.T) { testCleanupSurvivesKills(t, g.profile) })
+	}
+}
+
+func testCleanupSurvivesKills(t *testing.T, profile simulator.Profile) {
 	seed := uint64(20261204)
 	if s := os.Getenv(crashSeedEnv); s != "" {
 		var err error
@@ -50,7 +61,8 @@ func TestTheCleanUpSurvivesAKillInEachStep(t *testing.T) {
 	must(t, err)
 	hosts := NewHosts(db, keyring, 0)
 	apps := onboarding.NewStore(db, nil)
-	env := &testEnv{tb: t, ctx: ctx, DB: db, Apps: apps, Hosts: hosts, Log: &logRecorder{}}
+	env := &testEnv{tb: t, ctx: ctx, DB: db, Apps: apps, Hosts: hosts, Log: &logRecorder{},
+		cfg: envConfig{SimOptions: simulator.Options{Profile: profile}}}
 	env.Engine = NewEngine(db, hosts, apps, nil, slog.New(env.Log), testOptions(Options{}))
 	h := env.addHost("ile-numerique", "L'Île numérique", false)
 	withApps(env)
