@@ -53,6 +53,11 @@ func GroupIDCandidate(associationName string, n int) string {
 	if base == "" {
 		base = "association"
 	}
+	if strings.HasPrefix(base+"-", ProbeGroupPrefix) {
+		// The connection test's groups are created and deleted under
+		// that prefix: an association's group never takes it.
+		base = Slug("asso-"+base, maxGroupID)
+	}
 	return withSuffix(base, n, maxGroupID)
 }
 

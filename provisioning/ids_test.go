@@ -85,3 +85,17 @@ func TestUserIDCandidatesAreShortAndReadable(t *testing.T) {
 		})
 	}
 }
+
+func TestGroupIDsNeverTakeTheProbePrefix(t *testing.T) {
+	for _, name := range []string{"Archipel Probe", "archipel-probe-1234", "ARCHIPEL PROBE des jardins"} {
+		for n := 1; n <= 3; n++ {
+			id := GroupIDCandidate(name, n)
+			if strings.HasPrefix(id, ProbeGroupPrefix) || id+"-" == ProbeGroupPrefix || len(id) > maxGroupID {
+				t.Errorf("GroupIDCandidate(%q, %d) = %q: the connection test's prefix %q", name, n, id, ProbeGroupPrefix)
+			}
+		}
+	}
+	if got := GroupIDCandidate("Archipel Probe", 1); got != "asso-archipel-probe" {
+		t.Errorf("GroupIDCandidate(Archipel Probe) = %q, want asso-archipel-probe", got)
+	}
+}
