@@ -368,13 +368,3 @@ func (q *Queue) Retry(ctx context.Context, id string) error {
 	q.Wake()
 	return nil
 }
-
-// PurgeSent deletes the records of messages sent before before (their
-// bodies are gone already); it returns how many.
-func (q *Queue) PurgeSent(ctx context.Context, before time.Time) (int64, error) {
-	res, err := q.db.ExecContext(ctx, `DELETE FROM mail_outbox WHERE status = 'sent' AND sent_at < $1`, before.UTC())
-	if err != nil {
-		return 0, database.MapError(err, "mail: purge sent")
-	}
-	return res.RowsAffected()
-}
