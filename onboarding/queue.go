@@ -21,7 +21,41 @@ import (
 // QueueStatuses are the statuses staff review requests in, in the order the
 // queue counts them (drafts are the association's alone).
 var QueueStatuses = []Status{StatusSubmitted, StatusInfoRequested, StatusInterviewPlanned, StatusApproved,
-	StatusProvisioning, StatusReady, StatusDeclined, StatusWithdrawn}
+	StatusProvisioning, QueueStopped, StatusReady, StatusDeclined, StatusWithdrawn}
+
+// QueueStopped is a tab of the queue, not a status a request is in: the
+// requests approved whose workspace creation stopped (it met a permanent
+// failure, ran out of retries, or staff cancelled it) and waits for staff.
+// They are counted and listed there, not under approved or provisioning,
+// whose creations run.
+const QueueStopped Status = "creation_stopped"
+
+// CreationJobKind and StoppedJobStatuses are how the provisioning engine
+// writes a workspace creation's job and its statuses waiting for staff
+// (provisioning.KindProvision and provisioning.JobStatus.Stopped, which
+// onboarding cannot import; a test there holds them equal).
+const CreationJobKind = "provision"
+
+// StoppedJobStatuses: see CreationJobKind.
+var StoppedJobStatuses = []string{"needs_attention", "failed", "cancelled"}
+
+// creationList is the statuses of a request whose workspace is being
+// created; creationStopped holds for one whose creation stopped.
+var (
+	creationList    = statusList([]Status{StatusApproved, StatusProvisioning})
+	creationStopped = `(a.status IN (` + creationList + `) AND EXISTS (SELECT 1 FROM provisioning_jobs j
+		WHERE j.application_id = a.id AND j.kind = '` + CreationJobKind + `' AND j.status IN (` + quoted(StoppedJobStatuses) + `)))`
+	// queueTab is the tab a request is counted under.
+	queueTab = `CASE WHEN ` + creationStopped + ` THEN '` + string(QueueStopped) + `' ELSE a.status END`
+)
+
+func quoted(list []string) string {
+	out := make([]Status, len(list))
+	for i, v := range list {
+		out[i] = Status(v)
+	}
+	return statusList(out)
+}
 
 // QueueSorts are the orders the queue may be read in; the first is the
 // default (the request waiting longest first).
@@ -121,6 +155,9 @@ type QueueItem struct {
 	HostName     string
 	AssignedTo   string // the staff account following it, if any
 	AssigneeName string
+	// Tab is the queue's tab the request is counted under: its status,
+	// or QueueStopped when its workspace creation stopped.
+	Tab Status
 }
 
 // QueueResult is one page of the queue and how many requests match in all.
@@ -181,7 +218,13 @@ func (f QueueFilter) where(actor *accounts.User, now time.Time, withStatus bool)
 	if f.HostID != "" {
 		conds = append(conds, "a.host_id = "+arg(f.HostID))
 	}
-	if withStatus && f.Status != "" {
+	switch {
+	case !withStatus || f.Status == "":
+	case f.Status == QueueStopped:
+		conds = append(conds, creationStopped)
+	case f.Status == StatusApproved || f.Status == StatusProvisioning:
+		conds = append(conds, "a.status = "+arg(string(f.Status)), "NOT "+creationStopped)
+	default:
 		conds = append(conds, "a.status = "+arg(string(f.Status)))
 	}
 	if f.OlderThan > 0 {
@@ -235,7 +278,7 @@ func (f QueueFilter) orderBy() string {
 const queueFrom = ` FROM applications a LEFT JOIN hosts h ON h.id = a.host_id
 	LEFT JOIN staff_users su ON su.id = a.assigned_to WHERE `
 
-const queueExtra = `, COALESCE(h.name, ''), COALESCE(a.assigned_to, ''), COALESCE(NULLIF(su.name, ''), su.email, '')`
+var queueExtra = `, COALESCE(h.name, ''), COALESCE(a.assigned_to, ''), COALESCE(NULLIF(su.name, ''), su.email, ''), ` + queueTab
 
 // Queue lists one page of the requests a filter selects among those the
 // acting account may see, with how many match in all. A page past the end
@@ -279,7 +322,7 @@ func (s *Store) queueRows(ctx context.Context, query string, args []any) ([]Queu
 	var out []QueueItem
 	for rows.Next() {
 		var it QueueItem
-		a, err := scanApplication(withExtra{rows, []any{&it.HostName, &it.AssignedTo, &it.AssigneeName}})
+		a, err := scanApplication(withExtra{rows, []any{&it.HostName, &it.AssignedTo, &it.AssigneeName, &it.Tab}})
 		if err != nil {
 			return nil, database.MapError(err, "onboarding: queue")
 		}
@@ -297,7 +340,8 @@ type withExtra struct {
 
 func (w withExtra) Scan(dest ...any) error { return w.row.Scan(append(dest, w.extra...)...) }
 
-// QueueCounts counts the requests a filter selects per status, whatever
+// QueueCounts counts the requests a filter selects per status (a stopped
+// creation under QueueStopped, as the list filtered on it shows), whatever
 // status it asks for, in the order of QueueStatuses, among those the acting
 // account may see.
 func (s *Store) QueueCounts(ctx context.Context, actor *accounts.User, f QueueFilter) ([]StatusCount, error) {
@@ -306,7 +350,7 @@ func (s *Store) QueueCounts(ctx context.Context, actor *accounts.User, f QueueFi
 		return nil, err
 	}
 	where, args := f.where(actor, s.now(), false)
-	rows, err := s.db.QueryContext(ctx, `SELECT a.status, COUNT(*) FROM applications a WHERE `+where+` GROUP BY a.status`, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT tab, COUNT(*) FROM (SELECT `+queueTab+` AS tab FROM applications a WHERE `+where+`) t GROUP BY tab`, args...)
 	if err != nil {
 		return nil, database.MapError(err, "onboarding: queue counts")
 	}

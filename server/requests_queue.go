@@ -214,7 +214,7 @@ func (h *Handler) requestQueueCSV(c *gin.Context) {
 			sent = it.SubmittedAt.In(templates.Paris).Format("2006-01-02 15:04")
 		}
 		row := []string{a.Association.Name, a.Association.LegalID, a.Association.Town, a.Association.Postcode,
-			a.Members.ContactName, a.Association.ContactEmail, a.Members.ContactPhone, t("status." + string(it.Status)),
+			a.Members.ContactName, a.Association.ContactEmail, a.Members.ContactPhone, t("status." + string(it.Tab)),
 			it.HostName, sent, it.AssigneeName, strings.Join(services, ", ")}
 		for i := range row {
 			row[i] = publicCSVCell(row[i])

@@ -89,8 +89,10 @@ func requestRenderCases() []renderCase {
 
 	// The review queue.
 	rows := []server.QueueRow{
-		{QueueItem: onboarding.QueueItem{Application: *renderApp(onboarding.StatusSubmitted), HostName: "L'Île numérique"}, Days: 12},
-		{QueueItem: onboarding.QueueItem{Application: *renderApp(onboarding.StatusInterviewPlanned)}, Days: 1},
+		{QueueItem: onboarding.QueueItem{Application: *renderApp(onboarding.StatusSubmitted), HostName: "L'Île numérique",
+			Tab: onboarding.StatusSubmitted}, Days: 12},
+		{QueueItem: onboarding.QueueItem{Application: *renderApp(onboarding.StatusInterviewPlanned), Tab: onboarding.StatusInterviewPlanned}, Days: 1},
+		{QueueItem: onboarding.QueueItem{Application: *renderApp(onboarding.StatusProvisioning), Tab: onboarding.QueueStopped}, Days: 3},
 	}
 	var links []server.CountLink
 	for i, st := range onboarding.QueueStatuses {
