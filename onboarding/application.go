@@ -75,7 +75,15 @@ type Application struct {
 	// Reopened are the steps staff asked the association to look at again
 	// (while the request is info_requested).
 	Reopened []Step
+	// ErasedAt is when the request's data was erased at the association's
+	// request (zero otherwise): the row is kept, emptied, for the figures
+	// and the clean-up of its workspace.
+	ErasedAt time.Time
 }
+
+// Erased reports whether the request's data was erased: nothing may be
+// added to it any more.
+func (a *Application) Erased() bool { return !a.ErasedAt.IsZero() }
 
 // Verified reports whether the contact address was confirmed by the link.
 func (a *Application) Verified() bool { return !a.EmailVerifiedAt.IsZero() }

@@ -34,23 +34,23 @@ func NewStore(db *database.DB, now func() time.Time) *Store {
 
 // appColumns are read from "applications a".
 const appColumns = `a.id, a.status, a.step, a.language, a.answers, COALESCE(a.host_id, ''), a.match_reason,
-	a.email_verified_at, a.version, a.created_at, a.updated_at, a.submitted_at, a.reopened_steps`
+	a.email_verified_at, a.version, a.created_at, a.updated_at, a.submitted_at, a.reopened_steps, a.erased_at`
 
 type scanner interface{ Scan(...any) error }
 
 func scanApplication(row scanner) (*Application, error) {
 	var a Application
 	var answers, reopened string
-	var verified, submitted sql.NullTime
+	var verified, submitted, erased sql.NullTime
 	if err := row.Scan(&a.ID, &a.Status, &a.Step, &a.Language, &answers, &a.HostID, &a.MatchReason,
-		&verified, &a.Version, &a.CreatedAt, &a.UpdatedAt, &submitted, &reopened); err != nil {
+		&verified, &a.Version, &a.CreatedAt, &a.UpdatedAt, &submitted, &reopened, &erased); err != nil {
 		return nil, err
 	}
 	a.Reopened = parseSteps(reopened)
 	if err := json.Unmarshal([]byte(answers), &a.Answers); err != nil {
 		return nil, fmt.Errorf("decode answers of %s: %w", a.ID, err)
 	}
-	a.EmailVerifiedAt, a.SubmittedAt = verified.Time, submitted.Time
+	a.EmailVerifiedAt, a.SubmittedAt, a.ErasedAt = verified.Time, submitted.Time, erased.Time
 	return &a, nil
 }
 

@@ -20,6 +20,17 @@ func canDecide(u *accounts.User) bool { return onboarding.MayDecide(u) }
 // user who may not decide gets the same answer. Posts get the same answer
 // as pages, so that nothing tells whether another host's request exists.
 func (h *Handler) requestFor(c *gin.Context, decide bool) *onboarding.Application {
+	return h.lookUpRequest(c, decide, false)
+}
+
+// requestOrErasedFor is requestFor that also finds an erased request: for
+// following the clean-up of its workspace (retry, cancel), the one thing
+// still done on it.
+func (h *Handler) requestOrErasedFor(c *gin.Context) *onboarding.Application {
+	return h.lookUpRequest(c, true, true)
+}
+
+func (h *Handler) lookUpRequest(c *gin.Context, decide, erased bool) *onboarding.Application {
 	u := userOf(c)
 	if decide && !onboarding.MayDecide(u) {
 		h.notFound(c)
@@ -28,6 +39,12 @@ func (h *Handler) requestFor(c *gin.Context, decide bool) *onboarding.Applicatio
 	app, err := h.Onboarding.ForStaff(c.Request.Context(), u, c.Param("id"))
 	if err != nil {
 		h.fail(c, err)
+		return nil
+	}
+	if app.Erased() && !erased {
+		// Nothing is added to an erased request (no note, no decision):
+		// its page shows only the record of the erasure.
+		h.notFound(c)
 		return nil
 	}
 	return app

@@ -32,7 +32,7 @@ func (h *Handler) jobFor(c *gin.Context, app *onboarding.Application) *provision
 // provisioningRetry puts a stopped provisioning back in the queue; it
 // resumes at the step that failed.
 func (h *Handler) provisioningRetry(c *gin.Context) {
-	app := h.requestFor(c, true)
+	app := h.requestOrErasedFor(c)
 	if app == nil {
 		return
 	}
@@ -53,7 +53,7 @@ func (h *Handler) provisioningRetry(c *gin.Context) {
 // provisioningCancel stops a provisioning that has not finished; what was
 // created stays, and a retry resumes.
 func (h *Handler) provisioningCancel(c *gin.Context) {
-	app := h.requestFor(c, true)
+	app := h.requestOrErasedFor(c)
 	if app == nil {
 		return
 	}
@@ -106,7 +106,9 @@ func (h *Handler) workspaceDisable(c *gin.Context) {
 // action was refused; internal errors get the error page.
 func (h *Handler) refuseProvisioning(c *gin.Context, app *onboarding.Application, err error) {
 	code := apperr.CodeOf(err)
-	if code == apperr.Internal {
+	if code == apperr.Internal || app.Erased() {
+		// An erased request has no page to show it on: the error page
+		// says why, in the reader's language.
 		h.fail(c, err)
 		return
 	}

@@ -37,6 +37,9 @@ type RequestPage struct {
 	// Unserved are the services asked for that the request's host was last
 	// seen not to offer, for the interview.
 	Unserved []string
+	// ErasurePending is the association's erasure request waiting for an
+	// answer (confirm or refuse), for those who decide.
+	ErasurePending *rights.ErasureRequest
 }
 
 // EventLine is a timeline entry as a person reads it: who, what, the
@@ -161,6 +164,14 @@ func (h *Handler) requestPage(c *gin.Context, app *onboarding.Application) (Page
 	}
 	if app.Status == onboarding.StatusInfoRequested {
 		if rp.Reopened, err = h.Onboarding.ReopenedSteps(ctx, app.ID); err != nil {
+			return Page{}, err
+		}
+	}
+	if rp.CanDecide {
+		switch st, err := h.Rights.ErasureStateOf(ctx, rights.Requester{Staff: userOf(c)}, app.ID); {
+		case err == nil:
+			rp.ErasurePending = st.Pending
+		case !errors.Is(err, apperr.ErrNotFound):
 			return Page{}, err
 		}
 	}

@@ -26,7 +26,10 @@ func TestStaffRefuseAnErasureAndTheAssociationReadsWhy(t *testing.T) {
 		return n
 	}
 
-	t.Run("the confirmation page offers to refuse, with a reason", func(t *testing.T) {
+	t.Run("the request page says an erasure waits, and the confirmation page offers to refuse it with a reason", func(t *testing.T) {
+		if res := staff.get(page); res.Doc.Find(`#erasure-pending a[href="`+page+`/effacer"]`).Length() != 1 {
+			t.Error("the request page does not say an erasure request waits")
+		}
 		res := staff.get(page + "/effacer")
 		if res.Doc.Find(`form[action="`+page+`/effacer/refuser"] textarea[name="refusal_reason"]`).Length() != 1 {
 			t.Fatal("no refusal form")
@@ -90,6 +93,11 @@ func TestStaffRefuseAnErasureAndTheAssociationReadsWhy(t *testing.T) {
 		}
 		if res := assoc.get("/suivi/effacer"); res.Doc.Find(`form[action="/suivi/effacer"]`).Length() != 1 {
 			t.Error("the association may not ask again")
+		}
+	})
+	t.Run("once refused, the request page no longer says it waits", func(t *testing.T) {
+		if res := staff.get(page); res.Doc.Find("#erasure-pending").Length() != 0 {
+			t.Error("the refused request still shows as waiting")
 		}
 	})
 	t.Run("the register shows the refusal and its reason", func(t *testing.T) {

@@ -281,6 +281,14 @@ func TestAssociationAsksErasureAndItsHostConfirmsIt(t *testing.T) {
 		if res := app.staffBrowser(accounts.RoleStaff, "h-all").get(page); res.Status != http.StatusNotFound {
 			t.Errorf("another host's staff: %d", res.Status)
 		}
+		for _, path := range []string{page + "/notes", page + "/decline", page + "/assign"} {
+			if res := staff.post(path, url.Values{"note_body": {"Camille, trésorière"}, "decline_reason": {"x"}, "assignee": {"me"}}); res.Status != http.StatusNotFound {
+				t.Errorf("%s on the erased request: %d, want 404", path, res.Status)
+			}
+		}
+		if n := app.reqCount(`SELECT COUNT(*) FROM application_notes WHERE application_id = $1`, id); n != 0 {
+			t.Errorf("%d notes added to the erased request", n)
+		}
 		if res := staff.get("/staff/rights"); res.Doc.Find(`a[href="`+page+`"]`).Length() != 1 {
 			t.Error("the register does not lead to the record")
 		}

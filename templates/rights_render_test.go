@@ -27,7 +27,10 @@ func rightsRenderCases() []renderCase {
 	byStaff := &rights.ErasedRecord{ApplicationID: "r1", RequestedBy: "Camille", RequestedAt: answered, AnsweredBy: "Camille", AnsweredAt: answered,
 		Nextcloud: rights.NextcloudKeep}
 	sp := &server.StatusPage{App: renderApp(onboarding.StatusReady), Erasure: &rights.ErasureState{Status: "ready", Refused: refused}}
+	waiting := reqRequestPage(onboarding.StatusReady, true)
+	waiting.ErasurePending = pending
 	return []renderCase{
+		{"a request whose erasure waits for an answer", "requests_show", server.Page{Path: "/staff/requests/a1", Title: "req.show.title", User: renderStaff, Data: waiting}},
 		{"the erasure request page after a refusal", "erasure_ask", server.Page{Path: "/suivi/effacer", Title: "rights.erasure.title",
 			Data: &server.ErasurePage{State: &rights.ErasureState{Status: "ready", Refused: refused}, Name: "Les Amis du Vélo", AppID: "r1",
 				Choices: []string{"keep"}, Choice: "keep"}}},
