@@ -371,7 +371,9 @@ func approve(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	opts := provisioning.DefaultPlanOptions(app, h)
 	opts.Services = provisioning.DefaultServices(app.Answers.Needs.Services, offer)
-	jobID, err := engine.Approve(ctx, app, h, opts, "cli")
+	// Who runs the command line holds the database: an administrator,
+	// named "cli" in the timeline as before.
+	jobID, err := engine.Approve(ctx, app, h, opts, &accounts.User{ID: "cli", Email: "cli", Role: accounts.RoleAdmin})
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package onboarding_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -31,7 +32,7 @@ func TestAccessMatrixOfRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	slot := onboarding.Slot{Start: time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC), Duration: time.Hour, Mode: onboarding.ModePhone}
-	if _, _, err := f.store.ScheduleInterview(ctx, a, slot, "author"); err != nil {
+	if _, _, err := f.store.ScheduleInterview(ctx, a, slot, as("author")); err != nil {
 		t.Fatal(err)
 	}
 	guide := func() string {
@@ -121,5 +122,81 @@ func TestAccessMatrixOfRequests(t *testing.T) {
 				t.Errorf("got %v, guide %q; want not found and nothing kept", err, guide())
 			}
 		})
+	}
+}
+
+// Who may decide is the decisions' own rule: declining, asking for more,
+// planning the interview and transferring take the acting account and
+// refuse, as not found, a trainer, another host's staff, an account of no
+// host and nobody, changing nothing; on SQLite and PostgreSQL.
+func TestWhoMayDecideOnARequest(t *testing.T) {
+	f := newStoreFixture(t)
+	ctx := context.Background()
+	probe := f.submitted("", "sonde@example.org")
+	own, other := probe.HostID, ""
+	for _, h := range f.hosts {
+		if h.ID != own {
+			other = h.ID
+		}
+	}
+	slot := onboarding.Slot{Start: time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC), Duration: time.Hour, Mode: onboarding.ModePhone}
+	decisions := []struct {
+		name   string
+		decide func(a *onboarding.Application, u *accounts.User) error
+	}{
+		{"decline", func(a *onboarding.Application, u *accounts.User) error {
+			return f.store.DeclineRequest(ctx, a, onboarding.Decline{Reason: "Complet."}, u)
+		}},
+		{"ask for more", func(a *onboarding.Application, u *accounts.User) error {
+			return f.store.RequestInfo(ctx, a, onboarding.InfoRequest{Steps: []string{"besoins"}, Message: "Précisez."}, u)
+		}},
+		{"plan the interview", func(a *onboarding.Application, u *accounts.User) error {
+			_, _, err := f.store.ScheduleInterview(ctx, a, slot, u)
+			return err
+		}},
+		{"transfer", func(a *onboarding.Application, u *accounts.User) error {
+			fe, err := f.store.Transfer(ctx, a, &onboarding.HostChange{HostID: other, Reason: "Plus proche."}, u)
+			if err == nil && len(fe) > 0 {
+				return fmt.Errorf("refused: %v", fe)
+			}
+			return err
+		}},
+	}
+	n := 0
+	for _, d := range decisions {
+		for _, tc := range []struct {
+			name   string
+			actor  *accounts.User
+			allows bool
+		}{
+			{"an administrator", &accounts.User{ID: "1", Email: "admin@x.example", Role: accounts.RoleAdmin}, true},
+			{"staff of the request's host", &accounts.User{ID: "2", Email: "staff@x.example", Role: accounts.RoleStaff, HostID: own}, true},
+			{"a trainer of the request's host", &accounts.User{ID: "3", Role: accounts.RoleTrainer, HostID: own}, false},
+			{"staff of another host", &accounts.User{ID: "4", Role: accounts.RoleStaff, HostID: other}, false},
+			{"a staff account without host", &accounts.User{ID: "6", Role: accounts.RoleStaff}, false},
+			{"nobody", nil, false},
+		} {
+			t.Run(d.name+" by "+tc.name, func(t *testing.T) {
+				n++
+				a := f.submitted("", fmt.Sprintf("decision%d@example.org", n))
+				if a.HostID != own {
+					t.Fatalf("submitted to %s, want %s", a.HostID, own)
+				}
+				before := *a
+				err := d.decide(a, tc.actor)
+				stored, gerr := f.store.Get(ctx, a.ID)
+				if gerr != nil {
+					t.Fatal(gerr)
+				}
+				switch {
+				case tc.allows && err != nil:
+					t.Errorf("refused: %v", err)
+				case !tc.allows && !errors.Is(err, apperr.ErrNotFound):
+					t.Errorf("got %v, want not found", err)
+				case !tc.allows && (stored.Version != before.Version || stored.HostID != own || a.Version != before.Version):
+					t.Errorf("refused, yet the request changed: version %d, host %s", stored.Version, stored.HostID)
+				}
+			})
+		}
 	}
 }

@@ -22,7 +22,7 @@ func TestOnlyReopenedStepsChangeAndTheHostStays(t *testing.T) {
 	if first == "" {
 		t.Fatal("the fixture's request has no host")
 	}
-	if err := f.store.RequestInfo(ctx, a, onboarding.InfoRequest{Steps: []string{"besoins"}, Message: "Précisez vos besoins."}, "staff@ile.example"); err != nil {
+	if err := f.store.RequestInfo(ctx, a, onboarding.InfoRequest{Steps: []string{"besoins"}, Message: "Précisez vos besoins."}, as("staff@ile.example")); err != nil {
 		t.Fatal(err)
 	}
 	other := ""
@@ -85,13 +85,13 @@ func TestATransferLeavesTheSendingHostsConfidencesBehind(t *testing.T) {
 		t.Fatal(err)
 	}
 	slot := onboarding.Slot{Start: time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC), Duration: time.Hour, Mode: onboarding.ModePhone}
-	if _, _, err := f.store.ScheduleInterview(ctx, a, slot, staffA.Email); err != nil {
+	if _, _, err := f.store.ScheduleInterview(ctx, a, slot, staffA); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.store.SaveGuideNotes(ctx, staffA, a.ID, onboarding.GuideNotes{"activity": "Guide interne de A"}); err != nil {
 		t.Fatal(err)
 	}
-	if fe, err := f.store.Transfer(ctx, a, &onboarding.HostChange{HostID: to, Reason: "Plus proche de chez eux"}, staffA.Email); err != nil || len(fe) > 0 {
+	if fe, err := f.store.Transfer(ctx, a, &onboarding.HostChange{HostID: to, Reason: "Plus proche de chez eux"}, staffA); err != nil || len(fe) > 0 {
 		t.Fatalf("transfer: %v %v", fe, err)
 	}
 
@@ -130,7 +130,7 @@ func TestATransferLeavesTheSendingHostsConfidencesBehind(t *testing.T) {
 		t.Error("an administrator does not read who did what")
 	}
 	// The receiving host plans its own interview, with a guide of its own.
-	if _, _, err := f.store.ScheduleInterview(ctx, a, slot, staffB.Email); err != nil {
+	if _, _, err := f.store.ScheduleInterview(ctx, a, slot, staffB); err != nil {
 		t.Fatal(err)
 	}
 	iv, err := f.store.Interview(ctx, a.ID)

@@ -25,17 +25,17 @@ func TestDecisionsCommitWithTheirAuditLine(t *testing.T) {
 		decide func(ctx context.Context, s *onboarding.Store, a *onboarding.Application, then ...database.Then) error
 	}{
 		{"decline", "declined", onboarding.StatusDeclined, func(ctx context.Context, s *onboarding.Store, a *onboarding.Application, then ...database.Then) error {
-			return s.DeclineRequest(ctx, a, onboarding.Decline{Reason: "Nous sommes complets."}, "staff@ile.example", then...)
+			return s.DeclineRequest(ctx, a, onboarding.Decline{Reason: "Nous sommes complets."}, as("staff@ile.example"), then...)
 		}},
 		{"ask for more", "info_requested", onboarding.StatusInfoRequested, func(ctx context.Context, s *onboarding.Store, a *onboarding.Application, then ...database.Then) error {
-			return s.RequestInfo(ctx, a, onboarding.InfoRequest{Steps: []string{"besoins"}, Message: "Précisez."}, "staff@ile.example", then...)
+			return s.RequestInfo(ctx, a, onboarding.InfoRequest{Steps: []string{"besoins"}, Message: "Précisez."}, as("staff@ile.example"), then...)
 		}},
 		{"plan an interview", "interview_planned", onboarding.StatusInterviewPlanned, func(ctx context.Context, s *onboarding.Store, a *onboarding.Application, then ...database.Then) error {
 			var after []onboarding.AfterSchedule
 			for _, fn := range then {
 				after = append(after, func(*onboarding.Interview, bool) database.Then { return fn })
 			}
-			_, _, err := s.ScheduleInterview(ctx, a, slot, "staff@ile.example", after...)
+			_, _, err := s.ScheduleInterview(ctx, a, slot, as("staff@ile.example"), after...)
 			return err
 		}},
 	}

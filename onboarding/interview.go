@@ -236,8 +236,9 @@ type AfterSchedule func(iv *Interview, moved bool) database.Then
 // interview_planned. It reports whether an existing interview was moved.
 // The request's version guards against a decision taken meanwhile. Then
 // (the audit line, the association's invitation) commits in the same
-// transaction: all of it or nothing.
-func (s *Store) ScheduleInterview(ctx context.Context, a *Application, slot Slot, actor string, then ...AfterSchedule) (*Interview, bool, error) {
+// transaction: all of it or nothing. Not found for an actor who may not
+// decide on the request (DecidesOn).
+func (s *Store) ScheduleInterview(ctx context.Context, a *Application, slot Slot, actor *accounts.User, then ...AfterSchedule) (*Interview, bool, error) {
 	if slot.Start.IsZero() || slot.Duration <= 0 || !oneOf(slot.Mode, InterviewModes) {
 		return nil, false, apperr.New(apperr.Invalid, "error.invalid", "onboarding: schedule interview")
 	}
@@ -246,9 +247,12 @@ func (s *Store) ScheduleInterview(ctx context.Context, a *Application, slot Slot
 	now := s.now()
 	before := *a
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		// The transition comes first: it takes the write lock and checks the
-		// version before anything is read.
-		if err := s.Transition(ctx, tx, a, StatusInterviewPlanned, actor, slot.Start.Format(time.RFC3339)); err != nil {
+		if err := DecidesOn(ctx, tx, actor, a.ID); err != nil {
+			return err
+		}
+		// The transition comes next: it takes the write lock and checks the
+		// version before anything else is read.
+		if err := s.Transition(ctx, tx, a, StatusInterviewPlanned, actor.Email, slot.Start.Format(time.RFC3339)); err != nil {
 			return err
 		}
 		old, err := scanInterview(tx.QueryRowContext(ctx, `SELECT `+interviewColumns+` FROM interviews
@@ -267,11 +271,11 @@ func (s *Store) ScheduleInterview(ctx context.Context, a *Application, slot Slot
 		case errors.Is(err, sql.ErrNoRows):
 			iv = &Interview{ID: uuid.NewString(), ApplicationID: a.ID, Start: slot.Start, Duration: slot.Duration,
 				Mode: slot.Mode, Link: slot.Link, Place: slot.Place, Status: InterviewPlanned, Notes: GuideNotes{},
-				CreatedBy: actor, CreatedAt: now, UpdatedAt: now}
+				CreatedBy: actor.Email, CreatedAt: now, UpdatedAt: now}
 			_, err = tx.ExecContext(ctx, `INSERT INTO interviews (id, application_id, scheduled_at, duration_minutes, mode, link,
 				place, status, notes, sequence, created_by, created_at, updated_at, host_id)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '{}', 0, $9, $10, $10, COALESCE((SELECT host_id FROM applications WHERE id = $2), ''))`,
-				iv.ID, a.ID, iv.Start, iv.Minutes(), iv.Mode, iv.Link, iv.Place, iv.Status, actor, now)
+				iv.ID, a.ID, iv.Start, iv.Minutes(), iv.Mode, iv.Link, iv.Place, iv.Status, actor.Email, now)
 			if err != nil {
 				return err
 			}

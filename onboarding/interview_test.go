@@ -89,7 +89,7 @@ func TestScheduleInterview(t *testing.T) {
 		t.Fatalf("an interview before any was planned: %v", err)
 	}
 	start := time.Date(2026, 3, 10, 13, 30, 0, 0, time.UTC)
-	iv, moved, err := f.store.ScheduleInterview(ctx, a, onboarding.Slot{Start: start, Duration: time.Hour, Mode: "video", Link: "https://v.example/x"}, "staff@ile.example")
+	iv, moved, err := f.store.ScheduleInterview(ctx, a, onboarding.Slot{Start: start, Duration: time.Hour, Mode: "video", Link: "https://v.example/x"}, as("staff@ile.example"))
 	if err != nil || moved {
 		t.Fatalf("schedule: %v, moved %t", err, moved)
 	}
@@ -98,7 +98,7 @@ func TestScheduleInterview(t *testing.T) {
 	}
 	t.Run("moving keeps the interview and raises its sequence", func(t *testing.T) {
 		later := start.Add(24 * time.Hour)
-		again, moved, err := f.store.ScheduleInterview(ctx, a, onboarding.Slot{Start: later, Duration: 90 * time.Minute, Mode: "in_person", Place: "Lyon"}, "staff@ile.example")
+		again, moved, err := f.store.ScheduleInterview(ctx, a, onboarding.Slot{Start: later, Duration: 90 * time.Minute, Mode: "in_person", Place: "Lyon"}, as("staff@ile.example"))
 		if err != nil || !moved {
 			t.Fatalf("move: %v, moved %t", err, moved)
 		}
@@ -113,7 +113,7 @@ func TestScheduleInterview(t *testing.T) {
 	t.Run("a stale version is a conflict and changes nothing", func(t *testing.T) {
 		stale := *a
 		stale.Version--
-		_, _, err := f.store.ScheduleInterview(ctx, &stale, onboarding.Slot{Start: start, Duration: time.Hour, Mode: "phone"}, "x")
+		_, _, err := f.store.ScheduleInterview(ctx, &stale, onboarding.Slot{Start: start, Duration: time.Hour, Mode: "phone"}, as("x"))
 		wantCode(t, err, apperr.Conflict, "")
 		got, _ := f.store.Interview(ctx, a.ID)
 		if got.Sequence != 1 {
@@ -142,7 +142,7 @@ func TestScheduleInterview(t *testing.T) {
 		}
 		// Staff then plan another time: planned again.
 		fresh, _ := f.store.Get(ctx, a.ID)
-		if _, _, err := f.store.ScheduleInterview(ctx, fresh, onboarding.Slot{Start: start, Duration: time.Hour, Mode: "phone"}, "x"); err != nil {
+		if _, _, err := f.store.ScheduleInterview(ctx, fresh, onboarding.Slot{Start: start, Duration: time.Hour, Mode: "phone"}, as("x")); err != nil {
 			t.Fatal(err)
 		}
 		got, _ = f.store.Interview(ctx, a.ID)

@@ -275,8 +275,11 @@ func (a *Application) Transferable() bool {
 // timeline. A paused host is refused (resume it first); a full one is
 // accepted, capacity being the administrator's call here. Refused values
 // come back as field errors; errors: conflict when the request has a host
-// meanwhile.
-func (s *Store) AssignWaiting(ctx context.Context, a *Application, f *HostChange, actor string, then ...database.Then) (FieldErrors, error) {
+// meanwhile; not found for an actor who is not an administrator.
+func (s *Store) AssignWaiting(ctx context.Context, a *Application, f *HostChange, actor *accounts.User, then ...database.Then) (FieldErrors, error) {
+	if actor == nil || !actor.Admin() {
+		return nil, apperr.New(apperr.NotFound, "error.not_found", "onboarding: assign waiting")
+	}
 	if fe := f.Validate(); len(fe) > 0 {
 		return fe, nil
 	}
@@ -290,8 +293,12 @@ func (s *Store) AssignWaiting(ctx context.Context, a *Application, f *HostChange
 // association in its public timeline. Only requests not yet approved move
 // (Transferable); the target must be another host, not paused. Refused
 // values come back as field errors; errors: conflict when the request
-// changed meanwhile or may no longer move.
-func (s *Store) Transfer(ctx context.Context, a *Application, f *HostChange, actor string, then ...database.Then) (FieldErrors, error) {
+// changed meanwhile or may no longer move; not found for an actor who may
+// not transfer it (MayTransfer, DecidesOn).
+func (s *Store) Transfer(ctx context.Context, a *Application, f *HostChange, actor *accounts.User, then ...database.Then) (FieldErrors, error) {
+	if !a.MayTransfer(actor) {
+		return nil, apperr.New(apperr.NotFound, "error.not_found", "onboarding: transfer")
+	}
 	if fe := f.Validate(); len(fe) > 0 {
 		return fe, nil
 	}
@@ -307,10 +314,14 @@ func (s *Store) Transfer(ctx context.Context, a *Application, f *HostChange, act
 // changeHost gives a request to f's host if the request is still at the
 // version read and matches guard (whose arguments start at $6), locking the
 // host row on PostgreSQL like matching does.
-func (s *Store) changeHost(ctx context.Context, a *Application, f *HostChange, actor, publicEvent, guard string, then []database.Then, guardArgs ...any) (FieldErrors, error) {
+func (s *Store) changeHost(ctx context.Context, a *Application, f *HostChange, who *accounts.User, publicEvent, guard string, then []database.Then, guardArgs ...any) (FieldErrors, error) {
 	var fe FieldErrors
 	now := s.now()
+	actor := who.Email
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := DecidesOn(ctx, tx, who, a.ID); err != nil {
+			return err
+		}
 		var paused bool
 		q := `SELECT paused FROM hosts WHERE id = $1`
 		if s.db.Dialect == database.Postgres {

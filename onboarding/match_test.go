@@ -308,14 +308,14 @@ func TestAssignWaitingAndTransfer(t *testing.T) {
 	}
 
 	t.Run("a host and a reason are required", func(t *testing.T) {
-		fe, err := f.store.AssignWaiting(f.ctx, a, &onboarding.HostChange{Reason: "  "}, "admin@archipel.example")
+		fe, err := f.store.AssignWaiting(f.ctx, a, &onboarding.HostChange{Reason: "  "}, as("admin@archipel.example"))
 		if err != nil || fe.For("change_host") != "err.change_host.required" || fe.For("change_reason") != "err.change_reason.required" {
 			t.Errorf("assign = %v, %v", fe, err)
 		}
 	})
 	t.Run("a paused or unknown host is refused", func(t *testing.T) {
 		for id, key := range map[string]string{ferme: "err.change_host.paused", "nope": "err.choice"} {
-			fe, err := f.store.AssignWaiting(f.ctx, a, &onboarding.HostChange{HostID: id, Reason: "proche"}, "admin@archipel.example")
+			fe, err := f.store.AssignWaiting(f.ctx, a, &onboarding.HostChange{HostID: id, Reason: "proche"}, as("admin@archipel.example"))
 			if err != nil || fe.For("change_host") != key {
 				t.Errorf("assign to %s = %v, %v", id, fe, err)
 			}
@@ -325,7 +325,7 @@ func TestAssignWaitingAndTransfer(t *testing.T) {
 		}
 	})
 	t.Run("an administrator may give a full host a request, with the reason", func(t *testing.T) {
-		fe, err := f.store.AssignWaiting(f.ctx, a, &onboarding.HostChange{HostID: lyon, Reason: "Accord de Lyon par téléphone"}, "admin@archipel.example")
+		fe, err := f.store.AssignWaiting(f.ctx, a, &onboarding.HostChange{HostID: lyon, Reason: "Accord de Lyon par téléphone"}, as("admin@archipel.example"))
 		if err != nil || len(fe) > 0 {
 			t.Fatalf("assign = %v, %v", fe, err)
 		}
@@ -336,18 +336,18 @@ func TestAssignWaitingAndTransfer(t *testing.T) {
 		if got := f.events(a.ID, true); got[len(got)-1] != "host_found" {
 			t.Errorf("public events %q", got)
 		}
-		if _, err := f.store.AssignWaiting(f.ctx, a, &onboarding.HostChange{HostID: autre, Reason: "x"}, "x"); apperr.CodeOf(err) != apperr.Conflict {
+		if _, err := f.store.AssignWaiting(f.ctx, a, &onboarding.HostChange{HostID: autre, Reason: "x"}, as("x")); apperr.CodeOf(err) != apperr.Conflict {
 			t.Errorf("assigning again = %v, want a conflict", err)
 		}
 	})
 	t.Run("a transfer to the same host is refused", func(t *testing.T) {
-		fe, err := f.store.Transfer(f.ctx, a, &onboarding.HostChange{HostID: lyon, Reason: "x"}, "staff@lyon.example")
+		fe, err := f.store.Transfer(f.ctx, a, &onboarding.HostChange{HostID: lyon, Reason: "x"}, as("staff@lyon.example"))
 		if err != nil || fe.For("change_host") != "err.change_host.same" {
 			t.Errorf("transfer = %v, %v", fe, err)
 		}
 	})
 	t.Run("a transfer moves the request and says so publicly", func(t *testing.T) {
-		fe, err := f.store.Transfer(f.ctx, a, &onboarding.HostChange{HostID: autre, Reason: "Plus proche de Paris"}, "staff@lyon.example")
+		fe, err := f.store.Transfer(f.ctx, a, &onboarding.HostChange{HostID: autre, Reason: "Plus proche de Paris"}, as("staff@lyon.example"))
 		if err != nil || len(fe) > 0 {
 			t.Fatalf("transfer = %v, %v", fe, err)
 		}
@@ -367,13 +367,13 @@ func TestAssignWaitingAndTransfer(t *testing.T) {
 	t.Run("a stale copy of the request cannot transfer it", func(t *testing.T) {
 		stale := *a
 		stale.Version--
-		if _, err := f.store.Transfer(f.ctx, &stale, &onboarding.HostChange{HostID: lyon, Reason: "x"}, "x"); apperr.CodeOf(err) != apperr.Conflict {
+		if _, err := f.store.Transfer(f.ctx, &stale, &onboarding.HostChange{HostID: lyon, Reason: "x"}, as("x")); apperr.CodeOf(err) != apperr.Conflict {
 			t.Errorf("transfer = %v, want a conflict", err)
 		}
 	})
 	t.Run("an approved request no longer moves", func(t *testing.T) {
 		f.setStatus(a, onboarding.StatusApproved)
-		if _, err := f.store.Transfer(f.ctx, a, &onboarding.HostChange{HostID: lyon, Reason: "x"}, "x"); apperr.CodeOf(err) != apperr.Conflict {
+		if _, err := f.store.Transfer(f.ctx, a, &onboarding.HostChange{HostID: lyon, Reason: "x"}, as("x")); apperr.CodeOf(err) != apperr.Conflict {
 			t.Errorf("transfer = %v, want a conflict", err)
 		}
 	})

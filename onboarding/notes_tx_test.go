@@ -36,7 +36,7 @@ func TestNotesCommitWithTheirAuditLine(t *testing.T) {
 			staff := f.seedStaff("u-dom", "Dominique", "staff", "h-ile")
 			audit := accounts.NewStore(f.db, nil)
 			a := f.submitted("", "anne@example.org")
-			if _, _, err := f.store.ScheduleInterview(ctx, a, slot, staff.Email); err != nil {
+			if _, _, err := f.store.ScheduleInterview(ctx, a, slot, staff); err != nil {
 				t.Fatal(err)
 			}
 			count := func(q string) (n int) {

@@ -197,3 +197,9 @@ func TestAssignAndAssignedToMe(t *testing.T) {
 		t.Fatalf("after unassigning: %+v, %v", res, err)
 	}
 }
+
+// as is an administrator named email: it acts in tests whose subject is
+// not who may decide, and signs the timeline with that address.
+func as(email string) *accounts.User {
+	return &accounts.User{ID: email, Email: email, Role: accounts.RoleAdmin}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 )
@@ -40,17 +41,21 @@ func (r *InfoRequest) Validate() FieldErrors {
 	return fe
 }
 
-// RequestInfo sends a request back to the association, the chosen steps
-// reopened, with the message (shown on its status page) in the timeline;
-// then (its audit line, the association's e-mail) commits in the same
-// transaction: all of it or nothing.
-func (s *Store) RequestInfo(ctx context.Context, a *Application, r InfoRequest, actor string, then ...database.Then) error {
+// RequestInfo sends a request back to the association on behalf of actor,
+// the chosen steps reopened, with the message (shown on its status page)
+// in the timeline; then (its audit line, the association's e-mail) commits
+// in the same transaction: all of it or nothing. Not found for an actor
+// who may not decide on it (DecidesOn).
+func (s *Store) RequestInfo(ctx context.Context, a *Application, r InfoRequest, actor *accounts.User, then ...database.Then) error {
 	if fe := r.Validate(); len(fe) > 0 {
 		return apperr.New(apperr.Invalid, fe[0].Key, "onboarding: request info")
 	}
 	before := *a
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if err := s.Transition(ctx, tx, a, StatusInfoRequested, actor, r.Message); err != nil {
+		if err := DecidesOn(ctx, tx, actor, a.ID); err != nil {
+			return err
+		}
+		if err := s.Transition(ctx, tx, a, StatusInfoRequested, actor.Email, r.Message); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE applications SET reopened_steps = $1 WHERE id = $2`, strings.Join(r.Steps, ","), a.ID); err != nil {
@@ -113,16 +118,20 @@ func (d *Decline) Validate() FieldErrors {
 	return fe
 }
 
-// DeclineRequest ends a request with a reason, kept in the timeline; then
-// (its audit line, the association's e-mail) commits in the same
-// transaction: all of it or nothing.
-func (s *Store) DeclineRequest(ctx context.Context, a *Application, d Decline, actor string, then ...database.Then) error {
+// DeclineRequest ends a request with a reason, kept in the timeline, on
+// behalf of actor; then (its audit line, the association's e-mail) commits
+// in the same transaction: all of it or nothing. Not found for an actor
+// who may not decide on it (DecidesOn).
+func (s *Store) DeclineRequest(ctx context.Context, a *Application, d Decline, actor *accounts.User, then ...database.Then) error {
 	if fe := d.Validate(); len(fe) > 0 {
 		return apperr.New(apperr.Invalid, fe[0].Key, "onboarding: decline")
 	}
 	before := *a
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if err := s.Transition(ctx, tx, a, StatusDeclined, actor, d.Reason); err != nil {
+		if err := DecidesOn(ctx, tx, actor, a.ID); err != nil {
+			return err
+		}
+		if err := s.Transition(ctx, tx, a, StatusDeclined, actor.Email, d.Reason); err != nil {
 			return err
 		}
 		return database.RunThen(tx, then)

@@ -153,7 +153,7 @@ func TestRequestInfoReopensSteps(t *testing.T) {
 		}
 	})
 	r := onboarding.InfoRequest{Steps: []string{"besoins", "membres"}, Message: " Combien de bénévoles ? "}
-	if err := f.store.RequestInfo(ctx, a, r, "staff@ile.example"); err != nil {
+	if err := f.store.RequestInfo(ctx, a, r, as("staff@ile.example")); err != nil {
 		t.Fatal(err)
 	}
 	if a.Status != onboarding.StatusInfoRequested || !a.Editable() {
@@ -178,7 +178,7 @@ func TestRequestInfoReopensSteps(t *testing.T) {
 	t.Run("a stale version is a conflict", func(t *testing.T) {
 		stale := *a
 		stale.Version--
-		wantCode(t, f.store.RequestInfo(ctx, &stale, r, "x"), apperr.Conflict, "err.request.changed")
+		wantCode(t, f.store.RequestInfo(ctx, &stale, r, as("x")), apperr.Conflict, "err.request.changed")
 	})
 }
 
@@ -186,14 +186,14 @@ func TestDeclineRequest(t *testing.T) {
 	f := newStoreFixture(t)
 	ctx := context.Background()
 	a := f.submitted("", "anne@example.org")
-	wantCode(t, f.store.DeclineRequest(ctx, a, onboarding.Decline{Reason: "  "}, "x"), apperr.Invalid, "err.decline_reason.required")
-	if err := f.store.DeclineRequest(ctx, a, onboarding.Decline{Reason: "Nous sommes complets."}, "staff@ile.example"); err != nil {
+	wantCode(t, f.store.DeclineRequest(ctx, a, onboarding.Decline{Reason: "  "}, as("x")), apperr.Invalid, "err.decline_reason.required")
+	if err := f.store.DeclineRequest(ctx, a, onboarding.Decline{Reason: "Nous sommes complets."}, as("staff@ile.example")); err != nil {
 		t.Fatal(err)
 	}
 	if a.Status != onboarding.StatusDeclined {
 		t.Errorf("status %s", a.Status)
 	}
-	wantCode(t, f.store.DeclineRequest(ctx, a, onboarding.Decline{Reason: "encore"}, "x"), apperr.Conflict, "")
+	wantCode(t, f.store.DeclineRequest(ctx, a, onboarding.Decline{Reason: "encore"}, as("x")), apperr.Conflict, "")
 }
 
 func TestDeclineTemplates(t *testing.T) {

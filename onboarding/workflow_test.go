@@ -91,7 +91,7 @@ func TestATransferCommitsWithWhatGoesWithIt(t *testing.T) {
 		}
 	}
 	failing := func(*sql.Tx) error { return errors.New("outbox full") }
-	if _, err := f.store.Transfer(ctx, a, &onboarding.HostChange{HostID: to, Reason: "Plus proche"}, "staff@a.example", failing); err == nil {
+	if _, err := f.store.Transfer(ctx, a, &onboarding.HostChange{HostID: to, Reason: "Plus proche"}, as("staff@a.example"), failing); err == nil {
 		t.Fatal("the transfer went through without its e-mail")
 	}
 	got, _ := f.store.Get(ctx, a.ID)
@@ -105,7 +105,7 @@ func TestATransferCommitsWithWhatGoesWithIt(t *testing.T) {
 	}
 	ran := false
 	fresh, _ := f.store.Get(ctx, a.ID)
-	if _, err := f.store.Transfer(ctx, fresh, &onboarding.HostChange{HostID: to, Reason: "Plus proche"}, "staff@a.example", func(tx *sql.Tx) error {
+	if _, err := f.store.Transfer(ctx, fresh, &onboarding.HostChange{HostID: to, Reason: "Plus proche"}, as("staff@a.example"), func(tx *sql.Tx) error {
 		ran = tx != nil
 		return nil
 	}); err != nil || !ran {

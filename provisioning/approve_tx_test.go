@@ -41,7 +41,7 @@ func TestApprovalCommitsWithItsAuditLine(t *testing.T) {
 			"the audit write fails":             {auditLine(gone, a)},
 			"what follows the audit line fails": {auditLine(env.ctx, a), func(string) database.Then { return func(*sql.Tx) error { return refused } }},
 		} {
-			if _, err := env.Engine.Approve(env.ctx, a, env.Host.Host, DefaultPlanOptions(a, env.Host.Host), staff.Email, then...); err == nil {
+			if _, err := env.Engine.Approve(env.ctx, a, env.Host.Host, DefaultPlanOptions(a, env.Host.Host), staff, then...); err == nil {
 				t.Fatalf("%s: approved anyway", name)
 			}
 			stored, err := env.Apps.Get(env.ctx, a.ID)
@@ -56,7 +56,7 @@ func TestApprovalCommitsWithItsAuditLine(t *testing.T) {
 	})
 	t.Run("an approval leaves exactly one audit line", func(t *testing.T) {
 		a := env.newRequest(env.Host, association{Name: "Club B"})
-		id, err := env.Engine.Approve(env.ctx, a, env.Host.Host, DefaultPlanOptions(a, env.Host.Host), staff.Email, auditLine(env.ctx, a))
+		id, err := env.Engine.Approve(env.ctx, a, env.Host.Host, DefaultPlanOptions(a, env.Host.Host), staff, auditLine(env.ctx, a))
 		must(t, err)
 		var n int
 		var detail string

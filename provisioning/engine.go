@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/mail"
@@ -425,8 +426,9 @@ func Classify(err error) Failure {
 // transaction: a double click or two staff at once end with one decision
 // and one job; the one who lost the race gets a conflict.
 // then (the audit line, the association's e-mail), given the job's id, commits
-// in the same transaction: all of it or nothing.
-func (e *Engine) Approve(ctx context.Context, app *onboarding.Application, h *Host, opts PlanOptions, actor string, then ...func(jobID string) database.Then) (string, error) {
+// in the same transaction: all of it or nothing. Not found for an actor
+// who may not decide on the request (onboarding.DecidesOn).
+func (e *Engine) Approve(ctx context.Context, app *onboarding.Application, h *Host, opts PlanOptions, actor *accounts.User, then ...func(jobID string) database.Then) (string, error) {
 	plan, err := NewPlan(app, h, opts)
 	if err != nil {
 		return "", apperr.Wrap(apperr.Invalid, "prov.error.plan", "provisioning: approve", err)
@@ -434,7 +436,10 @@ func (e *Engine) Approve(ctx context.Context, app *onboarding.Application, h *Ho
 	var jobID string
 	before := *app
 	err = e.db.Tx(ctx, func(tx *sql.Tx) error {
-		if err := e.apps.Transition(ctx, tx, app, onboarding.StatusApproved, actor, ""); err != nil {
+		if err := onboarding.DecidesOn(ctx, tx, actor, app.ID); err != nil {
+			return err
+		}
+		if err := e.apps.Transition(ctx, tx, app, onboarding.StatusApproved, actor.Email, ""); err != nil {
 			return err
 		}
 		id, _, err := e.Jobs.Enqueue(ctx, tx, plan)

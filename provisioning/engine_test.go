@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/mail"
 	"archipel/onboarding"
@@ -815,7 +816,7 @@ func TestDoubleApprovalStartsOneJob(t *testing.T) {
 		must(t, err)
 		id := env.approve(env.Host, app)
 		for name, a := range map[string]*onboarding.Application{"the approved copy": app, "a copy read before": stale} {
-			_, err := env.Engine.Approve(env.ctx, a, env.Host.Host, DefaultPlanOptions(a, env.Host.Host), "staff")
+			_, err := env.Engine.Approve(env.ctx, a, env.Host.Host, DefaultPlanOptions(a, env.Host.Host), testAdmin)
 			if !errors.Is(err, apperr.ErrConflict) {
 				t.Errorf("approving %s again: %v, want a conflict", name, err)
 			}
@@ -837,7 +838,7 @@ func TestDoubleApprovalStartsOneJob(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					<-start
-					ids[i], errs[i] = env.Engine.Approve(env.ctx, fresh, env.Host.Host, DefaultPlanOptions(fresh, env.Host.Host), fmt.Sprintf("staff-%d", i))
+					ids[i], errs[i] = env.Engine.Approve(env.ctx, fresh, env.Host.Host, DefaultPlanOptions(fresh, env.Host.Host), &accounts.User{ID: fmt.Sprintf("staff-%d", i), Email: fmt.Sprintf("staff-%d", i), Role: accounts.RoleStaff, HostID: env.Host.Host.ID})
 				}()
 			}
 			close(start)

@@ -302,7 +302,7 @@ func mustSave(tb testing.TB, err error) {
 // returns its job's id.
 func (env *testEnv) approve(h *testHost, app *onboarding.Application) string {
 	env.tb.Helper()
-	id, err := env.Engine.Approve(env.ctx, app, h.Host, DefaultPlanOptions(app, h.Host), "staff@archipel.test")
+	id, err := env.Engine.Approve(env.ctx, app, h.Host, DefaultPlanOptions(app, h.Host), testAdmin)
 	if err != nil {
 		env.tb.Fatalf("approve: %v", err)
 	}

@@ -22,7 +22,7 @@ func (env *testEnv) approveWith(h *testHost, app *onboarding.Application, servic
 	env.tb.Helper()
 	o := DefaultPlanOptions(app, h.Host)
 	o.Services = services
-	id, err := env.Engine.Approve(env.ctx, app, h.Host, o, "staff@archipel.test")
+	id, err := env.Engine.Approve(env.ctx, app, h.Host, o, testAdmin)
 	if err != nil {
 		env.tb.Fatalf("approve: %v", err)
 	}

@@ -187,7 +187,7 @@ func (m *matrixEnv) request() *onboarding.Application {
 // approve approves a request of host A and returns its job.
 func (m *matrixEnv) approve(a *onboarding.Application) *provisioning.Job {
 	m.t.Helper()
-	if _, err := m.engine.Approve(m.ctx, a, m.hostA, provisioning.DefaultPlanOptions(a, m.hostA), "setup"); err != nil {
+	if _, err := m.engine.Approve(m.ctx, a, m.hostA, provisioning.DefaultPlanOptions(a, m.hostA), &accounts.User{ID: "setup", Email: "setup", Role: accounts.RoleAdmin}); err != nil {
 		m.t.Fatal(err)
 	}
 	job, err := m.engine.Jobs.ByApplication(m.ctx, a.ID)
@@ -279,7 +279,7 @@ func matrixCases() map[string]matrixCase {
 		}},
 		"POST /staff/requests/:id/interview/guide": {setup: func(m *matrixEnv, a *onboarding.Application) (url.Values, map[string]string) {
 			slot := onboarding.Slot{Start: time.Now().Add(72 * time.Hour).UTC(), Duration: time.Hour, Mode: "phone"}
-			if _, _, err := m.apps.ScheduleInterview(m.ctx, a, slot, "setup"); err != nil {
+			if _, _, err := m.apps.ScheduleInterview(m.ctx, a, slot, &accounts.User{ID: "setup", Email: "setup", Role: accounts.RoleAdmin}); err != nil {
 				m.t.Fatal(err)
 			}
 			return url.Values{"guide_activity": {"Atelier vélo"}}, nil

@@ -214,9 +214,9 @@ func (h *Handler) adminChangeHost(c *gin.Context, transfer bool) {
 	}
 	var fe onboarding.FieldErrors
 	if transfer {
-		fe, err = h.Onboarding.Transfer(ctx, app, f, u.Email, then...)
+		fe, err = h.Onboarding.Transfer(ctx, app, f, u, then...)
 	} else {
-		fe, err = h.Onboarding.AssignWaiting(ctx, app, f, u.Email, then...)
+		fe, err = h.Onboarding.AssignWaiting(ctx, app, f, u, then...)
 	}
 	if err != nil && apperr.CodeOf(err) == apperr.Internal {
 		h.fail(c, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"archipel/accounts"
 	"archipel/onboarding"
 	"archipel/provisioning"
 	"archipel/provisioning/simulator"
@@ -97,7 +98,7 @@ func TestMetricsAfterAProvisioningRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.Engine.Approve(ctx, req, host, provisioning.DefaultPlanOptions(req, host), "test"); err != nil {
+	if _, err := app.Engine.Approve(ctx, req, host, provisioning.DefaultPlanOptions(req, host), &accounts.User{ID: "test", Email: "test", Role: accounts.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
 	app.reqRunDue()

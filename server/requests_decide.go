@@ -214,7 +214,7 @@ func (h *Handler) approve(c *gin.Context) {
 		return
 	}
 	// The audit line and the association's e-mail commit with the decision.
-	_, err = h.Engine.Approve(ctx, app, host, opts, actorOf(c),
+	_, err = h.Engine.Approve(ctx, app, host, opts, userOf(c),
 		func(jobID string) database.Then {
 			return h.Accounts.RecordIn(ctx, userOf(c), accounts.ActionApproved, app.HostID, app.ID,
 				fmt.Sprintf("job %s, %d GB, %d accounts", jobID, opts.QuotaGB, opts.Accounts))
@@ -354,7 +354,7 @@ func (h *Handler) decline(c *gin.Context) {
 		return
 	}
 	// The audit line and the association's e-mail commit with the decision.
-	err := h.Onboarding.DeclineRequest(ctx, app, f, actorOf(c),
+	err := h.Onboarding.DeclineRequest(ctx, app, f, userOf(c),
 		h.Accounts.RecordIn(ctx, userOf(c), accounts.ActionDeclined, app.HostID, app.ID, f.Template),
 		h.queueLetters(ctx, func() mail.Letter {
 			return h.associationLetter(app, "declined", map[string]any{"Reason": f.Reason})
@@ -440,7 +440,7 @@ func (h *Handler) requestInfo(c *gin.Context) {
 	// The audit line and the association's e-mail commit with the
 	// decision; the e-mail's private link opens the host's question with
 	// the steps it reopened (see resume).
-	err := h.Onboarding.RequestInfo(ctx, app, f, actorOf(c),
+	err := h.Onboarding.RequestInfo(ctx, app, f, userOf(c),
 		h.Accounts.RecordIn(ctx, userOf(c), accounts.ActionInfoRequested, app.HostID, app.ID, strings.Join(f.Steps, ",")),
 		h.queueLetters(ctx, func() mail.Letter {
 			return h.associationLetter(app, "info_requested", map[string]any{"Message": f.Message, "Steps": f.Steps})

@@ -129,7 +129,7 @@ func (h *Handler) interviewSchedule(c *gin.Context) {
 		}
 	}
 	// The audit line and the invitation commit with the interview.
-	_, _, err = h.Onboarding.ScheduleInterview(ctx, app, slot, actorOf(c),
+	_, _, err = h.Onboarding.ScheduleInterview(ctx, app, slot, userOf(c),
 		func(iv *onboarding.Interview, moved bool) database.Then {
 			action := accounts.ActionInterviewPlanned
 			if moved {
