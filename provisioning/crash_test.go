@@ -85,15 +85,8 @@ func TestProvisioningSurvivesCrashes(t *testing.T) {
 }
 
 func testSurvivesCrashes(t *testing.T, profile simulator.Profile) {
-	seed := uint64(20250611)
-	if s := os.Getenv(crashSeedEnv); s != "" {
-		var err error
-		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
-			t.Fatalf("%s: %v", crashSeedEnv, err)
-		}
-	}
+	seed := crashSeed(t, 20250611)
 	rng := rand.New(rand.NewPCG(seed, seed))
-	t.Logf("seed %d (set %s to replay)", seed, crashSeedEnv)
 
 	ctx := context.Background()
 	dir := t.TempDir()
