@@ -3,6 +3,7 @@ package onboarding
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -206,48 +207,85 @@ func (s *Store) DeclineTemplate(ctx context.Context, hostID, id string) (*Declin
 	return t, nil
 }
 
-// SaveDeclineTemplate creates a template (empty ID) or changes one of its
-// host's; invalid values are refused with the first field's error.
-func (s *Store) SaveDeclineTemplate(ctx context.Context, t *DeclineTemplate) error {
-	if fe := t.Validate(); len(fe) > 0 {
-		return apperr.New(apperr.Invalid, fe[0].Key, "onboarding: save decline template")
+// mayKeepTemplates checks, in tx, that actor may write hostID's decline
+// templates: those who may decide (MayDecide) of that host, or an
+// administrator for any host that exists. Not found otherwise.
+func mayKeepTemplates(ctx context.Context, tx *sql.Tx, actor *accounts.User, hostID, op string) error {
+	if !MayDecide(actor) || hostID == "" {
+		return apperr.New(apperr.NotFound, "error.not_found", op)
 	}
-	if t.HostID == "" {
-		return apperr.New(apperr.Invalid, "error.invalid", "onboarding: save decline template")
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM hosts WHERE id = $1 AND ($2 OR id = $3)`, hostID, actor.Admin(), actor.HostID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.New(apperr.NotFound, "error.not_found", op)
+	}
+	return err
+}
+
+// SaveDeclineTemplate adds or changes one of a host's decline templates
+// (t.ID empty adds one) on behalf of actor; then (the audit line) commits
+// in the same transaction: all of it or nothing.
+//
+// Errors: invalid (the field's key); not found for an actor who may not
+// write that host's templates (MayDecide, their host; administrators: any)
+// or a template of another host.
+func (s *Store) SaveDeclineTemplate(ctx context.Context, actor *accounts.User, t *DeclineTemplate, then ...database.Then) error {
+	const op = "onboarding: save decline template"
+	if fe := t.Validate(); len(fe) > 0 {
+		return apperr.New(apperr.Invalid, fe[0].Key, op)
 	}
 	now := s.now()
-	if t.ID == "" {
-		t.ID = uuid.NewString()
-		_, err := s.db.ExecContext(ctx, `INSERT INTO decline_templates (id, host_id, language, name, body, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $6)`, t.ID, t.HostID, t.Language, t.Name, t.Body, now)
-		if err != nil {
-			return database.MapError(err, "onboarding: save decline template")
+	saved := *t
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := mayKeepTemplates(ctx, tx, actor, t.HostID, op); err != nil {
+			return err
 		}
-		t.CreatedAt, t.UpdatedAt = now, now
-		return nil
-	}
-	res, err := s.db.ExecContext(ctx, `UPDATE decline_templates SET language = $1, name = $2, body = $3, updated_at = $4
-		WHERE id = $5 AND host_id = $6`, t.Language, t.Name, t.Body, now, t.ID, t.HostID)
+		if saved.ID == "" {
+			saved.ID = uuid.NewString()
+			saved.CreatedAt, saved.UpdatedAt = now, now
+			if _, err := tx.ExecContext(ctx, `INSERT INTO decline_templates (id, host_id, language, name, body, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $6)`, saved.ID, saved.HostID, saved.Language, saved.Name, saved.Body, now); err != nil {
+				return err
+			}
+			return database.RunThen(tx, then)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE decline_templates SET language = $1, name = $2, body = $3, updated_at = $4
+			WHERE id = $5 AND host_id = $6`, saved.Language, saved.Name, saved.Body, now, saved.ID, saved.HostID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.NotFound, "error.not_found", op)
+		}
+		saved.UpdatedAt = now
+		return database.RunThen(tx, then)
+	})
 	if err != nil {
-		return database.MapError(err, "onboarding: save decline template")
+		return database.MapError(err, op)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.New(apperr.NotFound, "error.not_found", "onboarding: save decline template")
-	}
-	t.UpdatedAt = now
+	*t = saved
 	return nil
 }
 
-// DeleteDeclineTemplate removes one of a host's decline templates.
-func (s *Store) DeleteDeclineTemplate(ctx context.Context, hostID, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM decline_templates WHERE id = $1 AND host_id = $2`, id, hostID)
-	if err != nil {
-		return database.MapError(err, "onboarding: delete decline template")
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.New(apperr.NotFound, "error.not_found", "onboarding: delete decline template")
-	}
-	return nil
+// DeleteDeclineTemplate removes one of a host's decline templates on
+// behalf of actor; then (the audit line) commits in the same transaction.
+// Errors: not found as SaveDeclineTemplate.
+func (s *Store) DeleteDeclineTemplate(ctx context.Context, actor *accounts.User, hostID, id string, then ...database.Then) error {
+	const op = "onboarding: delete decline template"
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := mayKeepTemplates(ctx, tx, actor, hostID, op); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM decline_templates WHERE id = $1 AND host_id = $2`, id, hostID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.NotFound, "error.not_found", op)
+		}
+		return database.RunThen(tx, then)
+	})
+	return database.MapError(err, op)
 }
 
 // QueueHosts lists every partner host, paused ones included, by name: the

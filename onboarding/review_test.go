@@ -200,15 +200,15 @@ func TestDeclineTemplates(t *testing.T) {
 	f := newStoreFixture(t)
 	ctx := context.Background()
 	full := &onboarding.DeclineTemplate{HostID: "h-ile", Language: "fr", Name: "Complet", Body: "Nous sommes complets."}
-	if err := f.store.SaveDeclineTemplate(ctx, full); err != nil {
+	if err := f.store.SaveDeclineTemplate(ctx, queueAdmin, full); err != nil {
 		t.Fatal(err)
 	}
 	en := &onboarding.DeclineTemplate{HostID: "h-ile", Language: "en", Name: "Full", Body: "We are full."}
-	if err := f.store.SaveDeclineTemplate(ctx, en); err != nil {
+	if err := f.store.SaveDeclineTemplate(ctx, queueAdmin, en); err != nil {
 		t.Fatal(err)
 	}
 	other := &onboarding.DeclineTemplate{HostID: "h-recif", Language: "fr", Name: "Ailleurs", Body: "Hors territoire."}
-	if err := f.store.SaveDeclineTemplate(ctx, other); err != nil {
+	if err := f.store.SaveDeclineTemplate(ctx, queueAdmin, other); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("a host's templates in one language", func(t *testing.T) {
@@ -223,7 +223,7 @@ func TestDeclineTemplates(t *testing.T) {
 	})
 	t.Run("a template is changed by its host only", func(t *testing.T) {
 		full.Body = "Complets jusqu'en septembre."
-		if err := f.store.SaveDeclineTemplate(ctx, full); err != nil {
+		if err := f.store.SaveDeclineTemplate(ctx, queueAdmin, full); err != nil {
 			t.Fatal(err)
 		}
 		got, err := f.store.DeclineTemplate(ctx, "h-ile", full.ID)
@@ -232,10 +232,10 @@ func TestDeclineTemplates(t *testing.T) {
 		}
 		stolen := *other
 		stolen.HostID = "h-ile"
-		wantCode(t, f.store.SaveDeclineTemplate(ctx, &stolen), apperr.NotFound, "")
+		wantCode(t, f.store.SaveDeclineTemplate(ctx, queueAdmin, &stolen), apperr.NotFound, "")
 		_, err = f.store.DeclineTemplate(ctx, "h-ile", other.ID)
 		wantCode(t, err, apperr.NotFound, "")
-		wantCode(t, f.store.DeleteDeclineTemplate(ctx, "h-ile", other.ID), apperr.NotFound, "")
+		wantCode(t, f.store.DeleteDeclineTemplate(ctx, queueAdmin, "h-ile", other.ID), apperr.NotFound, "")
 	})
 	t.Run("an invalid template is refused", func(t *testing.T) {
 		bad := &onboarding.DeclineTemplate{HostID: "h-ile", Language: "de", Name: "", Body: strings.Repeat("x", 4001)}
@@ -243,15 +243,85 @@ func TestDeclineTemplates(t *testing.T) {
 		if fe.For("template_name") == "" || fe.For("template_language") != "err.choice" || fe.For("template_body") != "err.too_long" {
 			t.Errorf("errors = %v", fe)
 		}
-		wantCode(t, f.store.SaveDeclineTemplate(ctx, bad), apperr.Invalid, "")
+		wantCode(t, f.store.SaveDeclineTemplate(ctx, queueAdmin, bad), apperr.Invalid, "")
 	})
 	t.Run("a template is deleted", func(t *testing.T) {
-		if err := f.store.DeleteDeclineTemplate(ctx, "h-ile", en.ID); err != nil {
+		if err := f.store.DeleteDeclineTemplate(ctx, queueAdmin, "h-ile", en.ID); err != nil {
 			t.Fatal(err)
 		}
 		all, _ := f.store.DeclineTemplates(ctx, "h-ile", "")
 		if len(all) != 1 {
 			t.Errorf("all = %+v", all)
+		}
+	})
+	count := func(hostID string) int {
+		t.Helper()
+		all, err := f.store.DeclineTemplates(ctx, hostID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(all)
+	}
+	t.Run("those who decide write their host's templates only", func(t *testing.T) {
+		staff := &accounts.User{ID: "s", Email: "s@ile.example", Role: accounts.RoleStaff, HostID: "h-ile"}
+		mine := &onboarding.DeclineTemplate{HostID: "h-ile", Language: "fr", Name: "Plus tard", Body: "Revenez en septembre."}
+		if err := f.store.SaveDeclineTemplate(ctx, staff, mine); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name  string
+			actor *accounts.User
+			host  string
+		}{
+			{"staff writing another host's", staff, "h-recif"},
+			{"a trainer of the host", &accounts.User{ID: "t", Role: accounts.RoleTrainer, HostID: "h-ile"}, "h-ile"},
+			{"staff of another host", &accounts.User{ID: "r", Role: accounts.RoleStaff, HostID: "h-recif"}, "h-ile"},
+			{"a staff account without host", &accounts.User{ID: "n", Role: accounts.RoleStaff}, "h-ile"},
+			{"an administrator, for a host that does not exist", queueAdmin, "h-nowhere"},
+			{"nobody", nil, "h-ile"},
+		} {
+			before := count(tc.host)
+			tpl := &onboarding.DeclineTemplate{HostID: tc.host, Language: "fr", Name: "Intrus", Body: "Non."}
+			wantCode(t, f.store.SaveDeclineTemplate(ctx, tc.actor, tpl), apperr.NotFound, "")
+			if tc.host == "h-ile" {
+				wantCode(t, f.store.DeleteDeclineTemplate(ctx, tc.actor, "h-ile", mine.ID), apperr.NotFound, "")
+			}
+			if count(tc.host) != before {
+				t.Errorf("%s: the templates changed", tc.name)
+			}
+		}
+		if err := f.store.DeleteDeclineTemplate(ctx, staff, "h-ile", mine.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("a failing audit write keeps nothing", func(t *testing.T) {
+		audit := accounts.NewStore(f.db, nil)
+		gone, cancel := context.WithCancel(ctx)
+		cancel()
+		lines := func() (n int) {
+			t.Helper()
+			if err := f.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action IN ($1, $2)`,
+				accounts.ActionDeclineTemplateSaved, accounts.ActionDeclineTemplateDelete).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		before := count("h-ile")
+		tpl := &onboarding.DeclineTemplate{HostID: "h-ile", Language: "fr", Name: "Sans trace", Body: "Non."}
+		if err := f.store.SaveDeclineTemplate(ctx, queueAdmin, tpl, audit.RecordIn(gone, queueAdmin, accounts.ActionDeclineTemplateSaved, "h-ile", "", "")); err == nil {
+			t.Fatal("saved without its audit line")
+		}
+		if count("h-ile") != before || tpl.ID != "" || lines() != 0 {
+			t.Errorf("kept %d templates (was %d), id %q, %d audit lines", count("h-ile"), before, tpl.ID, lines())
+		}
+		if err := f.store.SaveDeclineTemplate(ctx, queueAdmin, tpl, audit.RecordIn(ctx, queueAdmin, accounts.ActionDeclineTemplateSaved, "h-ile", "", "")); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.store.DeleteDeclineTemplate(ctx, queueAdmin, "h-ile", tpl.ID, audit.RecordIn(gone, queueAdmin, accounts.ActionDeclineTemplateDelete, "h-ile", "", "")); err == nil {
+			t.Fatal("deleted without its audit line")
+		}
+		if count("h-ile") != before+1 || lines() != 1 {
+			t.Errorf("%d templates, %d audit lines; want %d, 1", count("h-ile"), lines(), before+1)
 		}
 	})
 }

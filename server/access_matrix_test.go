@@ -201,7 +201,7 @@ func (m *matrixEnv) approve(a *onboarding.Application) *provisioning.Job {
 func (m *matrixEnv) template(name string) string {
 	m.t.Helper()
 	t := &onboarding.DeclineTemplate{HostID: "host-a", Language: "fr", Name: name, Body: "Nous sommes complets."}
-	if err := m.apps.SaveDeclineTemplate(m.ctx, t); err != nil {
+	if err := m.apps.SaveDeclineTemplate(m.ctx, &accounts.User{ID: "setup", Email: "setup", Role: accounts.RoleAdmin}, t); err != nil {
 		m.t.Fatal(err)
 	}
 	return t.ID

@@ -129,12 +129,11 @@ func (h *Handler) declineTemplateSave(c *gin.Context) {
 		h.render(c, http.StatusBadRequest, "requests_decline_templates", p)
 		return
 	}
-	if err := h.Onboarding.SaveDeclineTemplate(c.Request.Context(), &t); err != nil {
+	// The audit line commits with the template.
+	ctx, u := c.Request.Context(), userOf(c)
+	if err := h.Onboarding.SaveDeclineTemplate(ctx, u, &t, h.Accounts.RecordIn(ctx, u, accounts.ActionDeclineTemplateSaved, hostID, "", t.Language+" "+t.Name)); err != nil {
 		h.fail(c, err)
 		return
-	}
-	if err := h.Accounts.Record(c.Request.Context(), userOf(c), accounts.ActionDeclineTemplateSaved, hostID, "", t.Language+" "+t.Name); err != nil {
-		h.Logger.Error("audit", "action", "decline_template_saved", "err", err)
 	}
 	c.Redirect(http.StatusSeeOther, templatesPath(c, hostID))
 }
@@ -148,12 +147,11 @@ func (h *Handler) declineTemplateDelete(c *gin.Context) {
 		h.notFound(c)
 		return
 	}
-	if err := h.Onboarding.DeleteDeclineTemplate(c.Request.Context(), hostID, c.Param("tid")); err != nil {
+	// The audit line commits with the deletion.
+	ctx, u := c.Request.Context(), userOf(c)
+	if err := h.Onboarding.DeleteDeclineTemplate(ctx, u, hostID, c.Param("tid"), h.Accounts.RecordIn(ctx, u, accounts.ActionDeclineTemplateDelete, hostID, "", c.Param("tid"))); err != nil {
 		h.fail(c, err)
 		return
-	}
-	if err := h.Accounts.Record(c.Request.Context(), userOf(c), accounts.ActionDeclineTemplateDelete, hostID, "", c.Param("tid")); err != nil {
-		h.Logger.Error("audit", "action", "decline_template_deleted", "err", err)
 	}
 	c.Redirect(http.StatusSeeOther, templatesPath(c, hostID))
 }
