@@ -71,28 +71,7 @@ func benchmarkProvision(b *testing.B, profile simulator.Profile, workspaces, hos
 			verified -= h.Sim.PasswordVerifications()
 		}
 
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		b.StartTimer()
-		began := time.Now()
-		go func() {
-			defer close(done)
-			e.Run(ctx)
-		}()
-		for {
-			var left int
-			if err := env.DB.QueryRowContext(env.ctx, `SELECT COUNT(*) FROM provisioning_jobs WHERE status <> 'succeeded'`).Scan(&left); err != nil {
-				b.Fatal(err)
-			}
-			if left == 0 {
-				break
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		wall := time.Since(began)
-		b.StopTimer()
-		cancel()
-		<-done
+		wall := runUntilDone(b, env, e)
 
 		var failed int
 		if err := env.DB.QueryRowContext(env.ctx, `SELECT COALESCE(SUM(attempts), 0) FROM provisioning_jobs`).Scan(&failed); err != nil {
@@ -116,4 +95,33 @@ func benchmarkProvision(b *testing.B, profile simulator.Profile, workspaces, hos
 		b.ReportMetric(wall.Seconds()/ideal.Seconds(), "wall/ideal")
 		b.ReportMetric(float64(failed), "step-failures")
 	}
+}
+
+// runUntilDone runs the engine's production loop, timed, until no job is
+// left unfinished, and returns the wall time.
+func runUntilDone(b *testing.B, env *testEnv, e *Engine) time.Duration {
+	b.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	b.StartTimer()
+	began := time.Now()
+	go func() {
+		defer close(done)
+		e.Run(ctx)
+	}()
+	for {
+		var left int
+		if err := env.DB.QueryRowContext(env.ctx, `SELECT COUNT(*) FROM provisioning_jobs WHERE status <> 'succeeded'`).Scan(&left); err != nil {
+			b.Fatal(err)
+		}
+		if left == 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	wall := time.Since(began)
+	b.StopTimer()
+	cancel()
+	<-done
+	return wall
 }

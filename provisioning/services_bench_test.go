@@ -1,7 +1,6 @@
 package provisioning
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -64,28 +63,7 @@ func benchmarkServices(b *testing.B, workspaces, hostCount int) {
 		h.Sim.SetFaults(simulator.Faults{Latency: benchLatency})
 		before[h] = h.Sim.RouteCalls()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	b.StartTimer()
-	began := time.Now()
-	go func() {
-		defer close(done)
-		e.Run(ctx)
-	}()
-	for {
-		var left int
-		if err := env.DB.QueryRowContext(env.ctx, `SELECT COUNT(*) FROM provisioning_jobs WHERE status <> 'succeeded'`).Scan(&left); err != nil {
-			b.Fatal(err)
-		}
-		if left == 0 {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	wall := time.Since(began)
-	b.StopTimer()
-	cancel()
-	<-done
+	wall := runUntilDone(b, env, e)
 
 	calls, service := 0, 0
 	for _, h := range hosts {
