@@ -3,6 +3,7 @@ package onboarding
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"net"
 	"net/url"
 	"regexp"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"archipel/accounts"
 	"archipel/database"
 )
 
@@ -46,6 +48,11 @@ type HostProfile struct {
 	ContactLanguage string // of the e-mails to ContactEmail: "fr" or "en"
 	HelpURL         string
 	TermsURL        string
+	// The current version of the host's terms as Archipel shows them
+	// (none when TermsVersion is 0): its text and the text's digest.
+	TermsText       string
+	TermsVersion    int
+	TermsDigest     string
 	Region          string
 	Departements    []string // codes, or AllFrance alone
 	Services        []string
@@ -111,7 +118,7 @@ func (h *HostProfile) Eligible(departement string, services []string) bool {
 func (h *HostProfile) Form() *HostForm {
 	return &HostForm{
 		Name: h.Name, Slug: h.Slug, Website: h.Website, ContactEmail: h.ContactEmail, HelpURL: h.HelpURL,
-		TermsURL: h.TermsURL, Region: h.Region, Departements: strings.Join(h.Departements, ", "),
+		TermsURL: h.TermsURL, TermsText: h.TermsText, Region: h.Region, Departements: strings.Join(h.Departements, ", "),
 		Services: slices.Clone(h.Services), MaxAssociations: strconv.Itoa(h.MaxAssociations),
 		StorageBudgetGB: strconv.Itoa(h.StorageBudgetGB), DefaultQuotaGB: strconv.Itoa(h.DefaultQuotaGB),
 		DefaultAccounts: strconv.Itoa(h.DefaultAccounts), FolderTemplate: strings.Join(h.FolderTemplate, "\n"),
@@ -132,6 +139,7 @@ type HostForm struct {
 	ContactLanguage string   `form:"host_contact_language"`
 	HelpURL         string   `form:"host_help_url"`
 	TermsURL        string   `form:"host_terms_url"`
+	TermsText       string   `form:"host_terms_text"`
 	Region          string   `form:"host_region"`
 	Departements    string   `form:"host_departements"`
 	Services        []string `form:"host_services"`
@@ -176,6 +184,7 @@ const (
 	maxFolders        = 50
 	maxFolderName     = 100 // bytes, as provisioning checks it
 	maxWelcome        = 20000
+	maxTerms          = 50000
 	maxHostCapacity   = 10000
 	maxHostBudgetGB   = 1000000
 	maxDefaultQuotaGB = 10000
@@ -263,6 +272,13 @@ func (f *HostForm) Validate() FieldErrors {
 		fe.add("host_folder_template", key)
 	} else {
 		f.folders = folders
+	}
+	f.TermsText = normalizeTerms(f.TermsText)
+	switch {
+	case tooLong(f.TermsText, maxTerms):
+		fe.add("host_terms_text", "err.too_long")
+	case accounts.HasControl(strings.NewReplacer("\n", "", "\t", "").Replace(f.TermsText)):
+		fe.add("host_terms_text", "err.control_chars")
 	}
 	for _, w := range []struct{ field, v string }{{"host_welcome_fr", f.WelcomeFR}, {"host_welcome_en", f.WelcomeEN}} {
 		switch {
@@ -388,7 +404,10 @@ const hostColumns = `h.id, h.slug, h.name, h.website, h.contact_email, h.help_ur
 	h.services, h.max_associations, h.storage_budget_gb, h.default_quota_gb, h.default_accounts, h.folder_template,
 	h.welcome_fr, h.welcome_en, h.nextcloud_url, h.nextcloud_user, h.nextcloud_secret IS NOT NULL, h.paused,
 	h.last_assigned_at, h.created_at, h.updated_at, h.default_account_quota_gb, CAST(h.requests_per_second AS INTEGER), h.jobs_at_once,
-	h.contact_language`
+	h.contact_language,
+	COALESCE((SELECT t.body FROM host_terms t WHERE t.host_id = h.id ORDER BY t.version DESC LIMIT 1), ''),
+	COALESCE((SELECT MAX(t.version) FROM host_terms t WHERE t.host_id = h.id), 0),
+	COALESCE((SELECT t.digest FROM host_terms t WHERE t.host_id = h.id ORDER BY t.version DESC LIMIT 1), '')`
 
 func scanHost(row scanner) (HostProfile, error) {
 	var h HostProfile
@@ -398,7 +417,7 @@ func scanHost(row scanner) (HostProfile, error) {
 		&svcs, &h.MaxAssociations, &h.StorageBudgetGB, &h.DefaultQuotaGB, &h.DefaultAccounts, &folders,
 		&h.WelcomeFR, &h.WelcomeEN, &h.NextcloudURL, &h.NextcloudUser, &h.HasSecret, &h.Paused,
 		&last, &h.CreatedAt, &h.UpdatedAt, &h.AccountQuotaGB, &h.RequestsPerSecond, &h.JobsAtOnce,
-		&h.ContactLanguage)
+		&h.ContactLanguage, &h.TermsText, &h.TermsVersion, &h.TermsDigest)
 	if err != nil {
 		return h, err
 	}
@@ -509,14 +528,19 @@ func (s *Store) CreateHost(ctx context.Context, f *HostForm) (string, FieldError
 		return "", fe, nil
 	}
 	id, now := uuid.NewString(), s.now()
-	_, err := s.db.ExecContext(ctx, `INSERT INTO hosts (id, slug, name, website, contact_email, help_url, terms_url, region,
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO hosts (id, slug, name, website, contact_email, help_url, terms_url, region,
 		departements, services, max_associations, storage_budget_gb, default_quota_gb, default_accounts, folder_template,
 		welcome_fr, welcome_en, paused, created_at, updated_at, default_account_quota_gb, requests_per_second, jobs_at_once, contact_language)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, FALSE, $18, $18, $19, $20, $21, $22)`,
-		id, f.Slug, f.Name, f.Website, f.ContactEmail, f.HelpURL, f.TermsURL, f.Region,
-		strings.Join(f.departements, ","), strings.Join(f.Services, ","), Number(f.MaxAssociations), Number(f.StorageBudgetGB),
-		Number(f.DefaultQuotaGB), Number(f.DefaultAccounts), strings.Join(f.folders, "\n"), f.WelcomeFR, f.WelcomeEN, now,
-		max(Number(f.AccountQuotaGB), 1), Number(f.RequestsPerSecond), Number(f.JobsAtOnce), f.ContactLanguage)
+			id, f.Slug, f.Name, f.Website, f.ContactEmail, f.HelpURL, f.TermsURL, f.Region,
+			strings.Join(f.departements, ","), strings.Join(f.Services, ","), Number(f.MaxAssociations), Number(f.StorageBudgetGB),
+			Number(f.DefaultQuotaGB), Number(f.DefaultAccounts), strings.Join(f.folders, "\n"), f.WelcomeFR, f.WelcomeEN, now,
+			max(Number(f.AccountQuotaGB), 1), Number(f.RequestsPerSecond), Number(f.JobsAtOnce), f.ContactLanguage); err != nil {
+			return err
+		}
+		return saveTerms(ctx, tx, id, f.TermsText, now)
+	})
 	if database.IsUniqueViolation(err) {
 		return "", FieldErrors{{"host_slug", "err.host_slug.taken"}}, nil
 	}
@@ -537,21 +561,80 @@ func (s *Store) UpdateHost(ctx context.Context, id string, f *HostForm) (FieldEr
 	if fe := f.Validate(); len(fe) > 0 {
 		return fe, nil
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE hosts SET name = $1, website = $2, contact_email = $3, help_url = $4,
+	now := s.now()
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE hosts SET name = $1, website = $2, contact_email = $3, help_url = $4,
 		terms_url = $5, region = $6, departements = $7, services = $8, max_associations = $9, storage_budget_gb = $10,
 		default_quota_gb = $11, default_accounts = $12, folder_template = $13, welcome_fr = $14, welcome_en = $15,
 		updated_at = $16, default_account_quota_gb = $18, requests_per_second = $19, jobs_at_once = $20, contact_language = $21 WHERE id = $17`,
-		f.Name, f.Website, f.ContactEmail, f.HelpURL, f.TermsURL, f.Region, strings.Join(f.departements, ","),
-		strings.Join(f.Services, ","), Number(f.MaxAssociations), Number(f.StorageBudgetGB), Number(f.DefaultQuotaGB),
-		Number(f.DefaultAccounts), strings.Join(f.folders, "\n"), f.WelcomeFR, f.WelcomeEN, s.now(), id,
-		max(Number(f.AccountQuotaGB), 1), Number(f.RequestsPerSecond), Number(f.JobsAtOnce), f.ContactLanguage)
+			f.Name, f.Website, f.ContactEmail, f.HelpURL, f.TermsURL, f.Region, strings.Join(f.departements, ","),
+			strings.Join(f.Services, ","), Number(f.MaxAssociations), Number(f.StorageBudgetGB), Number(f.DefaultQuotaGB),
+			Number(f.DefaultAccounts), strings.Join(f.folders, "\n"), f.WelcomeFR, f.WelcomeEN, now, id,
+			max(Number(f.AccountQuotaGB), 1), Number(f.RequestsPerSecond), Number(f.JobsAtOnce), f.ContactLanguage)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return sql.ErrNoRows
+		}
+		return saveTerms(ctx, tx, id, f.TermsText, now)
+	})
 	if err != nil {
 		return nil, database.MapError(err, "onboarding: update host")
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, database.MapError(sql.ErrNoRows, "onboarding: update host")
-	}
 	return nil, nil
+}
+
+// normalizeTerms is a terms text as stored and digested: line ends as
+// "\n", no blank space around it, so that the same text always has the
+// same digest.
+func normalizeTerms(text string) string {
+	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " \t")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// saveTerms records a host's terms text as a new version when it differs
+// from the current one. Emptied, the text is a version too (the host then
+// shows no terms of its own, as before its first one).
+func saveTerms(ctx context.Context, tx *sql.Tx, hostID, text string, now time.Time) error {
+	var version int
+	var digest string
+	err := tx.QueryRowContext(ctx, `SELECT version, digest FROM host_terms WHERE host_id = $1 ORDER BY version DESC LIMIT 1`, hostID).Scan(&version, &digest)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	d := TextDigest(text)
+	if d == digest || (version == 0 && text == "") {
+		return nil
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO host_terms (host_id, version, body, digest, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		hostID, version+1, text, d, now)
+	return err
+}
+
+// HostTerms is one version of a host's terms as Archipel showed them.
+type HostTerms struct {
+	HostID    string
+	Version   int
+	Body      string
+	Digest    string
+	CreatedAt time.Time
+}
+
+// HostTermsVersion returns one version of a host's terms; not found when
+// the host never had it.
+func (s *Store) HostTermsVersion(ctx context.Context, hostID string, version int) (*HostTerms, error) {
+	t := HostTerms{HostID: hostID, Version: version}
+	err := s.db.QueryRowContext(ctx, `SELECT body, digest, created_at FROM host_terms WHERE host_id = $1 AND version = $2`,
+		hostID, version).Scan(&t.Body, &t.Digest, &t.CreatedAt)
+	if err != nil {
+		return nil, database.MapError(err, "onboarding: host terms")
+	}
+	return &t, nil
 }
 
 // SetHostPaused closes a host to new requests ("registration full") or

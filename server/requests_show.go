@@ -40,6 +40,8 @@ type RequestPage struct {
 	// ErasurePending is the association's erasure request waiting for an
 	// answer (confirm or refuse), for those who decide.
 	ErasurePending *rights.ErasureRequest
+	// Terms is which terms the association accepted.
+	Terms *TermsLine
 }
 
 // EventLine is a timeline entry as a person reads it: who, what, the
@@ -114,6 +116,9 @@ func (h *Handler) requestPage(c *gin.Context, app *onboarding.Application) (Page
 	for _, e := range events {
 		rp.Events = append(rp.Events, EventLine{Event: e, Who: rd.eventActor(e, app.Answers.Association.Name),
 			What: rd.eventWhat(e.Kind), Text: rd.eventDetail(e)})
+	}
+	if rp.Terms, err = h.termsLine(c, rd, app.Answers.Consent.Terms); err != nil {
+		return Page{}, err
 	}
 	if rp.Notes, err = h.Onboarding.Notes(ctx, userOf(c), app.ID); err != nil {
 		return Page{}, err

@@ -25,6 +25,7 @@ func (h *Handler) routes(r *gin.Engine) {
 	r.GET("/", h.home)
 	r.GET("/confidentialite", h.privacy)
 	r.GET("/charte", h.charter)
+	r.GET("/conditions/:slug", h.hostTerms)
 	h.publicRoutes(r)
 
 	// The association's guided flow and its private link.

@@ -71,6 +71,7 @@ func reqRequestPage(status onboarding.Status, canDecide bool) *server.RequestPag
 	}
 	return &server.RequestPage{
 		App: app, Host: reqHost(), CanDecide: canDecide, Sections: onboarding.GuideSections,
+		Terms:  &server.TermsLine{Host: "Les Jardins", Version: "2", Digest: "0123456789ab", Paragraphs: []string{"Un.", "Deux."}},
 		Events: []server.EventLine{ev("created", true), ev("submitted", true), ev("host_assigned", false), ev(string(status), true)},
 		Notes:  []onboarding.Note{{ID: 1, ApplicationID: "a1", AuthorName: "Camille", Body: "Appelée le 3 mars, très motivée.", CreatedAt: reqAt}},
 		Audit: []server.AuditLine{

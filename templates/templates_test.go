@@ -367,6 +367,8 @@ func renderCases() []renderCase {
 		{"the home page", "home", server.Page{Path: "/", Title: "home.title"}},
 		{"the privacy page", "privacy", server.Page{Path: "/confidentialite", Title: "privacy.title", Data: &server.PrivacyPage{Retention: rights.Retention}}},
 		{"the charter", "charter", server.Page{Path: "/charte", Title: "charter.title", Data: &server.CharterPage{Parts: []string{"charter.p1", "charter.p2"}, Version: "2026-12"}}},
+		{"a host's terms", "host_terms", server.Page{Path: "/conditions/recif", Title: "terms.page_title", Data: &server.HostTermsPage{Host: "Les Jardins <b>", Version: 2,
+			Date: time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC), Paragraphs: []string{"Premier paragraphe.", "Second <script>."}}}},
 		{"the error page", "error", server.Page{Path: "/x", Title: "error.title", FormError: "error.not_found"}},
 		{"the link resent page", "link_resent", server.Page{Path: "/lien/renvoyer", Title: "link_resent.title"}},
 		{"the start page for a new visitor", "start", server.Page{Path: "/demande", Title: "start.title"}},
