@@ -15,6 +15,7 @@ import (
 
 	"archipel/accounts"
 	"archipel/apperr"
+	"archipel/database"
 	"archipel/training"
 )
 
@@ -151,12 +152,15 @@ func (h *Handler) checkinStopConfirm(c *gin.Context) {
 }
 
 func (h *Handler) checkinStop(c *gin.Context) {
-	cs, err := h.Training.StopCheckins(c.Request.Context(), c.Param("token"))
+	// The audit line (by the association, no account) commits with it.
+	ctx := c.Request.Context()
+	_, err := h.Training.StopCheckins(ctx, c.Param("token"), func(cs *training.Case) database.Then {
+		return h.Accounts.RecordIn(ctx, nil, accounts.ActionCheckinsStopped, cs.HostID, cs.ApplicationID, "by the association")
+	})
 	if err != nil {
 		h.checkinFail(c, err)
 		return
 	}
-	_ = h.Accounts.Record(c.Request.Context(), nil, accounts.ActionCheckinsStopped, cs.HostID, cs.ApplicationID, "by the association")
 	caseRedirect(c, checkinAction(c)+"/arreter", "checkin_stopped")
 }
 

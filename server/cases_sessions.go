@@ -191,11 +191,12 @@ func (h *Handler) caseMySessions(c *gin.Context) { h.mySessions(c, "") }
 // previous one stops working.
 func (h *Handler) caseNewFeed(c *gin.Context) {
 	u := userOf(c)
-	token, err := h.Training.NewFeedToken(c.Request.Context(), u.ID)
+	// The audit line commits with the new feed.
+	ctx := c.Request.Context()
+	token, err := h.Training.NewFeedToken(ctx, u, h.Accounts.RecordIn(ctx, u, accounts.ActionCalendarFeedNew, u.HostID, "", ""))
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	h.caseAudit(c, accounts.ActionCalendarFeedNew, u.HostID, "", "")
 	h.mySessions(c, h.opts.BaseURL+"/agenda/"+token+".ics")
 }

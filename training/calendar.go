@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/ical"
@@ -22,20 +23,31 @@ const (
 	feedLifetime = 10 * 365 * day
 )
 
-// NewFeedToken makes a new calendar feed token for a user, revoking the
-// previous one; the token is shown once.
-func (s *Store) NewFeedToken(ctx context.Context, userID string) (string, error) {
+// NewFeedToken makes a new calendar feed token for actor (their own feed,
+// nobody else's), revoking the previous one; the token is shown once. then
+// (the audit line) commits in the same transaction: all of it or nothing.
+// Not found for nobody.
+func (s *Store) NewFeedToken(ctx context.Context, actor *accounts.User, then ...database.Then) (string, error) {
+	if actor == nil || actor.ID == "" {
+		return "", apperr.New(apperr.NotFound, "error.not_found", "training: new feed")
+	}
+	userID := actor.ID
 	token, hash := privlink.New()
 	now := s.now()
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM staff_tokens WHERE user_id = $1 AND purpose = $2`, userID, feedPurpose); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO staff_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-			hash, userID, feedPurpose, now, now.Add(feedLifetime))
-		return err
+		if _, err := tx.ExecContext(ctx, `INSERT INTO staff_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+			hash, userID, feedPurpose, now, now.Add(feedLifetime)); err != nil {
+			return err
+		}
+		return database.RunThen(tx, then)
 	})
-	return token, database.MapError(err, "training: new feed")
+	if err != nil {
+		return "", database.MapError(err, "training: new feed")
+	}
+	return token, nil
 }
 
 // FeedCreated returns when a user's current feed was made; zero when the

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/privlink"
 )
@@ -77,7 +78,7 @@ func TestFeedTokens(t *testing.T) {
 	if at, err := e.store.FeedCreated(e.ctx, "cam"); err != nil || !at.IsZero() {
 		t.Fatalf("a feed before any: %v, %v", at, err)
 	}
-	first, err := e.store.NewFeedToken(e.ctx, "cam")
+	first, err := e.store.NewFeedToken(e.ctx, &accounts.User{ID: "cam", Role: accounts.RoleTrainer, HostID: "h1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +89,7 @@ func TestFeedTokens(t *testing.T) {
 	if err := e.db.QueryRowContext(e.ctx, `SELECT token_hash FROM staff_tokens WHERE user_id = 'cam'`).Scan(&stored); err != nil || stored != privlink.Hash(first) {
 		t.Errorf("stored %q, %v", stored, err)
 	}
-	second, err := e.store.NewFeedToken(e.ctx, "cam")
+	second, err := e.store.NewFeedToken(e.ctx, &accounts.User{ID: "cam", Role: accounts.RoleTrainer, HostID: "h1"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -290,9 +290,10 @@ func (s *Store) AnswerCheckin(ctx context.Context, token string, a CheckinAnswer
 }
 
 // StopCheckins stops every check-in still to come of the case a private
-// link belongs to, at the association's request. Stopping twice is not an
-// error.
-func (s *Store) StopCheckins(ctx context.Context, token string) (*Case, error) {
+// link belongs to, at the association's request; then (the audit line),
+// given the case, commits in the same transaction. Stopping twice is not
+// an error.
+func (s *Store) StopCheckins(ctx context.Context, token string, then ...func(*Case) database.Then) (*Case, error) {
 	const op = "training: stop check-ins"
 	_, c, err := s.CheckinByToken(ctx, token)
 	if err != nil {
@@ -303,7 +304,10 @@ func (s *Store) StopCheckins(ctx context.Context, token string) (*Case, error) {
 			WHERE id = $2 AND checkins_stopped = FALSE`, s.now(), c.ID); err != nil {
 			return err
 		}
-		return stopPending(ctx, tx, c.ID)
+		if err := stopPending(ctx, tx, c.ID); err != nil {
+			return err
+		}
+		return runWith(tx, c, then)
 	})
 	if err != nil {
 		return nil, database.MapError(err, op)

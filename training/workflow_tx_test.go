@@ -212,3 +212,53 @@ func TestWhoMayChangeACase(t *testing.T) {
 		}
 	}
 }
+
+// TestFeedAndStopCommitWithTheirAuditLine checks that a new calendar feed
+// and an association stopping its check-ins commit with their audit line:
+// when it fails, the old feed still opens and the check-ins go on.
+func TestFeedAndStopCommitWithTheirAuditLine(t *testing.T) {
+	e := newEnv(t)
+	c, token := sentCheckin(t, e)
+	e.staff("cam", c.HostID, "trainer", "Camille")
+	cam := &accounts.User{ID: "cam", Role: accounts.RoleTrainer, HostID: c.HostID}
+	audit := accounts.NewStore(e.db, nil)
+	gone, cancel := context.WithCancel(e.ctx)
+	cancel()
+	lines := func(action accounts.Action) (n int) {
+		t.Helper()
+		if err := e.db.QueryRowContext(e.ctx, `SELECT COUNT(*) FROM audit_log WHERE action = $1`, action).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	t.Run("a new calendar feed", func(t *testing.T) {
+		first, err := e.store.NewFeedToken(e.ctx, cam)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := e.store.NewFeedToken(e.ctx, cam, audit.RecordIn(gone, cam, accounts.ActionCalendarFeedNew, c.HostID, "", "")); err == nil || got != "" {
+			t.Fatalf("made without its audit line: %q, %v", got, err)
+		}
+		if id, err := e.store.FeedUser(e.ctx, first); err != nil || id != "cam" || lines(accounts.ActionCalendarFeedNew) != 0 {
+			t.Errorf("the first feed: %q, %v; %d audit lines", id, err, lines(accounts.ActionCalendarFeedNew))
+		}
+		if _, err := e.store.NewFeedToken(e.ctx, nil); !errors.Is(err, apperr.ErrNotFound) {
+			t.Errorf("a feed for nobody: %v", err)
+		}
+	})
+	t.Run("the association stops its check-ins", func(t *testing.T) {
+		then := func(a database.Then) func(*Case) database.Then { return func(*Case) database.Then { return a } }
+		if _, err := e.store.StopCheckins(e.ctx, token, then(audit.RecordIn(gone, nil, accounts.ActionCheckinsStopped, c.HostID, c.ApplicationID, ""))); err == nil {
+			t.Fatal("stopped without its audit line")
+		}
+		if got := e.caseOf(c.ApplicationID); got.CheckinsStopped || slices.Contains(e.statuses(c.ID), CheckinStopped) || lines(accounts.ActionCheckinsStopped) != 0 {
+			t.Errorf("a failing audit write kept the stop: %t, %v", got.CheckinsStopped, e.statuses(c.ID))
+		}
+		if _, err := e.store.StopCheckins(e.ctx, token, then(audit.RecordIn(e.ctx, nil, accounts.ActionCheckinsStopped, c.HostID, c.ApplicationID, ""))); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.caseOf(c.ApplicationID); !got.CheckinsStopped || lines(accounts.ActionCheckinsStopped) != 1 {
+			t.Errorf("stopped %t, %d audit lines", got.CheckinsStopped, lines(accounts.ActionCheckinsStopped))
+		}
+	})
+}
