@@ -3,6 +3,7 @@ package provisioning
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"text/template"
 
@@ -77,22 +78,64 @@ func DefaultPlanOptions(app *onboarding.Application, h *Host) PlanOptions {
 	return o
 }
 
-// Validate checks adjusted options.
-func (o PlanOptions) Validate() error {
-	switch {
-	case o.QuotaGB < 1 || o.QuotaGB > 100000:
-		return fmt.Errorf("quota %d GB out of range", o.QuotaGB)
-	case o.AccountQuotaGB < 0 || o.AccountQuotaGB > o.QuotaGB:
-		return fmt.Errorf("account quota %d GB out of range (at most the shared folder's %d GB)", o.AccountQuotaGB, o.QuotaGB)
-	case o.Accounts < 1 || o.Accounts > 10000:
-		return fmt.Errorf("accounts %d out of range", o.Accounts)
-	case len(o.Folders) > 50:
-		return fmt.Errorf("too many folders (%d)", len(o.Folders))
+// Bounds on what a plan may hold.
+const (
+	MaxQuotaGB    = 100000
+	MaxAccounts   = 10000
+	MaxFolders    = 50
+	maxFolderName = 100
+)
+
+// Problems lists what is wrong with adjusted options, each on the approval
+// form's field with its message's key. offered, when not nil, is what the
+// host offers: a service outside it is refused too.
+func (o PlanOptions) Problems(offered []string) onboarding.FieldErrors {
+	var fe onboarding.FieldErrors
+	add := func(field, key string) { fe = append(fe, onboarding.FieldError{Field: field, Key: key}) }
+	if o.QuotaGB < 1 || o.QuotaGB > MaxQuotaGB {
+		add("quota_gb", "err.quota_gb.range")
 	}
-	for _, f := range o.Folders {
-		if t := strings.TrimSpace(f); t == "" || t == "." || t == ".." || strings.ContainsAny(f, `/\`) || len(f) > 100 {
-			return fmt.Errorf("folder name %q not allowed", f)
+	if o.Accounts < 1 || o.Accounts > MaxAccounts {
+		add("plan_accounts", "err.plan_accounts.range")
+	}
+	switch {
+	case o.AccountQuotaGB < 0 || o.AccountQuotaGB > MaxQuotaGB:
+		add("plan_account_quota_gb", "err.plan_account_quota_gb.range")
+	case o.AccountQuotaGB > o.QuotaGB && o.QuotaGB > 0:
+		add("plan_account_quota_gb", "err.plan_account_quota_gb.folder")
+	}
+	for _, name := range o.Folders {
+		if t := strings.TrimSpace(name); t == "" || t == "." || t == ".." {
+			add("plan_folders", "err.plan_folders.dots")
+			break
 		}
+		if strings.ContainsAny(name, `/\`) || len(name) > maxFolderName {
+			add("plan_folders", "err.plan_folders.invalid")
+			break
+		}
+	}
+	if len(o.Folders) > MaxFolders {
+		add("plan_folders", "err.plan_folders.too_many")
+	}
+	if offered != nil {
+		for _, svc := range o.Services {
+			if !slices.Contains(PlanServices, svc) {
+				add("plan_services", "err.choice")
+				break
+			}
+			if !slices.Contains(offered, svc) {
+				add("plan_services", "err.plan_services.unoffered")
+				break
+			}
+		}
+	}
+	return fe
+}
+
+// Validate checks adjusted options (Problems, whatever the host offers).
+func (o PlanOptions) Validate() error {
+	if fe := o.Problems(nil); len(fe) > 0 {
+		return fmt.Errorf("plan options: %s: %s", fe[0].Field, fe[0].Key)
 	}
 	return nil
 }

@@ -35,11 +35,12 @@ func planFormOf(o provisioning.PlanOptions) PlanForm {
 		Folders: strings.Join(o.Folders, "\n"), Services: o.Services}
 }
 
-// options reads the plan options, with an error next to each wrong field;
-// provisioning.PlanOptions.Validate has the last word.
+// options reads the plan options: a field that is not a number gets its
+// error here; what the numbers and names may be is provisioning's rule
+// (PlanOptions.Problems), its errors shown on the fields not already wrong.
 func (f *PlanForm) options(offered []string) (provisioning.PlanOptions, onboarding.FieldErrors) {
 	var fe onboarding.FieldErrors
-	number := func(field, v string, max int) int {
+	number := func(field, v string) int {
 		v = strings.TrimSpace(v)
 		if v == "" {
 			fe = append(fe, onboarding.FieldError{Field: field, Key: "err." + field + ".required"})
@@ -50,50 +51,24 @@ func (f *PlanForm) options(offered []string) (provisioning.PlanOptions, onboardi
 			fe = append(fe, onboarding.FieldError{Field: field, Key: "err.number"})
 			return 0
 		}
-		if n < 1 || n > max {
-			fe = append(fe, onboarding.FieldError{Field: field, Key: "err." + field + ".range"})
-		}
 		return n
 	}
-	o := provisioning.PlanOptions{QuotaGB: number("quota_gb", f.QuotaGB, 100000), Accounts: number("plan_accounts", f.Accounts, 10000)}
+	o := provisioning.PlanOptions{QuotaGB: number("quota_gb", f.QuotaGB), Accounts: number("plan_accounts", f.Accounts)}
 	if strings.TrimSpace(f.AccountQuotaGB) != "" {
-		o.AccountQuotaGB = number("plan_account_quota_gb", f.AccountQuotaGB, 100000)
-		if o.AccountQuotaGB > o.QuotaGB && o.QuotaGB > 0 {
-			fe = append(fe, onboarding.FieldError{Field: "plan_account_quota_gb", Key: "err.plan_account_quota_gb.folder"})
-		}
+		o.AccountQuotaGB = number("plan_account_quota_gb", f.AccountQuotaGB)
 	}
 	for _, line := range strings.Split(f.Folders, "\n") {
 		if line = strings.TrimSpace(line); line != "" {
 			o.Folders = append(o.Folders, line)
 		}
 	}
-	for _, name := range o.Folders {
-		if name == "." || name == ".." {
-			fe = append(fe, onboarding.FieldError{Field: "plan_folders", Key: "err.plan_folders.dots"})
-			break
-		}
-		if strings.ContainsAny(name, `/\`) || len(name) > 100 {
-			fe = append(fe, onboarding.FieldError{Field: "plan_folders", Key: "err.plan_folders.invalid"})
-			break
-		}
+	o.Services = f.Services
+	if offered == nil {
+		offered = []string{} // the host offers no service
 	}
-	if len(o.Folders) > 50 {
-		fe = append(fe, onboarding.FieldError{Field: "plan_folders", Key: "err.plan_folders.too_many"})
-	}
-	for _, s := range f.Services {
-		if !slices.Contains(provisioning.PlanServices, s) {
-			fe = append(fe, onboarding.FieldError{Field: "plan_services", Key: "err.choice"})
-			break
-		}
-		if !slices.Contains(offered, s) {
-			fe = append(fe, onboarding.FieldError{Field: "plan_services", Key: "err.plan_services.unoffered"})
-			break
-		}
-		o.Services = append(o.Services, s)
-	}
-	if len(fe) == 0 {
-		if err := o.Validate(); err != nil {
-			fe = append(fe, onboarding.FieldError{Field: "quota_gb", Key: "prov.error.plan"})
+	for _, p := range o.Problems(offered) {
+		if fe.For(p.Field) == "" {
+			fe = append(fe, p)
 		}
 	}
 	return o, fe

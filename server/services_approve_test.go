@@ -69,6 +69,21 @@ func TestTheApprovalFormOffersOnlyWhatTheHostHas(t *testing.T) {
 		t.Fatalf("%d jobs after a refused plan", n)
 	}
 
+	// A quota that is no number and a folder named "..": each field says
+	// what is wrong with it, once, and what was typed stays.
+	form = url.Values{"version": {reqVersion(t, res)}, "quota_gb": {"beaucoup"}, "plan_accounts": {"12"},
+		"plan_folders": {"Partitions\n.."}, "plan_services": {"files"}}
+	res = staff.post(page+"/approve", form)
+	reqExpect(t, res, http.StatusBadRequest, "")
+	adminHasText(t, res, "main", adminT(t, "fr", "err.number"))
+	adminHasText(t, res, "main", adminT(t, "fr", "err.plan_folders.dots"))
+	if strings.Contains(res.Doc.Find("main").Text(), adminT(t, "fr", "err.quota_gb.range")) {
+		t.Error("a quota that is no number is also said to be out of range")
+	}
+	if q := res.Doc.Find("#f-quota_gb").AttrOr("value", ""); q != "beaucoup" {
+		t.Errorf("the typed quota was lost: %q", q)
+	}
+
 	// The interview's page lists the wishes the host cannot serve.
 	res = staff.get(page)
 	unserved := res.Doc.Find("#unserved").Text()
