@@ -315,6 +315,10 @@ func (s *Store) Transfer(ctx context.Context, a *Application, f *HostChange, act
 // version read and matches guard (whose arguments start at $6), locking the
 // host row on PostgreSQL like matching does.
 func (s *Store) changeHost(ctx context.Context, a *Application, f *HostChange, who *accounts.User, publicEvent, guard string, then []database.Then, guardArgs ...any) (FieldErrors, error) {
+	if a.Erased() {
+		// An erased request is a record of its erasure, going nowhere.
+		return nil, apperr.New(apperr.NotFound, "error.not_found", "onboarding: change host")
+	}
 	var fe FieldErrors
 	now := s.now()
 	actor := who.Email

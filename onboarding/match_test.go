@@ -340,6 +340,16 @@ func TestAssignWaitingAndTransfer(t *testing.T) {
 			t.Errorf("assigning again = %v, want a conflict", err)
 		}
 	})
+	t.Run("an erased request goes nowhere", func(t *testing.T) {
+		erased := *a
+		erased.ErasedAt = time.Now()
+		if _, err := f.store.Transfer(f.ctx, &erased, &onboarding.HostChange{HostID: autre, Reason: "x"}, as("admin@archipel.example")); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("transferring an erased request = %v, want not found", err)
+		}
+		if stored, _ := f.store.Get(f.ctx, a.ID); stored.HostID != lyon {
+			t.Errorf("host %s after the refused transfer", stored.HostID)
+		}
+	})
 	t.Run("a transfer to the same host is refused", func(t *testing.T) {
 		fe, err := f.store.Transfer(f.ctx, a, &onboarding.HostChange{HostID: lyon, Reason: "x"}, as("staff@lyon.example"))
 		if err != nil || fe.For("change_host") != "err.change_host.same" {

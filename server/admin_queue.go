@@ -114,9 +114,8 @@ func (h *Handler) adminHostChangePage(c *gin.Context, app *onboarding.Applicatio
 }
 
 func (h *Handler) adminAssignPage(c *gin.Context) {
-	app, err := h.Onboarding.ForStaff(c.Request.Context(), userOf(c), c.Param("id"))
-	if err != nil {
-		h.fail(c, err)
+	app := h.requestFor(c, false)
+	if app == nil {
 		return
 	}
 	if app.HostID != "" || app.Status != onboarding.StatusSubmitted {
@@ -147,9 +146,8 @@ func canTransfer(u *accounts.User, app *onboarding.Application) bool {
 // who may transfer itself, so that the staff's request pages may mount it
 // too.
 func (h *Handler) transferPage(c *gin.Context) {
-	app, err := h.Onboarding.ForStaff(c.Request.Context(), userOf(c), c.Param("id"))
-	if err != nil {
-		h.fail(c, err)
+	app := h.requestFor(c, false)
+	if app == nil {
 		return
 	}
 	if !canTransfer(userOf(c), app) {
@@ -175,9 +173,8 @@ func (h *Handler) transfer(c *gin.Context) {
 func (h *Handler) adminChangeHost(c *gin.Context, transfer bool) {
 	ctx := c.Request.Context()
 	u := userOf(c)
-	app, err := h.Onboarding.ForStaff(ctx, userOf(c), c.Param("id"))
-	if err != nil {
-		h.fail(c, err)
+	app := h.requestFor(c, false)
+	if app == nil {
 		return
 	}
 	if transfer && !canTransfer(u, app) {
@@ -213,6 +210,7 @@ func (h *Handler) adminChangeHost(c *gin.Context, transfer bool) {
 		return
 	}
 	var fe onboarding.FieldErrors
+	var err error
 	if transfer {
 		fe, err = h.Onboarding.Transfer(ctx, app, f, u, then...)
 	} else {

@@ -289,6 +289,19 @@ func TestAssociationAsksErasureAndItsHostConfirmsIt(t *testing.T) {
 		if n := app.reqCount(`SELECT COUNT(*) FROM application_notes WHERE application_id = $1`, id); n != 0 {
 			t.Errorf("%d notes added to the erased request", n)
 		}
+		// Nor does any of its forms open, for its staff or an administrator.
+		admin := app.staffBrowser(accounts.RoleAdmin, "")
+		for _, path := range []string{page + "/interview", page + "/approve", page + "/decline", page + "/info", page + "/transfer",
+			"/staff/admin/requests/" + id + "/transfer", "/staff/admin/queue/" + id} {
+			for name, b := range map[string]*browser{"staff": staff, "admin": admin} {
+				if res := b.get(path); res.Status != http.StatusNotFound {
+					t.Errorf("%s: GET %s of the erased request: %d, want 404", name, path, res.Status)
+				}
+			}
+		}
+		if res := admin.post("/staff/admin/requests/"+id+"/transfer", url.Values{"host": {"h-all"}, "reason": {"x"}}); res.Status != http.StatusNotFound {
+			t.Errorf("transferring the erased request: %d, want 404", res.Status)
+		}
 		if res := staff.get("/staff/rights"); res.Doc.Find(`a[href="`+page+`"]`).Length() != 1 {
 			t.Error("the register does not lead to the record")
 		}
