@@ -128,7 +128,7 @@ func TestDisablingAWorkspaceQueuesItsEmailInItsTransaction(t *testing.T) {
 func TestShowcaseConsentEmailIsQueuedWithItsLink(t *testing.T) {
 	e := newShowcaseEnv(t)
 	c := e.successCase("h-lyon", "Les Jardins partagés", "69", "fr")
-	if _, _, err := e.sc.Save(e.ctx, c, storyText("Les Jardins partagés", "69"), 0); err != nil {
+	if _, _, err := e.sc.Save(e.ctx, &accounts.User{ID: "admin", Role: accounts.RoleAdmin}, c, storyText("Les Jardins partagés", "69"), 0); err != nil {
 		t.Fatal(err)
 	}
 	staff := e.staff(accounts.RoleStaff, "h-lyon")

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"html/template"
 	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -112,12 +111,12 @@ func (h *Handler) showcaseStaffSave(c *gin.Context) {
 		h.renderShowcaseStaff(c, http.StatusBadRequest, cs, form, fe, "")
 		return
 	}
-	e, res, err := h.Showcase.Save(c.Request.Context(), cs, *form, version)
+	// The audit line commits with the change.
+	e, res, err := h.Showcase.Save(c.Request.Context(), userOf(c), cs, *form, version, h.showcaseAudit(c, cs, accounts.ActionShowcaseSaved))
 	if err != nil {
 		h.showcaseRefuse(c, cs, form, err)
 		return
 	}
-	h.showcaseAudit(c, cs, accounts.ActionShowcaseSaved, e.ID)
 	notice := "showcase_saved"
 	if res.Reconsent {
 		// The text was public: it is not any more, until the association
@@ -185,7 +184,7 @@ func (h *Handler) showcaseStaffLogo(c *gin.Context) {
 		return
 	}
 	version, _ := strconv.Atoi(c.PostForm("version"))
-	res, err := h.Showcase.SetLogo(c.Request.Context(), e, version, raw)
+	res, err := h.Showcase.SetLogo(c.Request.Context(), userOf(c), e, version, raw, h.showcaseAudit(c, cs, accounts.ActionShowcaseLogo))
 	if apperr.CodeOf(err) == apperr.Invalid {
 		refuse(apperr.KeyOf(err), http.StatusBadRequest)
 		return
@@ -194,7 +193,6 @@ func (h *Handler) showcaseStaffLogo(c *gin.Context) {
 		h.showcaseRefuse(c, cs, nil, err)
 		return
 	}
-	h.showcaseAudit(c, cs, accounts.ActionShowcaseLogo, e.ID)
 	h.showcaseAfterChange(c, cs, e, res, "showcase_logo_saved")
 }
 
@@ -212,12 +210,11 @@ func (h *Handler) showcaseStaffLogoRemove(c *gin.Context) {
 		return
 	}
 	version, _ := strconv.Atoi(c.PostForm("version"))
-	res, err := h.Showcase.RemoveLogo(c.Request.Context(), e, version)
+	res, err := h.Showcase.RemoveLogo(c.Request.Context(), userOf(c), e, version, h.showcaseAudit(c, cs, accounts.ActionShowcaseLogoRemoved))
 	if err != nil {
 		h.showcaseRefuse(c, cs, nil, err)
 		return
 	}
-	h.showcaseAudit(c, cs, accounts.ActionShowcaseLogoRemoved, e.ID)
 	h.showcaseAfterChange(c, cs, e, res, "showcase_logo_removed")
 }
 
@@ -283,12 +280,13 @@ func (h *Handler) showcaseAskConsent(c *gin.Context, cs *training.Case, e *train
 	return true
 }
 
-// audit records a staff action on a case's entry; a failure is logged.
-func (h *Handler) showcaseAudit(c *gin.Context, cs *training.Case, action accounts.Action, entryID string) {
-	if h.Accounts == nil {
-		return
-	}
-	if err := h.Accounts.Record(c.Request.Context(), userOf(c), action, cs.HostID, cs.ApplicationID, entryID); err != nil {
-		h.Logger.Error("audit", slog.String("action", string(action)), slog.Any("err", err))
+// showcaseAudit is the audit line of a staff change to a case's entry,
+// written in the change's transaction.
+func (h *Handler) showcaseAudit(c *gin.Context, cs *training.Case, action accounts.Action) func(*training.ShowcaseEntry) database.Then {
+	return func(e *training.ShowcaseEntry) database.Then {
+		if h.Accounts == nil {
+			return nil // a harness without accounts
+		}
+		return h.Accounts.RecordIn(c.Request.Context(), userOf(c), action, cs.HostID, cs.ApplicationID, e.ID)
 	}
 }

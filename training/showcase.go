@@ -342,11 +342,24 @@ type SaveResult struct {
 	Reconsent bool
 }
 
-// Save creates or changes the entry of a case closed as a success. version
-// is the version the form was based on (0 for a new entry): a stale one is
-// a conflict. A change to a published text unpublishes it until the
-// association consents again.
-func (s *Showcase) Save(ctx context.Context, c *Case, text ShowcaseText, version int) (*ShowcaseEntry, SaveResult, error) {
+// mayEdit checks that actor may write the showcase entry of a case of
+// hostID: those who may record its sessions (Case.MayRecord). Not found
+// for another host's, forbidden for a role of the host that may not.
+func mayEdit(actor *accounts.User, hostID, op string) error {
+	c := &Case{HostID: hostID}
+	return c.refuse(actor, c.MayRecord(actor), "error.forbidden", op)
+}
+
+// Save creates or changes the entry of a case closed as a success, on
+// behalf of actor (see mayEdit). version is the version the form was based
+// on (0 for a new entry): a stale one is a conflict. A change to a
+// published text unpublishes it until the association consents again.
+// then (the audit line), given the entry, commits with the change; a text
+// saved unchanged writes nothing, and runs no then.
+func (s *Showcase) Save(ctx context.Context, actor *accounts.User, c *Case, text ShowcaseText, version int, then ...func(*ShowcaseEntry) database.Then) (*ShowcaseEntry, SaveResult, error) {
+	if err := mayEdit(actor, c.HostID, "training: save showcase entry"); err != nil {
+		return nil, SaveResult{}, err
+	}
 	if !Eligible(c) {
 		return nil, SaveResult{}, apperr.New(apperr.Conflict, "err.showcase.not_success", "training: save showcase entry")
 	}
@@ -358,7 +371,7 @@ func (s *Showcase) Save(ctx context.Context, c *Case, text ShowcaseText, version
 		if version != 0 {
 			return nil, SaveResult{}, apperr.New(apperr.Conflict, "err.showcase.changed", "training: save showcase entry")
 		}
-		e, err = s.create(ctx, c, text)
+		e, err = s.create(ctx, actor, c, text, then)
 		return e, SaveResult{Changed: true}, err
 	}
 	if err != nil {
@@ -367,15 +380,18 @@ func (s *Showcase) Save(ctx context.Context, c *Case, text ShowcaseText, version
 	if e.Version != version {
 		return e, SaveResult{}, apperr.New(apperr.Conflict, "err.showcase.changed", "training: save showcase entry")
 	}
-	res, err := s.change(ctx, e, text, e.LogoDigest, nil, false)
+	res, err := s.change(ctx, actor, e, text, e.LogoDigest, nil, false, then)
 	return e, res, err
 }
 
-func (s *Showcase) create(ctx context.Context, c *Case, text ShowcaseText) (*ShowcaseEntry, error) {
+func (s *Showcase) create(ctx context.Context, actor *accounts.User, c *Case, text ShowcaseText, then []func(*ShowcaseEntry) database.Then) (*ShowcaseEntry, error) {
 	now := s.now()
 	e := &ShowcaseEntry{ID: uuid.NewString(), CaseID: c.ID, HostID: c.HostID, Text: text, Region: text.Region(),
 		Status: ShowcaseDraft, Version: 1, TextDigest: text.Digest(""), CreatedAt: now, UpdatedAt: now}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := inScope(ctx, tx, actor, c.ID, "training: create showcase entry"); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO showcase_entries (id, case_id, host_id, association_name, town, departement, region,
 			story, quote, services, status, version, text_digest, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13, $13)`,
@@ -383,7 +399,10 @@ func (s *Showcase) create(ctx context.Context, c *Case, text ShowcaseText) (*Sho
 			strings.Join(text.Services, ","), ShowcaseDraft, e.TextDigest, now); err != nil {
 			return err
 		}
-		return bump(ctx, tx, now)
+		if err := bump(ctx, tx, now); err != nil {
+			return err
+		}
+		return runWith(tx, e, then)
 	})
 	if database.IsUniqueViolation(err) {
 		return nil, apperr.Wrap(apperr.Conflict, "err.showcase.changed", "training: create showcase entry", err)
@@ -423,8 +442,10 @@ func bump(ctx context.Context, tx *sql.Tx, now time.Time) error {
 
 // change writes a new text and logo over e (as read, version and status
 // included: a concurrent change is a conflict); logo is written only when
-// setLogo is true. Nothing is written when the digest is the same.
-func (s *Showcase) change(ctx context.Context, e *ShowcaseEntry, text ShowcaseText, logoDigest string, logo *logoImage, setLogo bool) (SaveResult, error) {
+// setLogo is true. Nothing is written when the digest is the same. then
+// (the audit line), given the entry, commits with the change.
+func (s *Showcase) change(ctx context.Context, actor *accounts.User, e *ShowcaseEntry, text ShowcaseText, logoDigest string, logo *logoImage, setLogo bool,
+	then []func(*ShowcaseEntry) database.Then) (SaveResult, error) {
 	digest := text.Digest(logoDigest)
 	if digest == e.TextDigest {
 		return SaveResult{}, nil
@@ -436,6 +457,9 @@ func (s *Showcase) change(ctx context.Context, e *ShowcaseEntry, text ShowcaseTe
 	}
 	now := s.now()
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := inScope(ctx, tx, actor, e.CaseID, "training: change showcase entry"); err != nil {
+			return err
+		}
 		r, err := tx.ExecContext(ctx, `UPDATE showcase_entries SET association_name = $1, town = $2, departement = $3, region = $4,
 			story = $5, quote = $6, services = $7, text_digest = $8, status = $9, version = version + 1, updated_at = $10
 			WHERE id = $11 AND version = $12 AND status = $13`,
@@ -462,7 +486,10 @@ func (s *Showcase) change(ctx context.Context, e *ShowcaseEntry, text ShowcaseTe
 		if err := unpublishServices(ctx, tx, e.ID); err != nil {
 			return err
 		}
-		return bump(ctx, tx, now)
+		if err := bump(ctx, tx, now); err != nil {
+			return err
+		}
+		return runWith(tx, e, then)
 	})
 	if err != nil {
 		return SaveResult{}, database.MapError(err, "training: change showcase entry")
@@ -478,9 +505,13 @@ func (s *Showcase) change(ctx context.Context, e *ShowcaseEntry, text ShowcaseTe
 	return res, nil
 }
 
-// SetLogo checks, re-encodes and stores an uploaded logo (see DecodeLogo);
-// like any change it needs the association's consent again.
-func (s *Showcase) SetLogo(ctx context.Context, e *ShowcaseEntry, version int, raw []byte) (SaveResult, error) {
+// SetLogo checks, re-encodes and stores an uploaded logo (see DecodeLogo)
+// on behalf of actor (see mayEdit); like any change it needs the
+// association's consent again. then (the audit line) commits with it.
+func (s *Showcase) SetLogo(ctx context.Context, actor *accounts.User, e *ShowcaseEntry, version int, raw []byte, then ...func(*ShowcaseEntry) database.Then) (SaveResult, error) {
+	if err := mayEdit(actor, e.HostID, "training: set showcase logo"); err != nil {
+		return SaveResult{}, err
+	}
 	logo, err := DecodeLogo(raw)
 	if err != nil {
 		return SaveResult{}, err
@@ -488,15 +519,19 @@ func (s *Showcase) SetLogo(ctx context.Context, e *ShowcaseEntry, version int, r
 	if e.Version != version {
 		return SaveResult{}, apperr.New(apperr.Conflict, "err.showcase.changed", "training: set showcase logo")
 	}
-	return s.change(ctx, e, e.Text, logo.Digest(), logo, true)
+	return s.change(ctx, actor, e, e.Text, logo.Digest(), logo, true, then)
 }
 
-// RemoveLogo takes the logo off an entry.
-func (s *Showcase) RemoveLogo(ctx context.Context, e *ShowcaseEntry, version int) (SaveResult, error) {
+// RemoveLogo takes the logo off an entry on behalf of actor (see mayEdit);
+// then (the audit line) commits with it.
+func (s *Showcase) RemoveLogo(ctx context.Context, actor *accounts.User, e *ShowcaseEntry, version int, then ...func(*ShowcaseEntry) database.Then) (SaveResult, error) {
+	if err := mayEdit(actor, e.HostID, "training: remove showcase logo"); err != nil {
+		return SaveResult{}, err
+	}
 	if e.Version != version {
 		return SaveResult{}, apperr.New(apperr.Conflict, "err.showcase.changed", "training: remove showcase logo")
 	}
-	return s.change(ctx, e, e.Text, "", nil, true)
+	return s.change(ctx, actor, e, e.Text, "", nil, true, then)
 }
 
 // AskConsent creates a private link for the association (256 random bits,

@@ -120,7 +120,7 @@ func TestLogoChangesNeedConsent(t *testing.T) {
 	c := f.closedCase("h-ile", "Les Amis du Vélo", "69", training.OutcomeSuccess)
 	e, token := f.publish(c, validText("Les Amis du Vélo", "69"))
 	e, _ = f.sc.ForCase(f.ctx, c.ID)
-	res, err := f.sc.SetLogo(f.ctx, e, e.Version, pngOf(t, 40, 20))
+	res, err := f.sc.SetLogo(f.ctx, showcaseAdmin, e, e.Version, pngOf(t, 40, 20))
 	if err != nil || !res.Reconsent || f.public(t, e.ID) {
 		t.Fatalf("SetLogo = %+v, %v", res, err)
 	}
@@ -136,13 +136,13 @@ func TestLogoChangesNeedConsent(t *testing.T) {
 		t.Fatalf("PublishedLogo = %d bytes, %q, %v", len(logo), digest, err)
 	}
 	t.Run("a refused logo changes nothing", func(t *testing.T) {
-		_, err := f.sc.SetLogo(f.ctx, e, e.Version, []byte("GIF89a"))
+		_, err := f.sc.SetLogo(f.ctx, showcaseAdmin, e, e.Version, []byte("GIF89a"))
 		if apperr.KeyOf(err) != "err.showcase.logo_not_image" || !f.public(t, e.ID) {
 			t.Errorf("SetLogo = %v", err)
 		}
 	})
 	t.Run("removing the logo needs consent again", func(t *testing.T) {
-		res, err := f.sc.RemoveLogo(f.ctx, e, e.Version)
+		res, err := f.sc.RemoveLogo(f.ctx, showcaseAdmin, e, e.Version)
 		if err != nil || !res.Reconsent || e.HasLogo() || f.public(t, e.ID) {
 			t.Errorf("RemoveLogo = %+v, %v", res, err)
 		}

@@ -107,7 +107,7 @@ func validText(name, dep string) training.ShowcaseText {
 // consent to it; it returns the entry and the private link's token.
 func (f *showcaseFixture) publish(c *training.Case, text training.ShowcaseText) (*training.ShowcaseEntry, string) {
 	f.t.Helper()
-	e, _, err := f.sc.Save(f.ctx, c, text, 0)
+	e, _, err := f.sc.Save(f.ctx, showcaseAdmin, c, text, 0)
 	if err != nil {
 		f.t.Fatalf("save entry: %v", err)
 	}
@@ -181,7 +181,7 @@ func TestShowcaseNeedsACaseClosedAsASuccess(t *testing.T) {
 		{"a dropped case cannot have an entry", f.closedCase("h-ile", "Abandon", "69", training.OutcomeDropped)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := f.sc.Save(f.ctx, tt.c, validText("Asso", "69"), 0)
+			_, _, err := f.sc.Save(f.ctx, showcaseAdmin, tt.c, validText("Asso", "69"), 0)
 			wantCode(t, err, apperr.Conflict, "err.showcase.not_success")
 		})
 	}
@@ -197,7 +197,7 @@ func TestShowcaseNeedsACaseClosedAsASuccess(t *testing.T) {
 func TestShowcaseConsentRules(t *testing.T) {
 	f := newShowcaseFixture(t)
 	c := f.closedCase("h-ile", "Les Amis du Vélo", "69", training.OutcomeSuccess)
-	e, res, err := f.sc.Save(f.ctx, c, validText("Les Amis du Vélo", "69"), 0)
+	e, res, err := f.sc.Save(f.ctx, showcaseAdmin, c, validText("Les Amis du Vélo", "69"), 0)
 	if err != nil || !res.Changed || e.Status != training.ShowcaseDraft || e.Version != 1 || e.Region != "Auvergne-Rhône-Alpes" {
 		t.Fatalf("Save = %+v, %+v, %v", e, res, err)
 	}
@@ -208,13 +208,13 @@ func TestShowcaseConsentRules(t *testing.T) {
 		}
 	})
 	t.Run("saving the same text makes no new version", func(t *testing.T) {
-		_, res, err := f.sc.Save(f.ctx, c, validText("Les Amis du Vélo", "69"), 1)
+		_, res, err := f.sc.Save(f.ctx, showcaseAdmin, c, validText("Les Amis du Vélo", "69"), 1)
 		if err != nil || res.Changed {
 			t.Fatalf("Save = %+v, %v", res, err)
 		}
 	})
 	t.Run("a form based on an old version is a conflict", func(t *testing.T) {
-		_, _, err := f.sc.Save(f.ctx, c, validText("Autre nom", "69"), 7)
+		_, _, err := f.sc.Save(f.ctx, showcaseAdmin, c, validText("Autre nom", "69"), 7)
 		wantCode(t, err, apperr.Conflict, "err.showcase.changed")
 	})
 
@@ -281,7 +281,7 @@ func TestShowcaseConsentRules(t *testing.T) {
 		}
 		changed := cur.Text
 		changed.Story += " Et un agenda commun."
-		got, res, err := f.sc.Save(f.ctx, c, changed, cur.Version)
+		got, res, err := f.sc.Save(f.ctx, showcaseAdmin, c, changed, cur.Version)
 		if err != nil || !res.Changed || !res.Reconsent || got.Version != 2 || got.Status != training.ShowcasePending {
 			t.Fatalf("Save = %+v, %+v, %v", got, res, err)
 		}
@@ -343,7 +343,7 @@ func TestShowcaseConsentRules(t *testing.T) {
 		wantCode(t, err, apperr.Conflict, "err.showcase.decided")
 		changed := cur.Text
 		changed.Town = "Villeurbanne"
-		cur, res, err := f.sc.Save(f.ctx, c, changed, cur.Version)
+		cur, res, err := f.sc.Save(f.ctx, showcaseAdmin, c, changed, cur.Version)
 		if err != nil || res.Reconsent || cur.Status != training.ShowcaseWithdrawn {
 			t.Fatalf("Save = %+v, %+v, %v", cur, res, err)
 		}
@@ -463,7 +463,7 @@ func TestShowcaseFiltersAndPages(t *testing.T) {
 		ids = append(ids, e.ID)
 	}
 	// A draft never shows, whatever the filter.
-	f.sc.Save(f.ctx, f.closedCase("h-ile", "Brouillon", "69", training.OutcomeSuccess), validText("Brouillon", "69"), 0)
+	f.sc.Save(f.ctx, showcaseAdmin, f.closedCase("h-ile", "Brouillon", "69", training.OutcomeSuccess), validText("Brouillon", "69"), 0)
 
 	list := func(filter training.ShowcaseFilter) ([]string, int) {
 		t.Helper()
@@ -563,3 +563,6 @@ func TestShowcaseDirectoryAndFigures(t *testing.T) {
 		t.Errorf("figures of %+v", h)
 	}
 }
+
+// showcaseAdmin acts in tests whose subject is not who may act.
+var showcaseAdmin = &accounts.User{ID: "admin", Role: accounts.RoleAdmin}
