@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"archipel/accounts"
+	"archipel/database"
 	"archipel/training"
 )
 
@@ -52,11 +53,14 @@ func (h *Handler) caseDemoAdvance(c *gin.Context) {
 		h.renderError(c, http.StatusBadRequest, "err.demo.days")
 		return
 	}
-	n, err := h.Training.Advance(c.Request.Context(), time.Duration(days)*24*time.Hour)
+	// The audit line commits with the shift.
+	ctx, u := c.Request.Context(), userOf(c)
+	_, err = h.Training.Advance(ctx, u, time.Duration(days)*24*time.Hour, func(n int) database.Then {
+		return h.Accounts.RecordIn(ctx, u, accounts.ActionDemoAdvance, "", "", strconv.Itoa(days)+" days, "+strconv.Itoa(n)+" check-ins")
+	})
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	h.caseAudit(c, accounts.ActionDemoAdvance, "", "", strconv.Itoa(days)+" days, "+strconv.Itoa(n)+" check-ins")
 	caseRedirect(c, "/staff/cases", "advanced")
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 )
@@ -137,50 +138,69 @@ func (s *Store) EnableDemo() { s.demo.Store(true) }
 // Demo reports whether this is the demo, where time may be made to pass.
 func (s *Store) Demo() bool { return s.demo.Load() }
 
-// Advance makes time pass for accompaniment, in the demo only: check-ins
-// fall due, reminders and expiries come, and cases look older to the usage
-// flags, as if by that much time. Forbidden outside the demo.
-func (s *Store) Advance(ctx context.Context, by time.Duration) (int, error) {
+// Advance makes time pass for accompaniment, in the demo only, on behalf
+// of an administrator: check-ins fall due, reminders and expiries come, and
+// cases look older to the usage flags, as if by that much time. It shifts
+// every date in one transaction, with then (the audit line, given how many
+// check-ins moved): all of it or nothing.
+//
+// Errors: forbidden outside the demo; not found for anyone but an
+// administrator; invalid (err.demo.days) for a span out of range.
+func (s *Store) Advance(ctx context.Context, actor *accounts.User, by time.Duration, then ...func(moved int) database.Then) (int, error) {
+	const op = "training: advance"
 	if !s.Demo() {
-		return 0, apperr.New(apperr.Forbidden, "error.forbidden", "training: advance")
+		return 0, apperr.New(apperr.Forbidden, "error.forbidden", op)
+	}
+	if actor == nil || !actor.Admin() {
+		return 0, apperr.New(apperr.NotFound, "error.not_found", op)
 	}
 	if by <= 0 || by > 400*day {
-		return 0, apperr.New(apperr.Invalid, "err.demo.days", "training: advance")
+		return 0, apperr.New(apperr.Invalid, "err.demo.days", op)
 	}
 	n := 0
 	type shift struct{ table, col, where string }
-	for _, sh := range []shift{
-		{"checkins", "due_at", `status = ` + scheduledSQL},
-		{"checkins", "sent_at", `status = ` + sentSQL + ` AND sent_at IS NOT NULL`},
-		{"checkins", "reminded_at", `status = ` + remindedSQL + ` AND reminded_at IS NOT NULL`},
-		{"cases", "opened_at", `closed_at IS NULL`},
-	} {
-		rows, err := s.db.QueryContext(ctx, `SELECT id, `+sh.col+` FROM `+sh.table+` WHERE `+sh.where)
-		if err != nil {
-			return n, database.MapError(err, "training: advance")
-		}
-		type row struct {
-			id string
-			at time.Time
-		}
-		var todo []row
-		for rows.Next() {
-			var r row
-			if err := rows.Scan(&r.id, &r.at); err != nil {
-				rows.Close()
-				return n, database.MapError(err, "training: advance")
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		n = 0
+		for _, sh := range []shift{
+			{"checkins", "due_at", `status = ` + scheduledSQL},
+			{"checkins", "sent_at", `status = ` + sentSQL + ` AND sent_at IS NOT NULL`},
+			{"checkins", "reminded_at", `status = ` + remindedSQL + ` AND reminded_at IS NOT NULL`},
+			{"cases", "opened_at", `closed_at IS NULL`},
+		} {
+			rows, err := tx.QueryContext(ctx, `SELECT id, `+sh.col+` FROM `+sh.table+` WHERE `+sh.where)
+			if err != nil {
+				return err
 			}
-			todo = append(todo, r)
-		}
-		rows.Close()
-		for _, r := range todo {
-			if _, err := s.db.ExecContext(ctx, `UPDATE `+sh.table+` SET `+sh.col+` = $1 WHERE id = $2`, r.at.Add(-by).UTC(), r.id); err != nil {
-				return n, database.MapError(err, "training: advance")
+			type row struct {
+				id string
+				at time.Time
 			}
-			if sh.table == "checkins" {
-				n++
+			var todo []row
+			for rows.Next() {
+				var r row
+				if err := rows.Scan(&r.id, &r.at); err != nil {
+					rows.Close()
+					return err
+				}
+				todo = append(todo, r)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, r := range todo {
+				if _, err := tx.ExecContext(ctx, `UPDATE `+sh.table+` SET `+sh.col+` = $1 WHERE id = $2`, r.at.Add(-by).UTC(), r.id); err != nil {
+					return err
+				}
+				if sh.table == "checkins" {
+					n++
+				}
 			}
 		}
+		return runWith(tx, n, then)
+	})
+	if err != nil {
+		return 0, database.MapError(err, op)
 	}
 	s.Wake()
 	return n, nil

@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"archipel/accounts"
 	"archipel/apperr"
+	"archipel/database"
 	"archipel/privlink"
 )
 
@@ -403,20 +405,37 @@ func TestAdvanceMakesTimePassInTheDemoOnly(t *testing.T) {
 	e.seedWorkspace(workspace{host: "h1", name: "Les Amis du Vélo", email: "anne@velo.example"})
 	d := e.dispatcher(e.store, "replica-a", DispatcherOptions{})
 	e.tick(d)
-	if _, err := e.store.Advance(e.ctx, 7*day); !errors.Is(err, apperr.ErrForbidden) {
+	if _, err := e.store.Advance(e.ctx, testAdmin, 7*day); !errors.Is(err, apperr.ErrForbidden) {
 		t.Fatalf("Advance outside the demo: %v", err)
 	}
 	e.store.EnableDemo()
-	if _, err := e.store.Advance(e.ctx, 0); !errors.Is(err, apperr.ErrInvalid) {
+	if _, err := e.store.Advance(e.ctx, testAdmin, 0); !errors.Is(err, apperr.ErrInvalid) {
 		t.Errorf("Advance by nothing: %v", err)
 	}
-	if n, err := e.store.Advance(e.ctx, 7*day); err != nil || n != 1 {
+	if _, err := e.store.Advance(e.ctx, &accounts.User{ID: "s", Role: accounts.RoleStaff, HostID: "h1"}, 7*day); !errors.Is(err, apperr.ErrNotFound) {
+		t.Errorf("Advance by a host's staff: %v", err)
+	}
+	// A failing audit write keeps every date as it was.
+	audit := accounts.NewStore(e.db, nil)
+	gone, cancel := context.WithCancel(e.ctx)
+	cancel()
+	if _, err := e.store.Advance(e.ctx, testAdmin, 7*day, func(int) database.Then {
+		return audit.RecordIn(gone, testAdmin, accounts.ActionDemoAdvance, "", "", "")
+	}); err == nil {
+		t.Fatal("advanced without its audit line")
+	}
+	if r := e.tick(d); r.Sent != 0 {
+		t.Errorf("a refused advance moved the dates: tick = %+v", r)
+	}
+	if n, err := e.store.Advance(e.ctx, testAdmin, 7*day, func(int) database.Then {
+		return audit.RecordIn(e.ctx, testAdmin, accounts.ActionDemoAdvance, "", "", "")
+	}); err != nil || n != 1 {
 		t.Fatalf("Advance = %d, %v", n, err)
 	}
 	if r := e.tick(d); r.Sent != 1 {
 		t.Errorf("tick = %+v", r)
 	}
-	if n, err := e.store.Advance(e.ctx, 5*day); err != nil || n != 1 {
+	if n, err := e.store.Advance(e.ctx, testAdmin, 5*day); err != nil || n != 1 {
 		t.Fatalf("Advance = %d, %v", n, err)
 	}
 	if r := e.tick(d); r.Reminded != 1 {
