@@ -263,7 +263,7 @@ func (q *Queue) deliver(ctx context.Context, m *queued, attempts int) error {
 		status = StatusFailed
 	}
 	next := q.now().Add(q.backoff(attempts))
-	reason := err.Error()
+	reason := failureReason(err)
 	if len(reason) > 500 {
 		reason = reason[:500]
 	}
@@ -367,4 +367,26 @@ func (q *Queue) Retry(ctx context.Context, id string) error {
 	}
 	q.Wake()
 	return nil
+}
+
+// failureReason is what administrators read of a failed handover: the mail
+// server's or the network's own words (the innermost cause), or, for a
+// refusal by Archipel itself, its message as a stored message ({"id": key},
+// translated when shown), never an error code.
+func failureReason(err error) string {
+	for {
+		var ae *apperr.Error
+		if !errors.As(err, &ae) {
+			return err.Error()
+		}
+		if ae.Err == nil {
+			key := ae.Key
+			if key == "" {
+				key = "error." + string(ae.Code)
+			}
+			b, _ := json.Marshal(map[string]string{"id": key})
+			return string(b)
+		}
+		err = ae.Err
+	}
 }

@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"archipel/apperr"
 	"archipel/database"
 	"archipel/database/dbtest"
 )
@@ -301,6 +304,35 @@ func TestQueueForgetsTheRecipientOfAMessageMarkedSoOnceSent(t *testing.T) {
 			}
 			if st != StatusSent || to != tc.to || name != tc.toName || subject != tc.subject {
 				t.Errorf("%s: %q %q %q, want %q %q %q", st, to, name, subject, tc.to, tc.toName, tc.subject)
+			}
+		})
+	}
+}
+
+// TestFailureReasonIsWhatAPersonReads checks that a failed handover is
+// recorded in the mail server's or the network's words, or as a message
+// to translate, never with Archipel's error codes.
+func TestFailureReasonIsWhatAPersonReads(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"a refused connection keeps the network's words",
+			unavailable("smtp 127.0.0.1:1", errors.New("dial tcp 127.0.0.1:1: connection refused")), "dial tcp 127.0.0.1:1: connection refused"},
+		{"a wrapped refusal too",
+			fmt.Errorf("send: %w", unavailable("smtp", errors.New("421 too busy"))), "421 too busy"},
+		{"a refusal without cause is its message to translate",
+			apperr.New(apperr.Unavailable, "error.unavailable", "smtp"), `{"id":"error.unavailable"}`},
+		{"an invalid message says what is wrong", invalid("no recipient"), "no recipient"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := failureReason(c.err)
+			if got != c.want {
+				t.Errorf("failureReason = %q, want %q", got, c.want)
+			}
+			if strings.Contains(got, "(error.") || strings.Contains(got, "unavailable:") {
+				t.Errorf("%q shows an error code", got)
 			}
 		})
 	}

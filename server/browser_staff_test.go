@@ -33,6 +33,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"archipel/accounts"
+	"archipel/mail"
 	"archipel/onboarding"
 	"archipel/provisioning"
 	"archipel/provisioning/nextcloud"
@@ -253,6 +254,12 @@ func (j *chromeStaffJourney) workspace(t *testing.T) {
 	staff.fill("email", j.staffEmail)
 	staff.fill("password", chromeStaffPassword)
 	staff.submit("/staff/login", "staff home", "/staff", 200)
+	// Which notifications the staff member gets, and in which language.
+	staff.follow(`nav a[href="/staff/notifications"]`, "notification settings", "/staff/notifications")
+	doc = staff.submit("/staff/notifications", "notification settings, saved", "/staff/notifications", 200)
+	if doc.Find(".notice").Length() != 1 {
+		t.Errorf("saving the notification settings said nothing")
+	}
 
 	// The queue, the request, the interview.
 	page := "/staff/requests/" + j.requestID
@@ -334,6 +341,27 @@ func (j *chromeStaffJourney) workspace(t *testing.T) {
 	}) {
 		t.Errorf("no group folder %q of 20 GB for %q: %+v", folder, group, state.GroupFolders)
 	}
+	// The mail server refuses for a while: the administrator sees what
+	// keeps failing, then it goes.
+	app.Outbox.Down(true)
+	var failing []mail.Queued
+	for round := 0; len(failing) == 0; round++ {
+		if round == 100 {
+			t.Fatal("no e-mail failed 3 times in 100 rounds")
+		}
+		if _, err := app.Outbox.Queue.DeliverDue(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		if failing, err = app.Outbox.Queue.Failing(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	doc = admin.follow(`nav a[href="/staff/admin/mail"]`, "mail queue, failing", "/staff/admin/mail")
+	if !strings.Contains(chromeStaffText(doc, "table"), failing[0].To) {
+		t.Errorf("the mail page does not list the e-mail to %s that keeps failing", failing[0].To)
+	}
+	app.Outbox.Down(false)
 }
 
 // accompaniment is part 2: the case on the board, a session, a check-in
