@@ -245,19 +245,30 @@ func (s *Store) List(ctx context.Context, viewer *User) ([]User, error) {
 	return out, database.MapError(rows.Err(), "accounts: list")
 }
 
-// SetActive enables or disables an account; disabling ends its sessions.
-func (s *Store) SetActive(ctx context.Context, id string, active bool) error {
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE staff_users SET active = $1, updated_at = $2 WHERE id = $3`, active, s.now(), id); err != nil {
-			return database.MapError(err, "accounts: set active")
+// SetActive enables or disables an account on behalf of actor (an
+// administrator); disabling ends its sessions. then (the audit line)
+// commits in the same transaction: all of it or nothing. Not found for
+// anyone but an administrator, or an unknown account.
+func (s *Store) SetActive(ctx context.Context, actor *User, id string, active bool, then ...database.Then) error {
+	if actor == nil || !actor.Admin() {
+		return apperr.New(apperr.NotFound, "error.not_found", "accounts: set active")
+	}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE staff_users SET active = $1, updated_at = $2 WHERE id = $3`, active, s.now(), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.NotFound, "error.not_found", "accounts: set active")
 		}
 		if !active {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM staff_sessions WHERE user_id = $1`, id); err != nil {
-				return database.MapError(err, "accounts: set active")
+				return err
 			}
 		}
-		return nil
+		return database.RunThen(tx, then)
 	})
+	return database.MapError(err, "accounts: set active")
 }
 
 // SetPassword gives an account a new password, ends its sessions and
@@ -400,7 +411,11 @@ func (s *Store) UseLink(ctx context.Context, token, purpose, password, name stri
 				return err
 			}
 		}
-		return s.setPassword(ctx, tx, u, hash)
+		if err := s.setPassword(ctx, tx, u, hash); err != nil {
+			return err
+		}
+		// The audit line commits with the new password.
+		return s.RecordIn(ctx, u, ActionPasswordSet, u.HostID, "", purpose)(tx)
 	})
 	if err != nil {
 		return nil, database.MapError(err, "accounts: use link")

@@ -111,7 +111,7 @@ func TestLoginSessionsAndThrottling(t *testing.T) {
 	t.Run("a disabled account cannot log in and loses its sessions", func(t *testing.T) {
 		s, _, u := newStore(t)
 		_, token, _ := s.Login(ctx, "admin@archipel.example", "a long enough password", "192.0.2.1")
-		if err := s.SetActive(ctx, u.ID, false); err != nil {
+		if err := s.SetActive(ctx, &accounts.User{Role: accounts.RoleAdmin}, u.ID, false); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Session(ctx, token); err == nil {
@@ -142,6 +142,10 @@ func TestLinks(t *testing.T) {
 	if _, err := s.UseLink(ctx, token, accounts.PurposeReset, "yet another long password", ""); err == nil {
 		t.Fatal("a used link worked twice")
 	}
+	// The new password's audit line came with it, once (not for the refused tries).
+	if lines, err := s.Audit(ctx, accounts.AuditFilter{}); err != nil || countAction(lines, accounts.ActionPasswordSet) != 1 {
+		t.Errorf("%d password_set audit lines, %v; want 1", countAction(lines, accounts.ActionPasswordSet), err)
+	}
 	if _, _, err := s.Login(ctx, u.Email, "another long password", "192.0.2.1"); err != nil {
 		t.Fatalf("new password refused: %v", err)
 	}
@@ -164,5 +168,46 @@ func TestAuditIsFilteredByHostAndRequest(t *testing.T) {
 	all, _ := s.Audit(ctx, accounts.AuditFilter{})
 	if len(all) != 2 || all[0].Action != "note" {
 		t.Fatalf("all: %+v", all)
+	}
+}
+
+func countAction(lines []accounts.Entry, a accounts.Action) (n int) {
+	for _, l := range lines {
+		if l.Action == string(a) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestSetActiveCommitsWithItsAuditLine checks that enabling or disabling an
+// account is an administrator's, and commits with its audit line: when the
+// audit write fails, the account stays as it was.
+func TestSetActiveCommitsWithItsAuditLine(t *testing.T) {
+	ctx := context.Background()
+	s, _, u := newStore(t)
+	admin := &accounts.User{ID: "adm", Role: accounts.RoleAdmin}
+	for _, who := range []*accounts.User{nil, {ID: "st", Role: accounts.RoleStaff, HostID: "h"}} {
+		if err := s.SetActive(ctx, who, u.ID, false); !errors.Is(err, apperr.ErrNotFound) {
+			t.Errorf("set active by %+v: %v, want not found", who, err)
+		}
+	}
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := s.SetActive(ctx, admin, u.ID, false, s.RecordIn(gone, admin, accounts.ActionUserDisabled, "", "", u.Email)); err == nil {
+		t.Fatal("disabled without its audit line")
+	}
+	if got, err := s.Get(ctx, u.ID); err != nil || !got.Active {
+		t.Errorf("a failing audit write disabled the account: %+v, %v", got, err)
+	}
+	if err := s.SetActive(ctx, admin, u.ID, false, s.RecordIn(ctx, admin, accounts.ActionUserDisabled, "", "", u.Email)); err != nil {
+		t.Fatal(err)
+	}
+	lines, err := s.Audit(ctx, accounts.AuditFilter{})
+	if got, _ := s.Get(ctx, u.ID); err != nil || got.Active || countAction(lines, accounts.ActionUserDisabled) != 1 {
+		t.Errorf("active %t, %d audit lines (%v); want false, 1", got.Active, countAction(lines, accounts.ActionUserDisabled), err)
+	}
+	if err := s.SetActive(ctx, admin, "no-such-account", true); !errors.Is(err, apperr.ErrNotFound) {
+		t.Errorf("an unknown account: %v", err)
 	}
 }

@@ -182,11 +182,11 @@ func (h *Handler) adminUserActive(active bool) gin.HandlerFunc {
 			h.renderError(c, http.StatusConflict, "err.user.self_disable")
 			return
 		}
-		if err := h.Accounts.SetActive(ctx, u.ID, active); err != nil {
+		// The audit line commits with the change.
+		if err := h.Accounts.SetActive(ctx, userOf(c), u.ID, active, h.Accounts.RecordIn(ctx, userOf(c), action, u.HostID, "", u.Email)); err != nil {
 			h.fail(c, err)
 			return
 		}
-		h.adminRecord(c, action, u.HostID, "", u.Email)
 		redirect(c, "/staff/admin/users", notice)
 	}
 }

@@ -191,7 +191,8 @@ func (h *Handler) setPassword(purpose string) gin.HandlerFunc {
 			h.render(c, http.StatusBadRequest, "staff_set_password", p)
 			return
 		}
-		u, err := h.Accounts.UseLink(c.Request.Context(), c.Param("token"), purpose, password, c.PostForm("name"))
+		// The account writes its audit line in the same transaction.
+		_, err := h.Accounts.UseLink(c.Request.Context(), c.Param("token"), purpose, password, c.PostForm("name"))
 		if err != nil {
 			if apperr.CodeOf(err) != apperr.Invalid {
 				h.fail(c, err)
@@ -207,7 +208,6 @@ func (h *Handler) setPassword(purpose string) gin.HandlerFunc {
 			h.render(c, http.StatusBadRequest, "staff_set_password", p)
 			return
 		}
-		_ = h.Accounts.Record(c.Request.Context(), u, accounts.ActionPasswordSet, u.HostID, "", purpose)
 		redirect(c, "/staff/login", "password_set")
 	}
 }

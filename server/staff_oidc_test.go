@@ -72,7 +72,7 @@ func TestStaffSignInThroughTheHostsIdentityProvider(t *testing.T) {
 	}})
 	_, member := app.staffBrowserUser(accounts.RoleStaff, "h-lyon")
 	_, gone := app.staffBrowserUser(accounts.RoleStaff, "h-lyon")
-	if err := app.Accounts.SetActive(t.Context(), gone.ID, false); err != nil {
+	if err := app.Accounts.SetActive(t.Context(), &accounts.User{Role: accounts.RoleAdmin}, gone.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	user := func(email string, verified bool) *mockoidc.MockUser {
