@@ -41,21 +41,22 @@ func (h *Handler) matchSubmitted(c *gin.Context, app *onboarding.Application, ki
 			}
 		})(tx)
 	}
-	m, err := h.Onboarding.MatchHost(ctx, app, tell)
-	if err != nil {
+	// The match's audit line (by the system) commits with it; MatchHost
+	// has set the request's host and reason when it runs.
+	audit := func(tx *sql.Tx) error {
+		if h.Accounts == nil {
+			return nil
+		}
+		action, hostID := accounts.ActionHostWaiting, ""
+		if app.HostID != "" {
+			action, hostID = accounts.ActionHostMatched, app.HostID
+		}
+		return h.Accounts.RecordIn(ctx, nil, action, hostID, app.ID, app.MatchReason)(tx)
+	}
+	if _, err := h.Onboarding.MatchHost(ctx, app, tell, audit); err != nil {
 		h.Logger.Error("match a host", slog.String("request", app.ID), slog.Any("err", err))
 		if err := h.DB.Tx(ctx, tell); err != nil {
 			h.Logger.Error("queue the e-mails of a request", slog.String("request", app.ID), slog.Any("err", err))
-		}
-		return
-	}
-	action, hostID := accounts.ActionHostWaiting, ""
-	if m.Found() {
-		action, hostID = accounts.ActionHostMatched, m.Host.ID
-	}
-	if h.Accounts != nil {
-		if err := h.Accounts.Record(ctx, nil, action, hostID, app.ID, m.Reason); err != nil {
-			h.Logger.Error("audit log", slog.String("action", string(action)), slog.Any("err", err))
 		}
 	}
 }
