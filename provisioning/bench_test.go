@@ -14,7 +14,7 @@ import (
 // hundred kilometres away, answering at once.
 const benchLatency = 20 * time.Millisecond
 
-// minimalCalls (engine_test.go) is the 15-call sequence an administrator
+// minimalCalls (engine_test.go) is the 18-call sequence an administrator
 // makes by hand for one workspace; the plan's second welcome document (fr
 // and en) adds one, and each service asked for adds its own calls.
 

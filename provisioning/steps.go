@@ -792,6 +792,12 @@ func (r *run) record(ctx context.Context) (string, error) {
 	if app.Status == onboarding.StatusReady {
 		return "workspace recorded, association told", nil
 	}
+	// Whether the contact may sign in with its address rather than type
+	// the account's name; asked before the transaction, like the link.
+	loginEmail := ""
+	if r.loginByEmail(ctx) {
+		loginEmail = r.plan.ContactEmail
+	}
 	// The association's private link, so that the e-mail opens its status
 	// page (login, account, next step) on any device. Made before the
 	// transaction: an unused link is harmless.
@@ -813,7 +819,7 @@ func (r *run) record(ctx context.Context) (string, error) {
 			RequestID: app.ID,
 			Data: map[string]any{
 				"Name": r.plan.AssociationName, "Host": r.h.Name, "LoginURL": loginURL, "Account": r.st.UserID,
-				"Folder": r.st.Folder, "HelpURL": r.h.HelpURL, "HostEmail": r.h.ContactEmail,
+				"Folder": r.st.Folder, "HelpURL": r.h.HelpURL, "HostEmail": r.h.ContactEmail, "LoginEmail": loginEmail,
 				"Link":     link,
 				"Services": summarize(r.plan, r.h, r.st),
 			},
@@ -828,4 +834,47 @@ func (r *run) record(ctx context.Context) (string, error) {
 	}
 	r.e.postman.Wake()
 	return detail("prov.detail.record"), nil
+}
+
+// maxEmailPeers is how many other accounts matching the contact's address
+// loginByEmail reads before giving up on offering the address as login.
+const maxEmailPeers = 5
+
+// loginByEmail reports whether the association's contact may sign in on
+// the host's Nextcloud with its e-mail address: Nextcloud takes an address
+// as login when exactly one account has it. The search matches ids, names
+// and addresses by part, so the other accounts it finds (at most
+// maxEmailPeers) are read to compare their address. Any failing call means
+// no: the account's name always works, and the welcome e-mail gives it.
+func (r *run) loginByEmail(ctx context.Context) bool {
+	email := strings.TrimSpace(r.plan.ContactEmail)
+	if email == "" || r.st.UserID == "" {
+		return false
+	}
+	var ids []string
+	if err := r.do(ctx, func(ctx context.Context) (err error) { ids, err = r.c.ListUsers(ctx, email); return err }); err != nil {
+		return false
+	}
+	mine := false
+	var others []string
+	for _, id := range ids {
+		if strings.EqualFold(id, r.st.UserID) {
+			mine = true
+		} else {
+			others = append(others, id)
+		}
+	}
+	if !mine || len(others) > maxEmailPeers {
+		return false
+	}
+	for _, id := range others {
+		var u nextcloud.User
+		if err := r.do(ctx, func(ctx context.Context) (err error) { u, err = r.c.GetUser(ctx, id); return err }); err != nil {
+			return false
+		}
+		if strings.EqualFold(strings.TrimSpace(u.Email), email) {
+			return false
+		}
+	}
+	return true
 }
