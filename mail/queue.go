@@ -350,20 +350,28 @@ func (q *Queue) Counts(ctx context.Context) (pending, failing int, err error) {
 }
 
 // Retry makes a failing or given-up message due now, with a fresh count of
-// attempts. A message already sent is a conflict; an unknown one not found.
-func (q *Queue) Retry(ctx context.Context, id string) error {
-	res, err := q.db.ExecContext(ctx, `UPDATE mail_outbox SET status = 'pending', attempts = 0, next_attempt_at = $1
+// attempts; then (the administrator's audit line) commits in the same
+// transaction. A message already sent is a conflict; an unknown one not
+// found. Who may retry is the administrators' pages' rule: this package
+// knows no accounts (they send through it).
+func (q *Queue) Retry(ctx context.Context, id string, then ...database.Then) error {
+	err := q.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET status = 'pending', attempts = 0, next_attempt_at = $1
 		WHERE id = $2 AND status <> 'sent'`, q.now(), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var status string
+			if err := tx.QueryRowContext(ctx, `SELECT status FROM mail_outbox WHERE id = $1`, id).Scan(&status); err != nil {
+				return err
+			}
+			return apperr.New(apperr.Conflict, "err.mail.already_sent", "mail: retry")
+		}
+		return database.RunThen(tx, then)
+	})
 	if err != nil {
 		return database.MapError(err, "mail: retry")
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		var status string
-		err := q.db.QueryRowContext(ctx, `SELECT status FROM mail_outbox WHERE id = $1`, id).Scan(&status)
-		if err != nil {
-			return database.MapError(err, "mail: retry")
-		}
-		return apperr.New(apperr.Conflict, "err.mail.already_sent", "mail: retry")
 	}
 	q.Wake()
 	return nil

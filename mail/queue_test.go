@@ -153,6 +153,14 @@ func TestQueueShowsAMessageThatKeepsFailingAndAnAdministratorRetriesIt(t *testin
 	}
 	srv := startTestServer(t)
 	sender.set(smtpTo(t, srv.port))
+	// A retry whose audit line cannot be written leaves the message given up.
+	refused := errors.New("audit refused")
+	if err := q.Retry(ctx, failing[0].ID, func(*sql.Tx) error { return refused }); !errors.Is(err, refused) {
+		t.Fatalf("retry without its audit line: %v", err)
+	}
+	if st, _, _ := status(t, db, "stable-2"); st != StatusFailed {
+		t.Fatalf("a retry that rolled back left the message %s", st)
+	}
 	if err := q.Retry(ctx, failing[0].ID); err != nil {
 		t.Fatal(err)
 	}

@@ -34,10 +34,11 @@ func (h *Handler) adminMail(c *gin.Context) {
 }
 
 func (h *Handler) adminMailRetry(c *gin.Context) {
-	if err := h.Postman.Queue.Retry(c.Request.Context(), c.Param("id")); err != nil {
+	// The audit line commits with the retry.
+	ctx := c.Request.Context()
+	if err := h.Postman.Queue.Retry(ctx, c.Param("id"), h.Accounts.RecordIn(ctx, userOf(c), accounts.ActionMailRetry, "", "", c.Param("id"))); err != nil {
 		h.fail(c, err)
 		return
 	}
-	h.adminRecord(c, accounts.ActionMailRetry, "", "", c.Param("id"))
 	redirect(c, "/staff/admin/mail", "mail_retried")
 }
