@@ -42,7 +42,7 @@ func seedDemo(ctx context.Context, apps *onboarding.Store, hosts *provisioning.H
 		} else if !errors.Is(err, apperr.ErrNotFound) {
 			return nil, err
 		}
-		id, fe, err := apps.CreateHost(ctx, &onboarding.HostForm{
+		id, fe, err := apps.CreateHost(ctx, &accounts.User{ID: "demo", Email: "demo", Role: accounts.RoleAdmin}, &onboarding.HostForm{
 			Name: dh.name, Slug: dh.slug, Website: dh.website, ContactEmail: "contact@" + dh.slug + ".example",
 			HelpURL: dh.website + "/aide", TermsURL: dh.website + "/cgu", Region: dh.region, Departements: dh.deps,
 			Services: strings.Split(dh.services, ","), MaxAssociations: "20", StorageBudgetGB: "500",

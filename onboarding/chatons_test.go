@@ -174,7 +174,7 @@ func TestChatonsInfosFillsTheProfileAndPausesAFullHost(t *testing.T) {
 	})
 
 	t.Run("a pause an administrator chose is never lifted by the file", func(t *testing.T) {
-		if err := f.store.SetHostPaused(f.ctx, id, true); err != nil {
+		if err := f.store.SetHostPaused(f.ctx, queueAdmin, id, true); err != nil {
 			t.Fatal(err)
 		}
 		site.nextcloud.Store("nextcloud-full.properties")
@@ -185,7 +185,7 @@ func TestChatonsInfosFillsTheProfileAndPausesAFullHost(t *testing.T) {
 		if change, _ := reader.Read(f.ctx, id); change.Resumed || !isPaused() {
 			t.Error("the file lifted the administrator's pause")
 		}
-		if err := f.store.SetHostPaused(f.ctx, id, false); err != nil {
+		if err := f.store.SetHostPaused(f.ctx, queueAdmin, id, false); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"archipel/accounts"
+	"archipel/apperr"
 	"archipel/database"
 )
 
@@ -520,10 +521,24 @@ func (s *Store) GetHost(ctx context.Context, id string) (*HostProfile, error) {
 	return &h, nil
 }
 
-// CreateHost validates the form and stores a new host, open to requests.
+// administers reports whether actor administers the archipelago: only
+// administrators create, change or pause hosts.
+func administers(actor *accounts.User, op string) error {
+	if actor == nil || !actor.Admin() {
+		return apperr.New(apperr.NotFound, "error.not_found", op)
+	}
+	return nil
+}
+
+// CreateHost validates the form and stores a new host, open to requests,
+// on behalf of actor (an administrator; not found for anyone else). then
+// (the audit line), given the host's id, commits in the same transaction.
 // Refused values come back as field errors (a slug already taken among
 // them); err is for everything else.
-func (s *Store) CreateHost(ctx context.Context, f *HostForm) (string, FieldErrors, error) {
+func (s *Store) CreateHost(ctx context.Context, actor *accounts.User, f *HostForm, then ...func(id string) database.Then) (string, FieldErrors, error) {
+	if err := administers(actor, "onboarding: create host"); err != nil {
+		return "", nil, err
+	}
 	if fe := f.Validate(); len(fe) > 0 {
 		return "", fe, nil
 	}
@@ -539,7 +554,15 @@ func (s *Store) CreateHost(ctx context.Context, f *HostForm) (string, FieldError
 			max(Number(f.AccountQuotaGB), 1), Number(f.RequestsPerSecond), Number(f.JobsAtOnce), f.ContactLanguage); err != nil {
 			return err
 		}
-		return saveTerms(ctx, tx, id, f.TermsText, now)
+		if err := saveTerms(ctx, tx, id, f.TermsText, now); err != nil {
+			return err
+		}
+		for _, fn := range then {
+			if err := database.RunThen(tx, []database.Then{fn(id)}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if database.IsUniqueViolation(err) {
 		return "", FieldErrors{{"host_slug", "err.host_slug.taken"}}, nil
@@ -550,9 +573,14 @@ func (s *Store) CreateHost(ctx context.Context, f *HostForm) (string, FieldError
 	return id, nil, nil
 }
 
-// UpdateHost validates the form and changes a host's settings. The slug
-// never changes: requests being filled in refer to the host by it.
-func (s *Store) UpdateHost(ctx context.Context, id string, f *HostForm) (FieldErrors, error) {
+// UpdateHost validates the form and changes a host's settings on behalf of
+// actor (an administrator; not found for anyone else); then (the audit
+// line) commits in the same transaction. The slug never changes: requests
+// being filled in refer to the host by it.
+func (s *Store) UpdateHost(ctx context.Context, actor *accounts.User, id string, f *HostForm, then ...database.Then) (FieldErrors, error) {
+	if err := administers(actor, "onboarding: update host"); err != nil {
+		return nil, err
+	}
 	var slug string
 	if err := s.db.QueryRowContext(ctx, `SELECT slug FROM hosts WHERE id = $1`, id).Scan(&slug); err != nil {
 		return nil, database.MapError(err, "onboarding: update host")
@@ -577,7 +605,10 @@ func (s *Store) UpdateHost(ctx context.Context, id string, f *HostForm) (FieldEr
 		if n, _ := res.RowsAffected(); n == 0 {
 			return sql.ErrNoRows
 		}
-		return saveTerms(ctx, tx, id, f.TermsText, now)
+		if err := saveTerms(ctx, tx, id, f.TermsText, now); err != nil {
+			return err
+		}
+		return database.RunThen(tx, then)
 	})
 	if err != nil {
 		return nil, database.MapError(err, "onboarding: update host")
@@ -638,21 +669,30 @@ func (s *Store) HostTermsVersion(ctx context.Context, hostID string, version int
 }
 
 // SetHostPaused closes a host to new requests ("registration full") or
-// opens it again; requests it already has are not affected.
-func (s *Store) SetHostPaused(ctx context.Context, id string, paused bool) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE hosts SET paused = $1, updated_at = $2 WHERE id = $3`, paused, s.now(), id)
-	if err != nil {
-		return database.MapError(err, "onboarding: pause host")
+// opens it again, on behalf of actor (an administrator; not found for
+// anyone else); requests it already has are not affected. then (the audit
+// line) commits in the same transaction.
+func (s *Store) SetHostPaused(ctx context.Context, actor *accounts.User, id string, paused bool, then ...database.Then) error {
+	const op = "onboarding: pause host"
+	if err := administers(actor, op); err != nil {
+		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return database.MapError(sql.ErrNoRows, "onboarding: pause host")
-	}
-	// The administrator's choice now stands: a ChatonsInfos file turning
-	// OPEN again will not lift it.
-	if _, err := s.db.ExecContext(ctx, `UPDATE host_chatonsinfos SET paused_by_file = FALSE WHERE host_id = $1`, id); err != nil {
-		return database.MapError(err, "onboarding: pause host")
-	}
-	return nil
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE hosts SET paused = $1, updated_at = $2 WHERE id = $3`, paused, s.now(), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return sql.ErrNoRows
+		}
+		// The administrator's choice now stands: a ChatonsInfos file turning
+		// OPEN again will not lift it.
+		if _, err := tx.ExecContext(ctx, `UPDATE host_chatonsinfos SET paused_by_file = FALSE WHERE host_id = $1`, id); err != nil {
+			return err
+		}
+		return database.RunThen(tx, then)
+	})
+	return database.MapError(err, op)
 }
 
 // Connection is the form of a host's Nextcloud connection. The app password

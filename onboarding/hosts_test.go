@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/database/dbtest"
@@ -173,7 +174,7 @@ func (f *matchFixture) host(slug, deps, services string, capacity int) string {
 	form := validHostForm(slug)
 	form.Name, form.Departements, form.Services = strings.ToUpper(slug[:1])+slug[1:], deps, strings.Split(services, ",")
 	form.MaxAssociations = fmt.Sprint(capacity)
-	id, fe, err := f.store.CreateHost(f.ctx, form)
+	id, fe, err := f.store.CreateHost(f.ctx, queueAdmin, form)
 	if err != nil || len(fe) > 0 {
 		f.t.Fatalf("create host %s: %v %v", slug, fe, err)
 	}
@@ -239,7 +240,7 @@ func (f *matchFixture) events(id string, publicOnly bool) []string {
 
 func TestStoreHosts(t *testing.T) {
 	f := newMatchFixture(t)
-	id, fe, err := f.store.CreateHost(f.ctx, validHostForm("ile-numerique"))
+	id, fe, err := f.store.CreateHost(f.ctx, queueAdmin, validHostForm("ile-numerique"))
 	if err != nil || len(fe) > 0 {
 		t.Fatalf("create: %v %v", fe, err)
 	}
@@ -256,7 +257,7 @@ func TestStoreHosts(t *testing.T) {
 	})
 	t.Run("a slug already taken is a field error", func(t *testing.T) {
 		form := validHostForm("ile-numerique")
-		_, fe, err := f.store.CreateHost(f.ctx, form)
+		_, fe, err := f.store.CreateHost(f.ctx, queueAdmin, form)
 		if err != nil || len(fe) != 1 || fe[0].Field != "host_slug" || fe[0].Key != "err.host_slug.taken" {
 			t.Errorf("create = %v, %v", fe, err)
 		}
@@ -264,7 +265,7 @@ func TestStoreHosts(t *testing.T) {
 	t.Run("an invalid form stores nothing", func(t *testing.T) {
 		form := validHostForm("autre")
 		form.Departements = "99"
-		if _, fe, err := f.store.CreateHost(f.ctx, form); err != nil || fe.For("host_departements") == "" {
+		if _, fe, err := f.store.CreateHost(f.ctx, queueAdmin, form); err != nil || fe.For("host_departements") == "" {
 			t.Errorf("create = %v, %v", fe, err)
 		}
 		hosts, _ := f.store.ListHosts(f.ctx)
@@ -275,7 +276,7 @@ func TestStoreHosts(t *testing.T) {
 	t.Run("an update changes everything but the slug", func(t *testing.T) {
 		form := validHostForm("autre-slug")
 		form.Name, form.Departements, form.FolderTemplate, form.WelcomeEN = "Île numérique", "*", "Bureau\n\n  Projets  ", "Hi {{.Association}}"
-		fe, err := f.store.UpdateHost(f.ctx, id, form)
+		fe, err := f.store.UpdateHost(f.ctx, queueAdmin, id, form)
 		if err != nil || len(fe) > 0 {
 			t.Fatalf("update: %v %v", fe, err)
 		}
@@ -292,21 +293,21 @@ func TestStoreHosts(t *testing.T) {
 		if _, err := f.store.GetHost(f.ctx, "nope"); apperr.CodeOf(err) != apperr.NotFound {
 			t.Errorf("get = %v", err)
 		}
-		if _, err := f.store.UpdateHost(f.ctx, "nope", validHostForm("x")); apperr.CodeOf(err) != apperr.NotFound {
+		if _, err := f.store.UpdateHost(f.ctx, queueAdmin, "nope", validHostForm("x")); apperr.CodeOf(err) != apperr.NotFound {
 			t.Errorf("update = %v", err)
 		}
-		if err := f.store.SetHostPaused(f.ctx, "nope", true); apperr.CodeOf(err) != apperr.NotFound {
+		if err := f.store.SetHostPaused(f.ctx, queueAdmin, "nope", true); apperr.CodeOf(err) != apperr.NotFound {
 			t.Errorf("pause = %v", err)
 		}
 	})
 	t.Run("a paused host leaves the sign-up flow and comes back when resumed", func(t *testing.T) {
-		if err := f.store.SetHostPaused(f.ctx, id, true); err != nil {
+		if err := f.store.SetHostPaused(f.ctx, queueAdmin, id, true); err != nil {
 			t.Fatal(err)
 		}
 		if open, _ := f.store.OpenHosts(f.ctx); len(open) != 0 {
 			t.Errorf("open hosts = %+v", open)
 		}
-		if err := f.store.SetHostPaused(f.ctx, id, false); err != nil {
+		if err := f.store.SetHostPaused(f.ctx, queueAdmin, id, false); err != nil {
 			t.Fatal(err)
 		}
 		if open, _ := f.store.OpenHosts(f.ctx); len(open) != 1 {
@@ -335,4 +336,59 @@ func TestStoreHosts(t *testing.T) {
 			t.Errorf("listed load = %+v", hosts)
 		}
 	})
+}
+
+// TestHostAdministrationCommitsWithItsAuditLine checks that creating,
+// changing and pausing a host are an administrator's (anyone else: not
+// found) and commit with their audit line: when it fails, nothing is kept.
+func TestHostAdministrationCommitsWithItsAuditLine(t *testing.T) {
+	f := newMatchFixture(t)
+	audit := accounts.NewStore(f.db, nil)
+	gone, cancel := context.WithCancel(f.ctx)
+	cancel()
+	failing := audit.RecordIn(gone, queueAdmin, accounts.ActionHostUpdated, "", "", "")
+	id, fe, err := f.store.CreateHost(f.ctx, queueAdmin, validHostForm("atoll"))
+	if err != nil || len(fe) > 0 {
+		t.Fatal(fe, err)
+	}
+	// Even the host's own staff may not change it.
+	staff := &accounts.User{ID: "s", Role: accounts.RoleStaff, HostID: id}
+	for _, who := range []*accounts.User{nil, staff} {
+		if _, _, err := f.store.CreateHost(f.ctx, who, validHostForm("intrus")); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("create by %+v: %v", who, err)
+		}
+		if _, err := f.store.UpdateHost(f.ctx, who, id, validHostForm("atoll")); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("update by %+v: %v", who, err)
+		}
+		if err := f.store.SetHostPaused(f.ctx, who, id, true); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("pause by %+v: %v", who, err)
+		}
+	}
+	if _, _, err := f.store.CreateHost(f.ctx, queueAdmin, validHostForm("sans-trace"), func(string) database.Then { return failing }); err == nil {
+		t.Fatal("created without its audit line")
+	}
+	var kept int
+	if err := f.db.QueryRowContext(f.ctx, `SELECT COUNT(*) FROM hosts WHERE slug = 'sans-trace'`).Scan(&kept); err != nil || kept != 0 {
+		t.Errorf("a failing audit write kept %d hosts, %v", kept, err)
+	}
+	before, err := f.store.GetHost(f.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := validHostForm("atoll")
+	changed.Name = "Nom sans trace"
+	if fe, err := f.store.UpdateHost(f.ctx, queueAdmin, id, changed, failing); err == nil || len(fe) > 0 {
+		t.Fatalf("changed without its audit line (%v)", fe)
+	}
+	if err := f.store.SetHostPaused(f.ctx, queueAdmin, id, true, failing); err == nil {
+		t.Fatal("paused without its audit line")
+	}
+	after, err := f.store.GetHost(f.ctx, id)
+	if err != nil || after.Name != before.Name || after.Paused != before.Paused {
+		t.Errorf("a failing audit write kept a change: %q paused %t, %v", after.Name, after.Paused, err)
+	}
+	var lines int
+	if err := f.db.QueryRowContext(f.ctx, `SELECT COUNT(*) FROM audit_log`).Scan(&lines); err != nil || lines != 0 {
+		t.Errorf("%d audit lines, %v", lines, err)
+	}
 }

@@ -128,7 +128,7 @@ func TestMatchHost(t *testing.T) {
 		f.host("paris", "75", "files,calendars", 10)
 		f.host("sans-agenda", "69", "files", 10)
 		ferme := f.host("ferme", "*", "files,calendars", 10)
-		if err := f.store.SetHostPaused(f.ctx, ferme, true); err != nil {
+		if err := f.store.SetHostPaused(f.ctx, queueAdmin, ferme, true); err != nil {
 			t.Fatal(err)
 		}
 		lyon := f.host("lyon", "69,01", "files,calendars,video", 20)
@@ -298,7 +298,7 @@ func TestAssignWaitingAndTransfer(t *testing.T) {
 	lyon := f.host("lyon", "69", "files", 1)
 	autre := f.host("autre", "75", "files", 5)
 	ferme := f.host("ferme", "*", "files", 5)
-	if err := f.store.SetHostPaused(f.ctx, ferme, true); err != nil {
+	if err := f.store.SetHostPaused(f.ctx, queueAdmin, ferme, true); err != nil {
 		t.Fatal(err)
 	}
 	f.store.MatchHost(f.ctx, f.request("69001", "files")) // lyon is now full

@@ -11,6 +11,7 @@ import (
 	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/chatonsinfos"
+	"archipel/database"
 	"archipel/onboarding"
 	"archipel/provisioning"
 )
@@ -106,7 +107,11 @@ func (h *Handler) adminHostCreate(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	id, fe, err := h.Onboarding.CreateHost(c.Request.Context(), f)
+	// The audit line commits with the host.
+	ctx, u := c.Request.Context(), userOf(c)
+	id, fe, err := h.Onboarding.CreateHost(ctx, u, f, func(id string) database.Then {
+		return h.Accounts.RecordIn(ctx, u, accounts.ActionHostCreated, id, "", f.Slug)
+	})
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -115,7 +120,6 @@ func (h *Handler) adminHostCreate(c *gin.Context) {
 		h.render(c, http.StatusBadRequest, "admin_host", h.adminHostPage(c, nil, f, fe))
 		return
 	}
-	h.adminRecord(c, accounts.ActionHostCreated, id, "", f.Slug)
 	h.linkChatons(c, id)
 	redirect(c, "/staff/admin/hosts/"+id, "host_saved")
 }
@@ -141,7 +145,8 @@ func (h *Handler) adminHostUpdate(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	fe, err := h.Onboarding.UpdateHost(ctx, host.ID, f)
+	// The audit line commits with the change.
+	fe, err := h.Onboarding.UpdateHost(ctx, userOf(c), host.ID, f, h.Accounts.RecordIn(ctx, userOf(c), accounts.ActionHostUpdated, host.ID, "", host.Slug))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -150,7 +155,6 @@ func (h *Handler) adminHostUpdate(c *gin.Context) {
 		h.render(c, http.StatusBadRequest, "admin_host", h.adminHostPage(c, host, f, fe))
 		return
 	}
-	h.adminRecord(c, accounts.ActionHostUpdated, host.ID, "", host.Slug)
 	redirect(c, "/staff/admin/hosts/"+host.ID, "host_saved")
 }
 
@@ -162,12 +166,12 @@ func (h *Handler) adminHostPause(paused bool) gin.HandlerFunc {
 		action, notice = accounts.ActionHostPaused, "host_paused"
 	}
 	return func(c *gin.Context) {
-		id := c.Param("id")
-		if err := h.Onboarding.SetHostPaused(c.Request.Context(), id, paused); err != nil {
+		id, ctx := c.Param("id"), c.Request.Context()
+		// The audit line commits with the change.
+		if err := h.Onboarding.SetHostPaused(ctx, userOf(c), id, paused, h.Accounts.RecordIn(ctx, userOf(c), action, id, "", "")); err != nil {
 			h.fail(c, err)
 			return
 		}
-		h.adminRecord(c, action, id, "", "")
 		redirect(c, "/staff/admin/hosts/"+id, notice)
 	}
 }

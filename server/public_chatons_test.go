@@ -9,6 +9,7 @@ import (
 
 	"github.com/magiconair/properties"
 
+	"archipel/accounts"
 	"archipel/chatonsinfos"
 	"archipel/onboarding"
 )
@@ -68,7 +69,7 @@ func TestArchipelagoPublishesItsChatonsInfos(t *testing.T) {
 			t.Errorf("service %+v", svc)
 		}
 		for _, id := range []string{"h-lyon", "h-all"} {
-			if err := apps.SetHostPaused(ctx, id, true); err != nil {
+			if err := apps.SetHostPaused(ctx, &accounts.User{Role: accounts.RoleAdmin}, id, true); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -77,7 +78,7 @@ func TestArchipelagoPublishesItsChatonsInfos(t *testing.T) {
 			t.Errorf("with every host paused: %+v %v", svc, err)
 		}
 		for _, id := range []string{"h-lyon", "h-all"} {
-			if err := apps.SetHostPaused(ctx, id, false); err != nil {
+			if err := apps.SetHostPaused(ctx, &accounts.User{Role: accounts.RoleAdmin}, id, false); err != nil {
 				t.Fatal(err)
 			}
 		}
