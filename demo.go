@@ -96,7 +96,7 @@ func startSimulators(ctx context.Context, hosts *provisioning.Hosts, ids map[str
 		if !profile.AppPasswordConfirms {
 			secret, kind = password, provisioning.CredentialLoginPassword
 		}
-		if err := hosts.SetConnection(ctx, ids[dh.slug], s.url, "admin", secret, kind); err != nil {
+		if err := hosts.SetConnection(ctx, &accounts.User{ID: "demo", Email: "demo", Role: accounts.RoleAdmin}, ids[dh.slug], s.url, "admin", secret, kind); err != nil {
 			stopSimulators(out)
 			return nil, err
 		}

@@ -546,7 +546,7 @@ func TestPermanentFailuresStopAtOnce(t *testing.T) {
 			setup: func(t *testing.T, env *testEnv) {
 				h := env.Host
 				wrong := strings.Repeat("x", 72)
-				if err := env.Hosts.SetConnection(env.ctx, h.ID, h.Server.URL, simulator.DefaultAdminUser, wrong, CredentialAppPassword); err != nil {
+				if err := env.Hosts.SetConnection(env.ctx, testAdmin, h.ID, h.Server.URL, simulator.DefaultAdminUser, wrong, CredentialAppPassword); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -569,7 +569,7 @@ func TestPermanentFailuresStopAtOnce(t *testing.T) {
 					t.Fatal(err)
 				}
 				p := appPasswordFor(t, h.Server.URL, "archipel", "not-an-admin")
-				if err := env.Hosts.SetConnection(env.ctx, h.ID, h.Server.URL, "archipel", p, CredentialAppPassword); err != nil {
+				if err := env.Hosts.SetConnection(env.ctx, testAdmin, h.ID, h.Server.URL, "archipel", p, CredentialAppPassword); err != nil {
 					t.Fatal(err)
 				}
 			},

@@ -189,7 +189,7 @@ func (env *testEnv) addHost(slug, name string, noGroupFolders bool) *testHost {
 		// the host gives the login password of its provisioning account.
 		secret, kind = opts.AdminPassword, CredentialLoginPassword
 	}
-	if err := env.Hosts.SetConnection(env.ctx, id, srv.URL, simulator.DefaultAdminUser, secret, kind); err != nil {
+	if err := env.Hosts.SetConnection(env.ctx, testAdmin, id, srv.URL, simulator.DefaultAdminUser, secret, kind); err != nil {
 		tb.Fatalf("set connection: %v", err)
 	}
 	h, err := env.Hosts.Get(env.ctx, id)

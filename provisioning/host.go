@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/database"
 	"archipel/provisioning/nextcloud"
@@ -102,8 +103,13 @@ func (hs *Hosts) Get(ctx context.Context, id string) (*Host, error) {
 
 // SetConnection stores a host's Nextcloud URL, provisioning account and its
 // secret, an app password or a login password as kind says (sealed; it is
-// never shown or logged again). The host's login session, if any, ends.
-func (hs *Hosts) SetConnection(ctx context.Context, hostID, url, user, secret string, kind Credential) error {
+// never shown or logged again), on behalf of actor (an administrator; not
+// found for anyone else). then (the audit line) commits in the same
+// transaction.
+func (hs *Hosts) SetConnection(ctx context.Context, actor *accounts.User, hostID, url, user, secret string, kind Credential, then ...database.Then) error {
+	if actor == nil || !actor.Admin() {
+		return apperr.New(apperr.NotFound, "error.not_found", "provisioning: set connection")
+	}
 	if hs.keyring == nil {
 		return apperr.New(apperr.Unavailable, "prov.error.no_secret_key", "provisioning: set connection")
 	}
@@ -111,15 +117,18 @@ func (hs *Hosts) SetConnection(ctx context.Context, hostID, url, user, secret st
 		return apperr.New(apperr.Invalid, "nc34.err.credential", "provisioning: set connection")
 	}
 	sealed := hs.keyring.Seal(secret, "host:"+hostID)
-	res, err := hs.db.ExecContext(ctx, `UPDATE hosts SET nextcloud_url = $1, nextcloud_user = $2, nextcloud_secret = $3, nextcloud_credential = $4, updated_at = $5 WHERE id = $6`,
-		strings.TrimRight(url, "/"), user, sealed, string(kind), time.Now().UTC(), hostID)
-	if err != nil {
-		return database.MapError(err, "provisioning: set connection")
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.New(apperr.NotFound, "error.not_found", "provisioning: set connection")
-	}
-	return nil
+	err := hs.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE hosts SET nextcloud_url = $1, nextcloud_user = $2, nextcloud_secret = $3, nextcloud_credential = $4, updated_at = $5 WHERE id = $6`,
+			strings.TrimRight(url, "/"), user, sealed, string(kind), time.Now().UTC(), hostID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.NotFound, "error.not_found", "provisioning: set connection")
+		}
+		return database.RunThen(tx, then)
+	})
+	return database.MapError(err, "provisioning: set connection")
 }
 
 // Client returns a Nextcloud client for a host, its requests paced by the

@@ -137,3 +137,32 @@ func TestWhoMayActOnAProvisioning(t *testing.T) {
 		}
 	})
 }
+
+// TestConnectionCommitsWithItsAuditLine checks that saving a host's
+// connection is an administrator's (its own staff get not found) and
+// commits with its audit line: when it fails, the old connection stays.
+func TestConnectionCommitsWithItsAuditLine(t *testing.T) {
+	env := newTestEnv(t, envConfig{RPS: fastRPS})
+	h := env.Host.Host
+	audit := accounts.NewStore(env.DB, nil)
+	gone, cancel := context.WithCancel(env.ctx)
+	cancel()
+	url := func() (u string) {
+		t.Helper()
+		must(t, env.DB.QueryRowContext(env.ctx, `SELECT nextcloud_url FROM hosts WHERE id = $1`, h.ID).Scan(&u))
+		return u
+	}
+	before := url()
+	for _, who := range []*accounts.User{nil, {ID: "s", Role: accounts.RoleStaff, HostID: h.ID}} {
+		if err := env.Hosts.SetConnection(env.ctx, who, h.ID, "https://ailleurs.example", "x", "secret", CredentialAppPassword); !errors.Is(err, apperr.ErrNotFound) {
+			t.Errorf("set by %+v: %v, want not found", who, err)
+		}
+	}
+	if err := env.Hosts.SetConnection(env.ctx, testAdmin, h.ID, "https://ailleurs.example", "x", "secret", CredentialAppPassword,
+		audit.RecordIn(gone, testAdmin, accounts.ActionHostConnectionSaved, h.ID, "", "")); err == nil {
+		t.Fatal("saved without its audit line")
+	}
+	if got := url(); got != before {
+		t.Errorf("a refused or failed save changed the connection to %q", got)
+	}
+}

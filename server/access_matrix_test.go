@@ -100,7 +100,7 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.hosts.SetConnection(ctx, "host-a", simServer.URL, simulator.DefaultAdminUser, appPassword, provisioning.CredentialAppPassword); err != nil {
+	if err := m.hosts.SetConnection(ctx, &accounts.User{Role: accounts.RoleAdmin}, "host-a", simServer.URL, simulator.DefaultAdminUser, appPassword, provisioning.CredentialAppPassword); err != nil {
 		t.Fatal(err)
 	}
 	if m.hostA, err = m.hosts.Get(ctx, "host-a"); err != nil {

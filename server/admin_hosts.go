@@ -221,7 +221,9 @@ func (h *Handler) adminConnectionSave(c *gin.Context) {
 		h.render(c, http.StatusBadRequest, "admin_connection", p)
 		return
 	}
-	if err := h.Hosts.SetConnection(ctx, host.ID, f.URL, f.User, password, provisioning.Credential(f.Credential)); err != nil {
+	// The audit line commits with the connection.
+	if err := h.Hosts.SetConnection(ctx, userOf(c), host.ID, f.URL, f.User, password, provisioning.Credential(f.Credential),
+		h.Accounts.RecordIn(ctx, userOf(c), accounts.ActionHostConnectionSaved, host.ID, "", f.User+" @ "+f.URL)); err != nil {
 		if apperr.CodeOf(err) == apperr.Internal {
 			h.fail(c, err)
 			return
@@ -231,7 +233,6 @@ func (h *Handler) adminConnectionSave(c *gin.Context) {
 		h.render(c, statusOf(apperr.CodeOf(err)), "admin_connection", p)
 		return
 	}
-	h.adminRecord(c, accounts.ActionHostConnectionSaved, host.ID, "", f.User+" @ "+f.URL)
 	redirect(c, "/staff/admin/hosts/"+host.ID+"/connection", "connection_saved")
 }
 

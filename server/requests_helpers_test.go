@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"archipel/accounts"
 	"archipel/mail"
 	"archipel/onboarding"
 	"archipel/provisioning"
@@ -57,7 +58,7 @@ func (a *testApp) reqConnect(hostID string) *simulator.Simulator {
 	if err != nil {
 		a.t.Fatalf("app password: %v", err)
 	}
-	if err := a.Hosts.SetConnection(ctx, hostID, srv.URL, simulator.DefaultAdminUser, appPassword, provisioning.CredentialAppPassword); err != nil {
+	if err := a.Hosts.SetConnection(ctx, &accounts.User{Role: accounts.RoleAdmin}, hostID, srv.URL, simulator.DefaultAdminUser, appPassword, provisioning.CredentialAppPassword); err != nil {
 		a.t.Fatalf("set connection: %v", err)
 	}
 	if _, err := a.DB.ExecContext(ctx, `UPDATE hosts SET contact_email = $1 WHERE id = $2`, "contact@"+hostID+".example", hostID); err != nil {

@@ -32,7 +32,7 @@ func (e *env) connectSim(hosts *provisioning.Hosts, id string, opts simulator.Op
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if err := hosts.SetConnection(e.ctx, id, srv.URL, "admin", pw, provisioning.CredentialAppPassword); err != nil {
+	if err := hosts.SetConnection(e.ctx, testAdmin, id, srv.URL, "admin", pw, provisioning.CredentialAppPassword); err != nil {
 		e.t.Fatal(err)
 	}
 	admin, err := nextcloud.New(nextcloud.Config{BaseURL: srv.URL, User: "admin", AppPassword: pw})
