@@ -31,6 +31,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"archipel/onboarding"
 )
 
 const (
@@ -584,6 +586,12 @@ func TestBrowserFlow(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			app := newTestApp(t)
+			// Every host has terms of its own, which step 6 links to.
+			terms := "Conditions d'utilisation\n\nLes comptes inactifs depuis deux ans sont supprimés après un courriel d'avertissement."
+			if _, err := app.DB.ExecContext(context.Background(), `INSERT INTO host_terms (host_id, version, body, digest, created_at)
+				SELECT id, 1, $1, $2, $3 FROM hosts`, terms, onboarding.TextDigest(terms), time.Now()); err != nil {
+				t.Fatal(err)
+			}
 			tab := chromeStart(t, app.Server.URL, execPath, axe, tc.opts)
 			chromeWalk(t, app, tab, tc.lang)
 			var b strings.Builder
@@ -699,6 +707,17 @@ func chromeWalk(t *testing.T, app *testApp, tab *chromeTab, lang string) {
 	}
 	if doc.Find("#verify").Length() != 1 {
 		t.Errorf("the review does not ask to confirm the address")
+	}
+	// The terms the box accepts are each a page of their own.
+	var terms []string
+	doc.Find(`#f-consent_terms-hint a`).Each(func(_ int, a *goquery.Selection) { terms = append(terms, a.AttrOr("href", "")) })
+	if len(terms) == 0 {
+		t.Errorf("step 6 links to no terms")
+	}
+	for _, href := range terms {
+		if strings.HasPrefix(href, "/") {
+			tab.open("terms "+href, origin+href, href, 200)
+		}
 	}
 	doc = tab.open("step 6 recapitulatif, confirmed", app.lastLink(email), "/demande/recapitulatif", 200)
 	if doc.Find("#verify").Length() != 0 || doc.Find(".notice").Length() != 1 {
