@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/chatonsinfos"
 	"archipel/database"
@@ -132,32 +133,35 @@ func (f *ChatonsForm) Validate() FieldErrors {
 // SetHostChatonsURL links a host to its organization file (keeping what
 // was read from the same address before), or unlinks it when url is
 // empty; unlinking lifts a pause that came from the file.
-func (s *Store) SetHostChatonsURL(ctx context.Context, hostID, url string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return database.MapError(err, "onboarding: set chatonsinfos")
+//
+// It is an administrator's (actor; not found for anyone else); then (the
+// audit line) commits in the same transaction.
+func (s *Store) SetHostChatonsURL(ctx context.Context, actor *accounts.User, hostID, url string, then ...database.Then) error {
+	if actor == nil || !actor.Admin() {
+		return apperr.New(apperr.NotFound, "error.not_found", "onboarding: set chatonsinfos")
 	}
-	defer tx.Rollback()
-	var exists bool
-	if err := tx.QueryRowContext(ctx, `SELECT TRUE FROM hosts WHERE id = $1`, hostID).Scan(&exists); err != nil {
-		return database.MapError(err, "onboarding: set chatonsinfos")
-	}
-	if url == "" {
-		if _, err := tx.ExecContext(ctx, `UPDATE hosts SET paused = FALSE, updated_at = $1
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var exists bool
+		if err := tx.QueryRowContext(ctx, `SELECT TRUE FROM hosts WHERE id = $1`, hostID).Scan(&exists); err != nil {
+			return err
+		}
+		if url == "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE hosts SET paused = FALSE, updated_at = $1
 			WHERE id = $2 AND EXISTS (SELECT 1 FROM host_chatonsinfos c WHERE c.host_id = hosts.id AND c.paused_by_file)`, s.now(), hostID); err != nil {
-			return database.MapError(err, "onboarding: set chatonsinfos")
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM host_chatonsinfos WHERE host_id = $1`, hostID); err != nil {
+				return err
+			}
+			return database.RunThen(tx, then)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM host_chatonsinfos WHERE host_id = $1`, hostID); err != nil {
-			return database.MapError(err, "onboarding: set chatonsinfos")
+		if _, err := tx.ExecContext(ctx, `INSERT INTO host_chatonsinfos (host_id, url) VALUES ($1, $2)
+		ON CONFLICT (host_id) DO UPDATE SET url = excluded.url`, hostID, url); err != nil {
+			return err
 		}
-		return database.MapError(tx.Commit(), "onboarding: set chatonsinfos")
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO host_chatonsinfos (host_id, url) VALUES ($1, $2)
-		ON CONFLICT (host_id) DO UPDATE SET url = excluded.url`, hostID, url)
-	if err != nil {
-		return database.MapError(err, "onboarding: set chatonsinfos")
-	}
-	return database.MapError(tx.Commit(), "onboarding: set chatonsinfos")
+		return database.RunThen(tx, then)
+	})
+	return database.MapError(err, "onboarding: set chatonsinfos")
 }
 
 // ChatonsChange says what a reading changed in the host's matching.

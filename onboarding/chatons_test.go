@@ -1,6 +1,7 @@
 package onboarding_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"archipel/accounts"
 	"archipel/apperr"
 	"archipel/chatonsinfos"
 	"archipel/onboarding"
@@ -82,7 +84,7 @@ func TestChatonsInfosFillsTheProfileAndPausesAFullHost(t *testing.T) {
 	})
 
 	id := f.host("ile", "69", "files", 10)
-	if err := f.store.SetHostChatonsURL(f.ctx, id, site.url()); err != nil {
+	if err := f.store.SetHostChatonsURL(f.ctx, queueAdmin, id, site.url()); err != nil {
 		t.Fatal(err)
 	}
 	isPaused := func() bool {
@@ -213,7 +215,7 @@ func TestChatonsInfosFillsTheProfileAndPausesAFullHost(t *testing.T) {
 	})
 
 	t.Run("unlinking a host forgets the file", func(t *testing.T) {
-		if err := f.store.SetHostChatonsURL(f.ctx, id, ""); err != nil {
+		if err := f.store.SetHostChatonsURL(f.ctx, queueAdmin, id, ""); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.store.HostChatonsInfos(f.ctx, id); apperr.CodeOf(err) != apperr.NotFound {
@@ -234,5 +236,34 @@ func TestChatonsForm(t *testing.T) {
 		if fe := f.Validate(); (len(fe) == 0) != ok {
 			t.Errorf("%q: %v", raw, fe)
 		}
+	}
+}
+
+// TestChatonsLinkCommitsWithItsAuditLine checks that linking or unlinking
+// a host's file is an administrator's (not found for anyone else) and
+// commits with its audit line: when it fails, the link stays as it was.
+func TestChatonsLinkCommitsWithItsAuditLine(t *testing.T) {
+	f := newMatchFixture(t)
+	id := f.host("atoll", "*", "files", 10)
+	audit := accounts.NewStore(f.db, nil)
+	gone, cancel := context.WithCancel(f.ctx)
+	cancel()
+	linked := func() bool {
+		t.Helper()
+		_, err := f.store.HostChatonsInfos(f.ctx, id)
+		return err == nil
+	}
+	if err := f.store.SetHostChatonsURL(f.ctx, &accounts.User{ID: "s", Role: accounts.RoleStaff, HostID: id}, id, "https://atoll.example/atoll.properties"); apperr.CodeOf(err) != apperr.NotFound {
+		t.Errorf("linked by the host's staff: %v", err)
+	}
+	if err := f.store.SetHostChatonsURL(f.ctx, queueAdmin, id, "https://atoll.example/atoll.properties",
+		audit.RecordIn(gone, queueAdmin, accounts.ActionHostChatonsInfosRead, id, "", "")); err == nil || linked() {
+		t.Fatalf("linked without its audit line: %v", err)
+	}
+	if err := f.store.SetHostChatonsURL(f.ctx, queueAdmin, id, "https://atoll.example/atoll.properties"); err != nil || !linked() {
+		t.Fatalf("link: %v", err)
+	}
+	if err := f.store.SetHostChatonsURL(f.ctx, queueAdmin, id, "", audit.RecordIn(gone, queueAdmin, accounts.ActionHostChatonsInfosRemov, id, "", "")); err == nil || !linked() {
+		t.Errorf("unlinked without its audit line: %v", err)
 	}
 }

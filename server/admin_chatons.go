@@ -73,7 +73,8 @@ func (h *Handler) linkChatons(c *gin.Context, hostID string) {
 		return
 	}
 	ctx := c.Request.Context()
-	if err := h.Onboarding.SetHostChatonsURL(ctx, hostID, cf.URL); err != nil {
+	// The host's creation has its audit line already.
+	if err := h.Onboarding.SetHostChatonsURL(ctx, userOf(c), hostID, cf.URL); err != nil {
 		h.Logger.Error("chatonsinfos: link", "err", err)
 		return
 	}
@@ -102,7 +103,10 @@ func (h *Handler) adminChatonsRead(c *gin.Context) {
 		h.render(c, http.StatusBadRequest, "admin_host", p)
 		return
 	}
-	if err := h.Onboarding.SetHostChatonsURL(ctx, host.ID, cf.URL); err != nil {
+	// The audit line commits with the link; what the reading found is
+	// recorded with the host's file.
+	if err := h.Onboarding.SetHostChatonsURL(ctx, userOf(c), host.ID, cf.URL,
+		h.Accounts.RecordIn(ctx, userOf(c), accounts.ActionHostChatonsInfosRead, host.ID, "", cf.URL)); err != nil {
 		h.fail(c, err)
 		return
 	}
@@ -111,7 +115,6 @@ func (h *Handler) adminChatonsRead(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.adminRecord(c, accounts.ActionHostChatonsInfosRead, host.ID, "", cf.URL)
 	notice := "chatons_read"
 	switch {
 	case change.Paused:
@@ -133,11 +136,12 @@ func (h *Handler) adminChatonsRemove(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	if err := h.Onboarding.SetHostChatonsURL(c.Request.Context(), id, ""); err != nil {
+	// The audit line commits with the unlinking.
+	ctx := c.Request.Context()
+	if err := h.Onboarding.SetHostChatonsURL(ctx, userOf(c), id, "", h.Accounts.RecordIn(ctx, userOf(c), accounts.ActionHostChatonsInfosRemov, id, "", "")); err != nil {
 		h.fail(c, err)
 		return
 	}
-	h.adminRecord(c, accounts.ActionHostChatonsInfosRemov, id, "", "")
 	redirect(c, "/staff/admin/hosts/"+id, "chatons_removed")
 }
 

@@ -34,7 +34,7 @@ func TestArchipelagoPublishesItsChatonsInfos(t *testing.T) {
 	ctx := context.Background()
 	apps := onboarding.NewStore(app.DB, nil)
 	orgURL := "https://ile-numerique.example/.well-known/chatonsinfos/organization.properties"
-	if err := apps.SetHostChatonsURL(ctx, "h-lyon", orgURL); err != nil {
+	if err := apps.SetHostChatonsURL(ctx, &accounts.User{Role: accounts.RoleAdmin}, "h-lyon", orgURL); err != nil {
 		t.Fatal(err)
 	}
 
