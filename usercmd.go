@@ -59,7 +59,8 @@ func userCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("invalid account: %v", errs)
 	}
 	store := accounts.NewStore(db, nil)
-	u, err := store.Create(ctx, n)
+	// The audit line commits with the account.
+	u, err := store.Create(ctx, n, store.RecordIn(ctx, nil, accounts.ActionUserCreated, n.HostID, "", n.Email+" ("+string(n.Role)+") from the command line"))
 	if err != nil {
 		return err
 	}
@@ -67,7 +68,6 @@ func userCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_ = store.Record(ctx, nil, accounts.ActionUserCreated, u.HostID, "", u.Email+" ("+string(u.Role)+") from the command line")
 	fmt.Fprintf(stdout, "account %s (%s) created.\nChoose its password within 7 days at:\n  %s/staff/invitation/%s\n", u.Email, u.Role, cfg.BaseURL, token)
 	return nil
 }

@@ -157,13 +157,16 @@ func (n *NewUser) Validate() map[string]string {
 }
 
 // Create adds an account without password; Invite or SetPassword gives it
-// one. An address already used is a conflict.
-func (s *Store) Create(ctx context.Context, n NewUser) (*User, error) {
+// one. An address already used is a conflict. then (the audit line of the
+// command line that creates it) commits in the same transaction.
+func (s *Store) Create(ctx context.Context, n NewUser, then ...database.Then) (*User, error) {
 	var u *User
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		u, err = s.create(ctx, tx, n)
-		return err
+		if u, err = s.create(ctx, tx, n); err != nil {
+			return err
+		}
+		return database.RunThen(tx, then)
 	})
 	if err != nil {
 		return nil, err

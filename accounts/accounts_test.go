@@ -211,3 +211,25 @@ func TestSetActiveCommitsWithItsAuditLine(t *testing.T) {
 		t.Errorf("an unknown account: %v", err)
 	}
 }
+
+// TestCreateCommitsWithItsAuditLine checks that an account made with an
+// audit line (the command line's) is kept only with it.
+func TestCreateCommitsWithItsAuditLine(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	n := accounts.NewUser{Email: "cli@archipel.example", Name: "Ligne de commande", Role: accounts.RoleAdmin}
+	if _, err := s.Create(ctx, n, s.RecordIn(gone, nil, accounts.ActionUserCreated, "", "", n.Email)); err == nil {
+		t.Fatal("created without its audit line")
+	}
+	if _, err := s.ByEmail(ctx, n.Email); !errors.Is(err, apperr.ErrNotFound) {
+		t.Errorf("a failing audit write kept the account: %v", err)
+	}
+	if _, err := s.Create(ctx, n, s.RecordIn(ctx, nil, accounts.ActionUserCreated, "", "", n.Email)); err != nil {
+		t.Fatal(err)
+	}
+	if lines, err := s.Audit(ctx, accounts.AuditFilter{}); err != nil || countAction(lines, accounts.ActionUserCreated) != 1 {
+		t.Errorf("%d audit lines, %v; want 1", countAction(lines, accounts.ActionUserCreated), err)
+	}
+}
