@@ -388,3 +388,32 @@ func TestAssignWaitingAndTransfer(t *testing.T) {
 		}
 	})
 }
+
+// Nothing is decided on, or added to, an erased request: the domain's own
+// checks say "not found", whatever page asks.
+func TestAnErasedRequestTakesNoDecisionAndNoNote(t *testing.T) {
+	f := newMatchFixture(t)
+	lyon := f.host("lyon", "69", "files", 5)
+	a := f.request("69001", "files")
+	if m, err := f.store.MatchHost(f.ctx, a); err != nil || !m.Found() || m.Host.ID != lyon {
+		t.Fatalf("match = %+v %v", m, err)
+	}
+	admin := as("admin@archipel.example")
+	if _, err := f.store.AddNote(f.ctx, admin, a.ID, onboarding.NoteForm{Body: "Avant l'effacement"}); err != nil {
+		t.Fatalf("a note on the live request: %v", err)
+	}
+	if _, err := f.db.ExecContext(f.ctx, `UPDATE applications SET erased_at = $1 WHERE id = $2`, time.Now(), a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.store.AddNote(f.ctx, admin, a.ID, onboarding.NoteForm{Body: "Après l'effacement"}); apperr.CodeOf(err) != apperr.NotFound {
+		t.Errorf("a note on the erased request = %v, want not found", err)
+	}
+	err := f.db.Tx(f.ctx, func(tx *sql.Tx) error { return onboarding.DecidesOn(f.ctx, tx, admin, a.ID) })
+	if apperr.CodeOf(err) != apperr.NotFound {
+		t.Errorf("deciding on the erased request = %v, want not found", err)
+	}
+	var notes int
+	if err := f.db.QueryRowContext(f.ctx, `SELECT COUNT(*) FROM application_notes WHERE application_id = $1`, a.ID).Scan(&notes); err != nil || notes != 1 {
+		t.Errorf("%d notes (%v), want the one written before the erasure", notes, err)
+	}
+}

@@ -56,10 +56,11 @@ func (s *Store) AddNote(ctx context.Context, actor *accounts.User, applicationID
 	}
 	n := &Note{ApplicationID: applicationID, AuthorID: actor.ID, AuthorName: name, Body: f.Body, CreatedAt: s.now()}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		// The scope is in the SQL: a request actor may not see gets no note.
+		// The scope is in the SQL: a request actor may not see, or an
+		// erased one, gets no note.
 		if err := tx.QueryRowContext(ctx, `INSERT INTO application_notes (application_id, author_id, author_name, body, created_at, host_id)
 			SELECT a.id, $2, $3, $4, $5, COALESCE(a.host_id, '') FROM applications a
-			WHERE a.id = $1 AND a.status <> $6 AND ($7 OR (a.host_id = $8 AND $8 <> '')) RETURNING id`,
+			WHERE a.id = $1 AND a.status <> $6 AND a.erased_at IS NULL AND ($7 OR (a.host_id = $8 AND $8 <> '')) RETURNING id`,
 			applicationID, actor.ID, name, f.Body, n.CreatedAt, StatusDraft, actor.Admin(), actor.HostID).Scan(&n.ID); err != nil {
 			return err
 		}

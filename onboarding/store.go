@@ -144,13 +144,15 @@ func (s *Store) ForStaff(ctx context.Context, actor *accounts.User, id string) (
 // an administrator (any request, the shared queue's too), or an account
 // that may decide (MayDecide) of the request's host. Not found otherwise,
 // as if the request did not exist: the scope is in the SQL, so that a page
-// that forgot its gate still changes nothing of another host's.
+// that forgot its gate still changes nothing of another host's. An erased
+// request is decided on by nobody: it is only the record of its erasure.
 func DecidesOn(ctx context.Context, tx *sql.Tx, actor *accounts.User, id string) error {
 	if !MayDecide(actor) {
 		return apperr.New(apperr.NotFound, "error.not_found", "onboarding: decide")
 	}
 	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM applications a WHERE a.id = $1 AND a.status <> $2 AND ($3 OR (a.host_id = $4 AND $4 <> ''))`,
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM applications a WHERE a.id = $1 AND a.status <> $2 AND a.erased_at IS NULL
+		AND ($3 OR (a.host_id = $4 AND $4 <> ''))`,
 		id, StatusDraft, actor.Admin(), actor.HostID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return apperr.New(apperr.NotFound, "error.not_found", "onboarding: decide")
