@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -45,18 +46,9 @@ const (
 // Deliveries lists every delivery, in the order the preferences page shows them.
 var Deliveries = []Delivery{DeliverNow, DeliverDigest, DeliverOff}
 
-func validKind(k Kind) bool {
-	for _, x := range Kinds {
-		if x == k {
-			return true
-		}
-	}
-	return false
-}
+func validKind(k Kind) bool { return slices.Contains(Kinds, k) }
 
-func validDelivery(d Delivery) bool {
-	return d == DeliverNow || d == DeliverDigest || d == DeliverOff
-}
+func validDelivery(d Delivery) bool { return slices.Contains(Deliveries, d) }
 
 // Preferences says how an account hears of each kind; a kind missing is DeliverNow.
 type Preferences map[Kind]Delivery

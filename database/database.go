@@ -260,6 +260,17 @@ func Placeholders(from, n int) string {
 	return b.String()
 }
 
+// QuotedList writes a package's typed constants as a quoted SQL list
+// ('a', 'b'), so that the lists in queries come from the constants the Go
+// rules read, never typed again by hand. Only for constants, never input.
+func QuotedList[T ~string](values []T) string {
+	q := make([]string, len(values))
+	for i, v := range values {
+		q[i] = "'" + string(v) + "'"
+	}
+	return strings.Join(q, ", ")
+}
+
 // ownerOnly creates the SQLite file readable by its owner alone (like
 // secret.key), or narrows an existing one: it holds personal data. SQLite
 // gives its -wal and -shm files the same permissions.

@@ -5,8 +5,9 @@ package onboarding
 
 import (
 	"slices"
-	"strings"
 	"time"
+
+	"archipel/database"
 )
 
 // Status is where a request stands.
@@ -116,16 +117,9 @@ func (a *Application) MayEdit(s Step) bool {
 	return slices.Contains(a.Reopened, s)
 }
 
-// statusList writes statuses as a quoted SQL list ('a', 'b'): lists in
-// queries come from the typed constants, never typed again by hand. The
-// values are constants of this package, never input.
-func statusList(list []Status) string {
-	q := make([]string, len(list))
-	for i, s := range list {
-		q[i] = "'" + string(s) + "'"
-	}
-	return strings.Join(q, ", ")
-}
+// statusList writes statuses as a quoted SQL list ('a', 'b'), from the
+// typed constants (database.QuotedList).
+func statusList(list []Status) string { return database.QuotedList(list) }
 
 // Event is one entry of a request's timeline.
 type Event struct {

@@ -113,14 +113,11 @@ func (h *Handler) chatonsServiceFile(c *gin.Context) {
 func (h *Handler) chatonsMetrics(c *gin.Context) {
 	now := h.Now().In(onboarding.Paris)
 	f := chatonsinfos.NewFile(chatonsinfos.ClassMetrics, h.chatonsGenerator(), now.Format("2006-01-02T15:04:05"))
-	f.Set("metrics.requests.name", "Demandes reçues")
-	f.Set("metrics.requests.description", "Demandes envoyées par des associations, au mois de l'envoi")
-	f.Set("metrics.workspaces.name", "Espaces créés")
-	f.Set("metrics.workspaces.description", "Espaces Nextcloud créés chez les hébergeurs partenaires")
-	f.Set("metrics.accompanied.name", "Associations accompagnées")
-	f.Set("metrics.accompanied.description", "Associations dont l'accompagnement a commencé ce mois-là")
-	f.Set("metrics.showcase.name", "Fiches de la vitrine")
-	f.Set("metrics.showcase.description", "Fiches publiées dans la vitrine, avec le consentement de l'association")
+	// The federation's files are read in French.
+	for _, m := range []string{"requests", "workspaces", "accompanied", "showcase"} {
+		f.Set("metrics."+m+".name", h.Templates.MustT("fr", "chatons.metrics."+m+".name"))
+		f.Set("metrics."+m+".description", h.Templates.MustT("fr", "chatons.metrics."+m+".description"))
+	}
 	for _, year := range []int{now.Year() - 1, now.Year()} {
 		m, err := h.Showcase.Monthly(c.Request.Context(), year)
 		if err != nil {

@@ -98,16 +98,7 @@ func (h *Handler) export(c *gin.Context, who rights.Requester, id, back, jsonURL
 		return
 	}
 	if asJSON {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(e); err != nil {
-			h.fail(c, err)
-			return
-		}
-		c.Header("Cache-Control", "no-store")
-		c.Header("Content-Disposition", `attachment; filename="archipel-`+e.Request.ID+`.json"`)
-		c.Data(http.StatusOK, "application/json; charset=utf-8", buf.Bytes())
+		h.downloadJSON(c, e, "archipel-"+e.Request.ID+".json")
 		return
 	}
 	p := &ExportPage{Export: e, Answers: AnswerSectionsOf(e.Request.Answers), JSONURL: jsonURL, Back: back, ForStaff: who.Staff != nil}
@@ -126,4 +117,19 @@ func (h *Handler) export(c *gin.Context, who rights.Requester, id, back, jsonURL
 func (h *Handler) exportSchema(c *gin.Context) {
 	c.Header("Cache-Control", "public, max-age=86400")
 	c.Data(http.StatusOK, "application/schema+json", rights.ExportSchema)
+}
+
+// downloadJSON answers v as an indented JSON file to keep, never stored by
+// a cache: the exports of personal data.
+func (h *Handler) downloadJSON(c *gin.Context, v any, filename string) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Header("Content-Disposition", `attachment; filename="`+filename+`"`)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", buf.Bytes())
 }

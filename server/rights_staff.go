@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -19,16 +17,7 @@ func (h *Handler) staffExport(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(e); err != nil {
-		h.fail(c, err)
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.Header("Content-Disposition", `attachment; filename="archipel-staff-`+e.Account.ID+`.json"`)
-	c.Data(http.StatusOK, "application/json; charset=utf-8", buf.Bytes())
+	h.downloadJSON(c, e, "archipel-staff-"+e.Account.ID+".json")
 }
 
 // StaffDeletePage asks an administrator to confirm deleting an account.

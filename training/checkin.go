@@ -45,13 +45,13 @@ func (s CheckinStatus) Answerable() bool {
 // ('a', 'b'), so that queries and the Go rules read the same constants.
 // The values are this package's constants, never input.
 func checkinList(keep func(CheckinStatus) bool) string {
-	var q []string
+	var kept []CheckinStatus
 	for _, s := range CheckinStatuses {
 		if keep(s) {
-			q = append(q, "'"+string(s)+"'")
+			kept = append(kept, s)
 		}
 	}
-	return strings.Join(q, ", ")
+	return database.QuotedList(kept)
 }
 
 // SQL lists of the statuses, written from the rules above.
